@@ -1,0 +1,47 @@
+//! POST `/customservice/kfaccount/update`: change a kf account's nickname.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::account::AccountWire;
+use crate::endpoint::{json_body, parse_ack, Body, BuildContext, Endpoint, OpClass};
+use crate::http::{HttpResponse, Method};
+use crate::{validate, KfError};
+
+/// Request to change a kf account's nickname.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKfAccount {
+    /// `prefix@wechat_id`.
+    pub kf_account: String,
+    /// Display name, 1–16 characters.
+    pub nickname: String,
+}
+
+impl UpdateKfAccount {
+    /// Validated request.
+    pub fn new(kf_account: impl Into<String>, nickname: impl Into<String>) -> Result<Self, KfError> {
+        let req = UpdateKfAccount { kf_account: kf_account.into(), nickname: nickname.into() };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
+impl Endpoint for UpdateKfAccount {
+    type Output = ();
+    const NAME: &'static str = "update_kf_account";
+    const METHOD: Method = Method::Post;
+    const PATH: &'static str = "/customservice/kfaccount/update";
+    const CLASS: OpClass = OpClass::Write;
+
+    fn validate(&self) -> Result<(), KfError> {
+        validate::kf_account("kf_account", &self.kf_account)?;
+        validate::nickname("nickname", &self.nickname)
+    }
+
+    fn body(&self, _: &BuildContext<'_>) -> Result<Body, KfError> {
+        json_body(&AccountWire { kf_account: &self.kf_account, nickname: &self.nickname })
+    }
+
+    fn parse(response: &HttpResponse) -> Result<(), KfError> {
+        parse_ack(response)
+    }
+}

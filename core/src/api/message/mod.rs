@@ -1,0 +1,4 @@
+//! Sending customer-service messages and the typing indicator.
+
+pub mod send;
+pub mod typing;

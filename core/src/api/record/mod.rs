@@ -1,0 +1,3 @@
+//! Message records (chat history).
+
+pub mod get_msg_list;

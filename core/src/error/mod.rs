@@ -1,0 +1,196 @@
+//! `KfError`, the one error type of wxkf, and the catalogue it draws codes from.
+
+mod catalogue;
+
+use std::fmt;
+
+pub use catalogue::{ErrorCode, ErrorFamily, ErrorInfo, RetryClass, CATALOGUE};
+
+/// How many bytes of an undecodable body an error keeps.
+pub const MAX_KEPT_BODY: usize = 512;
+
+/// Why a transport could not complete an exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// The connection could not be made: the request surely never left.
+    Connect,
+    /// No answer in time: the request may or may not have been applied.
+    Timeout,
+    /// The connection broke after the request was written: it may have been applied.
+    Reset,
+    /// The caller cancelled the call.
+    Aborted,
+    /// The request body could not be produced or any other local failure before sending.
+    NotSent,
+    /// Anything else.
+    Other,
+}
+
+impl TransportKind {
+    /// True when the request certainly did not reach the server, so a write may be retried.
+    pub fn surely_not_sent(self) -> bool {
+        matches!(self, TransportKind::Connect | TransportKind::NotSent)
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "connect",
+            TransportKind::Timeout => "timeout",
+            TransportKind::Reset => "connection reset",
+            TransportKind::Aborted => "aborted",
+            TransportKind::NotSent => "not sent",
+            TransportKind::Other => "other",
+        })
+    }
+}
+
+/// Every failure of a wxkf call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KfError {
+    /// WeChat answered with a non-zero `errcode`.
+    #[error("{}", api_message(*.code, *.errcode, .errmsg))]
+    Api {
+        /// The catalogue entry (or `Other`).
+        code: ErrorCode,
+        /// The raw errcode as WeChat sent it.
+        errcode: i64,
+        /// The raw errmsg as WeChat sent it.
+        errmsg: String,
+    },
+    /// An input broke a rule before anything was sent.
+    #[error("invalid {field}: {reason}")]
+    Validation {
+        /// The offending field, e.g. `kf_account` or `news.articles`.
+        field: String,
+        /// The rule it broke.
+        reason: String,
+    },
+    /// The response was not the JSON we expected.
+    #[error("could not decode the response: {reason}")]
+    Decode {
+        /// What went wrong.
+        reason: String,
+        /// The first bytes of the body (lossy UTF-8, truncated).
+        body: String,
+    },
+    /// The server answered with a non-200 HTTP status.
+    #[error("HTTP status {status} from WeChat")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The first bytes of the body (lossy UTF-8, truncated).
+        body: String,
+    },
+    /// The exchange failed below HTTP (connect, timeout, reset, abort).
+    #[error("transport failure ({kind}): {message}")]
+    Transport {
+        /// What kind of failure.
+        kind: TransportKind,
+        /// A human-readable description (never holds the URL's token).
+        message: String,
+    },
+}
+
+fn api_message(code: ErrorCode, errcode: i64, errmsg: &str) -> String {
+    let hint = match code {
+        ErrorCode::IpNotWhitelisted => {
+            " (hint: the caller IP is not whitelisted; serverless and mobile callers must not fetch tokens themselves: use a token provider)"
+        }
+        ErrorCode::InvalidAppid | ErrorCode::InvalidAppsecret => " (hint: check the AppID and AppSecret)",
+        ErrorCode::ResponseOutOfTime => " (hint: the user has not interacted in the last 48 hours)",
+        _ => "",
+    };
+    format!("WeChat error {errcode} {}: {errmsg}{hint}", code.name())
+}
+
+impl KfError {
+    /// A validation error naming the field and the rule.
+    pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        KfError::Validation { field: field.into(), reason: reason.into() }
+    }
+
+    /// An API error from a raw errcode and errmsg.
+    pub fn api(errcode: i64, errmsg: impl Into<String>) -> Self {
+        KfError::Api { code: ErrorCode::from_errcode(errcode), errcode, errmsg: errmsg.into() }
+    }
+
+    /// A decode error keeping a truncated copy of the body.
+    pub fn decode(reason: impl Into<String>, body: &[u8]) -> Self {
+        KfError::Decode { reason: reason.into(), body: truncated_text(body) }
+    }
+
+    /// A transport error.
+    pub fn transport(kind: TransportKind, message: impl Into<String>) -> Self {
+        KfError::Transport { kind, message: message.into() }
+    }
+
+    /// The WeChat errcode, for API errors.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            KfError::Api { errcode, .. } => Some(*errcode),
+            _ => None,
+        }
+    }
+
+    /// The stable name of the error: the catalogue name for API errors, else the kind.
+    pub fn code_name(&self) -> &'static str {
+        match self {
+            KfError::Api { code, .. } => code.name(),
+            KfError::Validation { .. } => "VALIDATION",
+            KfError::Decode { .. } => "DECODE",
+            KfError::Http { .. } => "HTTP_STATUS",
+            KfError::Transport { .. } => "TRANSPORT",
+        }
+    }
+
+    /// The retry class of an API error (`Never` for anything else).
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            KfError::Api { code, .. } => code.retry_class(),
+            _ => RetryClass::Never,
+        }
+    }
+
+    /// True for 40001/40014/42001: refresh the token and retry once.
+    pub fn is_token_error(&self) -> bool {
+        self.retry_class() == RetryClass::RefreshToken
+    }
+}
+
+/// Lossy UTF-8 of the first `MAX_KEPT_BODY` bytes, marking a cut.
+pub(crate) fn truncated_text(body: &[u8]) -> String {
+    let cut = body.len().min(MAX_KEPT_BODY);
+    let mut text = String::from_utf8_lossy(body.get(..cut).unwrap_or(body)).into_owned();
+    if body.len() > cut {
+        text.push_str("…(truncated)");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_names_code_and_hint() {
+        let e = KfError::api(40164, "invalid ip 1.2.3.4");
+        let text = e.to_string();
+        assert!(
+            text.contains("40164") && text.contains("IP_NOT_WHITELISTED") && text.contains("token provider"),
+            "{text}"
+        );
+        assert_eq!(e.errcode(), Some(40164));
+        assert!(!e.is_token_error());
+        assert!(KfError::api(42001, "expired").is_token_error());
+    }
+
+    #[test]
+    fn decode_keeps_a_truncated_body() {
+        let body = vec![b'x'; 2000];
+        let KfError::Decode { body: kept, .. } = KfError::decode("bad", &body) else { panic!("kind") };
+        assert!(kept.len() < 600 && kept.ends_with("(truncated)"));
+    }
+}

@@ -1,0 +1,23 @@
+//! wxkf: the WeChat Official Account customer-service ("kf") API, once, for every runtime.
+//!
+//! The sans-IO layer (`api`, `message`, `records`, `multipart`, `error`) turns each operation
+//! into a plain [`HttpRequest`] and each [`HttpResponse`] into a typed result or a [`KfError`];
+//! it reads no clock, no randomness and no environment, so it runs natively, in wasm32, under
+//! pyo3 and under UniFFI alike.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod api;
+pub mod endpoint;
+pub mod error;
+pub mod http;
+pub mod message;
+pub mod multipart;
+pub mod records;
+pub mod secret;
+pub mod validate;
+
+pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
+pub use error::{ErrorCode, KfError, RetryClass, TransportKind};
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use message::{Message, MessageContent};
+pub use secret::Secret;

@@ -1,0 +1,89 @@
+//! Validation rules shared by the request types; each failure names the field and the rule.
+
+use crate::error::KfError;
+
+/// Largest string field we accept before the network (WeChat's own limits are far lower).
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+/// Largest avatar image we upload.
+pub const MAX_AVATAR_BYTES: usize = 10 * 1024 * 1024;
+/// Longest prefix of a kf account (before the `@`).
+pub const MAX_KF_PREFIX: usize = 10;
+/// Longest nickname, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 16;
+
+/// Non-empty and not absurdly large.
+pub fn required(field: &str, value: &str) -> Result<(), KfError> {
+    if value.trim().is_empty() {
+        return Err(KfError::validation(field, "must not be empty"));
+    }
+    bounded(field, value)
+}
+
+/// At most `MAX_FIELD_BYTES` (empty allowed).
+pub fn bounded(field: &str, value: &str) -> Result<(), KfError> {
+    if value.len() > MAX_FIELD_BYTES {
+        return Err(KfError::validation(
+            field,
+            format!("is {} bytes; at most {MAX_FIELD_BYTES} are accepted", value.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// `prefix@wechat_id`: prefix 1–10 ASCII letters/digits, a non-empty id without spaces.
+pub fn kf_account(field: &str, value: &str) -> Result<(), KfError> {
+    bounded(field, value)?;
+    let Some((prefix, id)) = value.split_once('@') else {
+        return Err(KfError::validation(field, "must have the form prefix@wechat_id"));
+    };
+    if prefix.is_empty() || prefix.len() > MAX_KF_PREFIX || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(KfError::validation(
+            field,
+            format!("prefix before '@' must be 1-{MAX_KF_PREFIX} ASCII letters or digits"),
+        ));
+    }
+    if id.is_empty() || id.contains('@') || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(KfError::validation(
+            field,
+            "WeChat id after '@' must be non-empty, without spaces or a second '@'",
+        ));
+    }
+    Ok(())
+}
+
+/// 1–16 characters.
+pub fn nickname(field: &str, value: &str) -> Result<(), KfError> {
+    bounded(field, value)?;
+    let chars = value.chars().count();
+    if value.trim().is_empty() || chars > MAX_NICKNAME_CHARS {
+        return Err(KfError::validation(field, format!("must be 1-{MAX_NICKNAME_CHARS} characters (got {chars})")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kf_account_rules() {
+        assert!(kf_account("kf_account", "kf01@gh_test").is_ok());
+        for bad in ["", "kf01", "@gh", "kf01@", "abcdefghijk@gh", "kf_1@gh", "kf@a b", "a@b@c", "小@gh"] {
+            let err = kf_account("kf_account", bad).err();
+            assert!(matches!(err, Some(KfError::Validation { ref field, .. }) if field == "kf_account"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nickname_counts_characters_not_bytes() {
+        assert!(nickname("nickname", "客服小王客服小王客服小王客服小王").is_ok());
+        assert!(nickname("nickname", "客服小王客服小王客服小王客服小王客").is_err());
+        assert!(nickname("nickname", " ").is_err());
+    }
+
+    #[test]
+    fn huge_fields_are_rejected() {
+        let huge = "x".repeat(MAX_FIELD_BYTES + 1);
+        assert!(required("content", &huge).is_err());
+    }
+}
