@@ -111,6 +111,7 @@ catalogue! {
     40001 => InvalidCredential, "INVALID_CREDENTIAL", RefreshToken, Token, "Invalid credential: the access token is invalid or not the latest (or the AppSecret is wrong on a token call).";
     40002 => InvalidGrantType, "INVALID_GRANT_TYPE", Never, InvalidRequest, "Invalid grant_type.";
     40003 => InvalidOpenid, "INVALID_OPENID", Never, Message, "Invalid openid (unknown user of this account).";
+    40005 => InvalidFileType, "INVALID_FILE_TYPE", Never, Message, "Invalid file type (an avatar must be a JPEG or PNG image).";
     40007 => InvalidMediaId, "INVALID_MEDIA_ID", Never, Message, "Invalid media_id.";
     40013 => InvalidAppid, "INVALID_APPID", Never, Credential, "Invalid AppID.";
     40014 => InvalidAccessToken, "INVALID_ACCESS_TOKEN", RefreshToken, Token, "Invalid access_token.";
