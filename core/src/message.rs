@@ -247,9 +247,12 @@ impl MessageContent {
 }
 
 /// A message to send: its content and, optionally, the kf account it is sent as.
+///
+/// Its serde form is the binding-facing shape `{"<msgtype>": {payload}, "kf_account"?: "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
-    /// What to send.
+    /// What to send (flattened: `{"text":{…},"kf_account":"…"}`).
+    #[serde(flatten)]
     pub content: MessageContent,
     /// Send as this kf account (`customservice.kf_account`); omitted when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -21,7 +21,7 @@ pub fn china_day(unix: i64) -> i64 {
 
 /// The unix time of the next China-time midnight strictly after `unix`.
 pub fn next_china_midnight(unix: i64) -> i64 {
-    (china_day(unix) + 1) * 86_400 - CHINA_OFFSET_SECS
+    china_day(unix).saturating_add(1).saturating_mul(86_400).saturating_sub(CHINA_OFFSET_SECS)
 }
 
 /// Splits `[from, to)` into windows that each lie within one China-time day.
@@ -31,7 +31,8 @@ pub fn day_windows(from: i64, to: i64) -> impl Iterator<Item = (i64, i64)> {
         if start >= to {
             return None;
         }
-        let end = next_china_midnight(start).min(to);
+        // `max(start + 1)` keeps the walk moving even where saturation flattens midnights.
+        let end = next_china_midnight(start).min(to).max(start.saturating_add(1));
         let window = (start, end);
         start = end;
         Some(window)

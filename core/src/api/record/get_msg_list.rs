@@ -124,11 +124,12 @@ impl Endpoint for GetMsgList {
         if self.endtime <= self.starttime {
             return Err(KfError::validation("endtime", "must be after starttime"));
         }
-        if self.endtime - self.starttime > MAX_WINDOW_SECS {
+        // Checked: extreme inputs must give an error, not an overflow.
+        if self.endtime.checked_sub(self.starttime).is_none_or(|span| span > MAX_WINDOW_SECS) {
             return Err(KfError::validation("endtime", "must be at most 24 hours after starttime"));
         }
         // The window is [start, end): it may end exactly at the next midnight.
-        if china_day(self.starttime) != china_day(self.endtime - 1) {
+        if china_day(self.starttime) != china_day(self.endtime.saturating_sub(1)) {
             return Err(KfError::validation(
                 "endtime",
                 "the window must not cross midnight China time (UTC+8); split it by day",

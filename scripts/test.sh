@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project; installs what it needs (idempotent).
+source "$(dirname "$0")/env.sh"
+
+step "toolchain"
+ensure_rust
+ensure_wasm_target
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings denied)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "core builds for wasm32-unknown-unknown"
+cargo build -p wxkf-core --target wasm32-unknown-unknown
+
+step "cargo test (workspace)"
+cargo test --workspace --all-features
+
+echo
+echo "All checks passed."
