@@ -7,15 +7,21 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api;
+pub mod client;
 pub mod endpoint;
 pub mod error;
 pub mod http;
 pub mod message;
 pub mod multipart;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod records;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod secret;
 pub mod validate;
 
+pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
 pub use error::{ErrorCode, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};

@@ -84,6 +84,9 @@ pub struct RecordCursor {
     pub to: i64,
     /// The `msgid` of the next page in the current window.
     pub msgid: i64,
+    /// Records of that page already taken (a record-level stream resumes mid-page).
+    #[serde(default)]
+    pub skip: i64,
 }
 
 /// The pure pager: yields the next `GetMsgList` and advances on each page.
@@ -100,7 +103,7 @@ impl RecordPager {
         if to <= from {
             return Err(KfError::validation("to", "must be after from"));
         }
-        Self::resume(RecordCursor { window_start: from, to, msgid: 1 }, number)
+        Self::resume(RecordCursor { window_start: from, to, msgid: 1, skip: 0 }, number)
     }
 
     /// Continues a walk from a cursor.
@@ -127,7 +130,7 @@ impl RecordPager {
 
     /// Where the walk stands, to resume it later (`None` when done).
     pub fn cursor(&self) -> Option<RecordCursor> {
-        self.next.map(|r| RecordCursor { window_start: r.starttime, to: self.to, msgid: r.msgid })
+        self.next.map(|r| RecordCursor { window_start: r.starttime, to: self.to, msgid: r.msgid, skip: 0 })
     }
 
     /// Moves past `page`, the answer to `next_request()`: next page, next window, or done.

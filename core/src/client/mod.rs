@@ -1,0 +1,203 @@
+//! The runtime-agnostic `Client`: every operation as a method, over a pluggable transport,
+//! token store and clock. Token caching, refresh and retries live here once for all bindings.
+
+mod memory_store;
+mod operations;
+mod record_stream;
+mod retry;
+mod token;
+mod traits;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use memory_store::MemoryStore;
+pub use record_stream::RecordStream;
+pub use retry::RetryPolicy;
+pub use token::{CachedToken, TokenSettings, TokenSource};
+pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
+
+use token::TokenManager;
+
+use crate::endpoint::{BuildContext, Endpoint, DEFAULT_BASE_URL};
+use crate::{KfError, Secret};
+
+/// Settings of a client besides its transport, store and clock.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Where tokens come from.
+    pub token_source: TokenSource,
+    /// WeChat's base URL (the emulator's in tests).
+    pub base_url: String,
+    /// Retry settings for transient failures.
+    pub retry: RetryPolicy,
+    /// Token cache settings.
+    pub token: TokenSettings,
+    /// Prefix of token-store keys.
+    pub store_namespace: String,
+}
+
+impl ClientConfig {
+    /// Stable-token mode (the default and the safest for several processes).
+    pub fn stable(appid: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        Self::with_source(TokenSource::Stable { appid: appid.into(), secret: secret.into() })
+    }
+
+    /// Classic-token mode (share a store across processes: each fetch replaces the token).
+    pub fn classic(appid: impl Into<String>, secret: impl Into<Secret>) -> Self {
+        Self::with_source(TokenSource::Classic { appid: appid.into(), secret: secret.into() })
+    }
+
+    /// Tokens from a host-supplied broker; the only safe mode without a whitelisted IP.
+    pub fn provider(provider: std::sync::Arc<dyn TokenProvider>) -> Self {
+        Self::with_source(TokenSource::Provider(provider))
+    }
+
+    /// A fixed token, never refreshed.
+    pub fn fixed(token: impl Into<Secret>) -> Self {
+        Self::with_source(TokenSource::Fixed(token.into()))
+    }
+
+    /// Defaults around a token source.
+    pub fn with_source(token_source: TokenSource) -> Self {
+        ClientConfig {
+            token_source,
+            base_url: DEFAULT_BASE_URL.to_string(),
+            retry: RetryPolicy::default(),
+            token: TokenSettings::default(),
+            store_namespace: "wxkf:token".to_string(),
+        }
+    }
+
+    /// Sets the base URL.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+}
+
+/// The wxkf client.
+pub struct Client<T, S, C> {
+    transport: T,
+    clock: C,
+    tokens: TokenManager<S>,
+    base_url: String,
+    retry: RetryPolicy,
+    nonces: AtomicU64,
+}
+
+impl<T, S, C> std::fmt::Debug for Client<T, S, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.base_url).field("retry", &self.retry).finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
+    /// A client over the given transport, token store and clock.
+    pub fn new(config: ClientConfig, transport: T, store: S, clock: C) -> Self {
+        Client {
+            transport,
+            clock,
+            tokens: TokenManager::new(config.token_source, store, &config.store_namespace, config.token),
+            base_url: config.base_url,
+            retry: config.retry,
+            nonces: AtomicU64::new(0),
+        }
+    }
+
+    /// How many tokens this client fetched (from WeChat or the provider) so far.
+    pub fn token_fetches(&self) -> u64 {
+        self.tokens.fetch_count()
+    }
+
+    /// The current access token (fetched if needed). For brokers that hand tokens to others.
+    pub async fn access_token(&self) -> Result<Secret, KfError> {
+        self.tokens.get(&self.transport, &self.clock, &self.base_url, &self.retry).await
+    }
+
+    /// The clock this client uses.
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    fn nonce(&self) -> String {
+        let n = self.nonces.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{n:x}", self.clock.random_u64())
+    }
+
+    /// Runs any endpoint with token handling and retries; the named methods call this.
+    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, KfError> {
+        // Bad input fails before anything, a token fetch included, touches the network.
+        request.validate()?;
+        let started = self.clock.now_ms();
+        let mut attempt = 0u32;
+        let mut retries = 0u32;
+        let mut token_retried = false;
+        let mut next_token: Option<Secret> = None;
+        loop {
+            attempt += 1;
+            let token = if E::NEEDS_TOKEN {
+                Some(match next_token.take() {
+                    Some(t) => t,
+                    None => self.access_token().await?,
+                })
+            } else {
+                None
+            };
+            let nonce = self.nonce();
+            let ctx = BuildContext {
+                base_url: &self.base_url,
+                access_token: token.as_ref().map(Secret::expose),
+                nonce: &nonce,
+            };
+            let http = request.build(&ctx)?;
+            tracing::debug!(op = E::NAME, method = %http.method, url = %http.redacted_url(), attempt, "sending");
+            let result = match self.transport.send(http).await {
+                Ok(response) => E::parse(&response),
+                Err(e) => Err(e),
+            };
+            let error = match result {
+                Ok(output) => {
+                    let ms = self.clock.now_ms().saturating_sub(started);
+                    tracing::debug!(op = E::NAME, duration_ms = ms, retries, "ok");
+                    return Ok(output);
+                }
+                Err(e) => e,
+            };
+            // A token error means the call was rejected, not applied: refresh once, retry once.
+            if error.is_token_error() && !token_retried && self.tokens.refreshable() {
+                if let Some(failed) = &token {
+                    token_retried = true;
+                    retries += 1;
+                    attempt -= 1;
+                    tracing::info!(op = E::NAME, errcode = error.errcode(), "token rejected; refreshing once");
+                    next_token = Some(
+                        self.tokens
+                            .refresh_after_failure(&self.transport, &self.clock, &self.base_url, &self.retry, failed)
+                            .await?,
+                    );
+                    continue;
+                }
+            }
+            let delay = self.retry.delay_ms(attempt, self.clock.random_u64());
+            let elapsed = self.clock.now_ms().saturating_sub(started).max(0) as u64;
+            if attempt < self.retry.max_attempts
+                && self.retry.may_retry(E::CLASS, &error)
+                && elapsed.saturating_add(delay) < self.retry.deadline_ms
+            {
+                retries += 1;
+                tracing::info!(op = E::NAME, error = %error, delay_ms = delay, attempt, "retrying");
+                self.clock.sleep(delay).await;
+                continue;
+            }
+            let ms = self.clock.now_ms().saturating_sub(started);
+            tracing::warn!(op = E::NAME, duration_ms = ms, retries, errcode = error.errcode(), error = %error, "failed");
+            return Err(error);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Token cache with single-flight refresh, refresh-ahead, compare-and-swap invalidation and a
+//! cross-process lock for shared stores.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use crate::client::retry::RetryPolicy;
+use crate::client::traits::{Clock, TokenProvider, TokenStore, Transport};
+use crate::endpoint::{BuildContext, Endpoint};
+use crate::{KfError, Secret};
+
+/// An access token with its expiry, as cached and as shared through stores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedToken {
+    /// The token.
+    pub access_token: Secret,
+    /// When it expires (unix milliseconds).
+    pub expires_at_ms: i64,
+    /// When it was obtained (unix milliseconds; 0 if unknown).
+    #[serde(default)]
+    pub obtained_at_ms: i64,
+}
+
+/// Where tokens come from. Chosen explicitly when the client is built.
+#[derive(Clone)]
+pub enum TokenSource {
+    /// `/cgi-bin/stable_token` (default): the same token for every caller until it expires.
+    Stable {
+        /// AppID.
+        appid: String,
+        /// AppSecret.
+        secret: Secret,
+    },
+    /// `/cgi-bin/token`: each fetch replaces the previous token (share a store across processes).
+    Classic {
+        /// AppID.
+        appid: String,
+        /// AppSecret.
+        secret: Secret,
+    },
+    /// A host-supplied broker (edge functions, mobile apps: no AppSecret on the device).
+    Provider(Arc<dyn TokenProvider>),
+    /// A fixed token, never refreshed.
+    Fixed(Secret),
+}
+
+impl std::fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::Stable { appid, .. } => write!(f, "Stable {{ appid: {appid:?}, secret: *** }}"),
+            TokenSource::Classic { appid, .. } => write!(f, "Classic {{ appid: {appid:?}, secret: *** }}"),
+            TokenSource::Provider(_) => f.write_str("Provider"),
+            TokenSource::Fixed(_) => f.write_str("Fixed(***)"),
+        }
+    }
+}
+
+impl TokenSource {
+    /// The store key: namespaced by appid and kind, never holding the secret.
+    pub fn store_key(&self, namespace: &str) -> String {
+        match self {
+            TokenSource::Stable { appid, .. } => format!("{namespace}:{appid}:stable"),
+            TokenSource::Classic { appid, .. } => format!("{namespace}:{appid}:classic"),
+            TokenSource::Provider(_) => format!("{namespace}:provider"),
+            TokenSource::Fixed(_) => format!("{namespace}:fixed"),
+        }
+    }
+}
+
+/// Token settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSettings {
+    /// Refresh this long before expiry (capped at half the token's lifetime).
+    pub refresh_margin_ms: i64,
+    /// How long a shared-store refresh lock lives.
+    pub lock_ttl_ms: u64,
+    /// How often waiters poll a shared store while another process refreshes.
+    pub poll_ms: u64,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings { refresh_margin_ms: 300_000, lock_ttl_ms: 10_000, poll_ms: 50 }
+    }
+}
+
+pub(crate) struct TokenManager<S> {
+    source: TokenSource,
+    store: S,
+    key: String,
+    lock_key: String,
+    settings: TokenSettings,
+    local: Mutex<Option<CachedToken>>,
+    refresh: async_lock::Mutex<()>,
+    fetches: AtomicU64,
+}
+
+fn is_fresh(token: &CachedToken, now: i64, margin: i64) -> bool {
+    let lifetime = token.expires_at_ms.saturating_sub(token.obtained_at_ms);
+    let margin = if token.obtained_at_ms > 0 { margin.min(lifetime / 2) } else { margin };
+    token.expires_at_ms.saturating_sub(now) > margin
+}
+
+impl<S: TokenStore> TokenManager<S> {
+    pub(crate) fn new(source: TokenSource, store: S, namespace: &str, settings: TokenSettings) -> Self {
+        let key = source.store_key(namespace);
+        let lock_key = format!("{key}:lock");
+        TokenManager {
+            source,
+            store,
+            key,
+            lock_key,
+            settings,
+            local: Mutex::new(None),
+            refresh: async_lock::Mutex::new(()),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
+    /// Token requests this client made to WeChat or to the provider.
+    pub(crate) fn fetch_count(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Whether a token error can be cured by fetching another token.
+    pub(crate) fn refreshable(&self) -> bool {
+        !matches!(self.source, TokenSource::Fixed(_))
+    }
+
+    fn local_fresh(&self, now: i64) -> Option<Secret> {
+        let guard = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().filter(|t| is_fresh(t, now, self.settings.refresh_margin_ms)).map(|t| t.access_token.clone())
+    }
+
+    fn set_local(&self, token: &CachedToken) {
+        *self.local.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+    }
+
+    /// A valid token: cached, from the store, or fetched once for all concurrent callers.
+    pub(crate) async fn get<T: Transport, C: Clock>(
+        &self,
+        transport: &T,
+        clock: &C,
+        base_url: &str,
+        retry: &RetryPolicy,
+    ) -> Result<Secret, KfError> {
+        if let TokenSource::Fixed(token) = &self.source {
+            return Ok(token.clone());
+        }
+        if let Some(token) = self.local_fresh(clock.now_ms()) {
+            return Ok(token);
+        }
+        let _single_flight = self.refresh.lock().await;
+        if let Some(token) = self.local_fresh(clock.now_ms()) {
+            return Ok(token);
+        }
+        self.obtain(transport, clock, base_url, retry, None).await
+    }
+
+    /// After WeChat rejected `failed`: drop it (only if still current) and get another one.
+    pub(crate) async fn refresh_after_failure<T: Transport, C: Clock>(
+        &self,
+        transport: &T,
+        clock: &C,
+        base_url: &str,
+        retry: &RetryPolicy,
+        failed: &Secret,
+    ) -> Result<Secret, KfError> {
+        let _single_flight = self.refresh.lock().await;
+        {
+            let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+            match local.as_ref() {
+                // Someone already replaced it while we waited: use theirs.
+                Some(t) if &t.access_token != failed && is_fresh(t, clock.now_ms(), 0) => {
+                    return Ok(t.access_token.clone());
+                }
+                Some(t) if &t.access_token == failed => *local = None,
+                _ => {}
+            }
+        }
+        self.store.invalidate(&self.key, failed.expose()).await?;
+        self.obtain(transport, clock, base_url, retry, Some(failed)).await
+    }
+
+    /// Store first, then (under the cross-process lock for shared stores) the source.
+    async fn obtain<T: Transport, C: Clock>(
+        &self,
+        transport: &T,
+        clock: &C,
+        base_url: &str,
+        retry: &RetryPolicy,
+        failed: Option<&Secret>,
+    ) -> Result<Secret, KfError> {
+        let usable = |t: &CachedToken, now: i64| {
+            is_fresh(t, now, self.settings.refresh_margin_ms) && Some(&t.access_token) != failed
+        };
+        if let Some(t) = self.store.get(&self.key).await? {
+            if usable(&t, clock.now_ms()) {
+                self.set_local(&t);
+                return Ok(t.access_token);
+            }
+        }
+        if !self.store.is_shared() {
+            return self.fetch_and_store(transport, clock, base_url, retry, failed).await;
+        }
+        let lock_id = format!("{:016x}{:016x}", clock.random_u64(), clock.random_u64());
+        let give_up_at = clock.now_ms().saturating_add(2 * self.settings.lock_ttl_ms as i64);
+        loop {
+            if self.store.try_lock(&self.lock_key, self.settings.lock_ttl_ms, &lock_id).await? {
+                // Another process may have stored a token between our read and our lock.
+                let stored = self.store.get(&self.key).await?;
+                let result = match stored {
+                    Some(t) if usable(&t, clock.now_ms()) => {
+                        self.set_local(&t);
+                        Ok(t.access_token)
+                    }
+                    _ => self.fetch_and_store(transport, clock, base_url, retry, failed).await,
+                };
+                self.store.unlock(&self.lock_key, &lock_id).await?;
+                return result;
+            }
+            clock.sleep(self.settings.poll_ms).await;
+            if let Some(t) = self.store.get(&self.key).await? {
+                if usable(&t, clock.now_ms()) {
+                    self.set_local(&t);
+                    return Ok(t.access_token);
+                }
+            }
+            if clock.now_ms() > give_up_at {
+                return Err(KfError::transport(
+                    crate::TransportKind::Other,
+                    "timed out waiting for another process to refresh the access token",
+                ));
+            }
+        }
+    }
+
+    async fn fetch_and_store<T: Transport, C: Clock>(
+        &self,
+        transport: &T,
+        clock: &C,
+        base_url: &str,
+        retry: &RetryPolicy,
+        failed: Option<&Secret>,
+    ) -> Result<Secret, KfError> {
+        let token = self.fetch(transport, clock, base_url, retry, failed).await?;
+        self.store.set(&self.key, &token).await?;
+        self.set_local(&token);
+        Ok(token.access_token)
+    }
+
+    async fn fetch<T: Transport, C: Clock>(
+        &self,
+        transport: &T,
+        clock: &C,
+        base_url: &str,
+        retry: &RetryPolicy,
+        failed: Option<&Secret>,
+    ) -> Result<CachedToken, KfError> {
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        match &self.source {
+            TokenSource::Fixed(token) => {
+                Ok(CachedToken { access_token: token.clone(), expires_at_ms: i64::MAX, obtained_at_ms: 0 })
+            }
+            TokenSource::Provider(provider) => {
+                let token = provider.token(failed.map(Secret::expose)).await?;
+                if token.access_token.is_empty() {
+                    return Err(KfError::validation("access_token", "the token provider returned an empty token"));
+                }
+                Ok(token)
+            }
+            TokenSource::Stable { appid, secret } => {
+                let req = GetStableAccessToken { appid: appid.clone(), secret: secret.clone(), force_refresh: false };
+                fetch_wechat(&req, transport, clock, base_url, retry).await
+            }
+            TokenSource::Classic { appid, secret } => {
+                let req = GetAccessToken { appid: appid.clone(), secret: secret.clone() };
+                fetch_wechat(&req, transport, clock, base_url, retry).await
+            }
+        }
+    }
+}
+
+async fn fetch_wechat<E, T: Transport, C: Clock>(
+    req: &E,
+    transport: &T,
+    clock: &C,
+    base_url: &str,
+    retry: &RetryPolicy,
+) -> Result<CachedToken, KfError>
+where
+    E: Endpoint<Output = crate::api::token::AccessTokenResponse>,
+{
+    let started = clock.now_ms();
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let request = req.build(&BuildContext { base_url, access_token: None, nonce: "" })?;
+        tracing::debug!(op = E::NAME, url = %request.redacted_url(), attempt, "fetching access token");
+        let result = match transport.send(request).await {
+            Ok(response) => E::parse(&response),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(resp) => {
+                let now = clock.now_ms();
+                return Ok(CachedToken {
+                    access_token: resp.access_token,
+                    expires_at_ms: now.saturating_add(resp.expires_in.saturating_mul(1000)),
+                    obtained_at_ms: now,
+                });
+            }
+            Err(e) => {
+                let delay = retry.delay_ms(attempt, clock.random_u64());
+                let elapsed = clock.now_ms().saturating_sub(started).max(0) as u64;
+                if attempt < retry.max_attempts
+                    && retry.may_retry(E::CLASS, &e)
+                    && elapsed.saturating_add(delay) < retry.deadline_ms
+                {
+                    clock.sleep(delay).await;
+                    continue;
+                }
+                tracing::warn!(op = E::NAME, errcode = e.errcode(), error = %e, "access token fetch failed");
+                return Err(e);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freshness_uses_margin_capped_at_half_lifetime() {
+        let t = CachedToken { access_token: "t".into(), expires_at_ms: 7_200_000, obtained_at_ms: 0 };
+        assert!(is_fresh(&t, 0, 300_000));
+        assert!(!is_fresh(&t, 6_900_001, 300_000));
+        let short = CachedToken { access_token: "t".into(), expires_at_ms: 1_060_000, obtained_at_ms: 1_000_000 };
+        assert!(is_fresh(&short, 1_020_000, 300_000));
+        assert!(!is_fresh(&short, 1_031_000, 300_000));
+    }
+
+    #[test]
+    fn debug_hides_secrets_and_keys_hold_none() {
+        let src = TokenSource::Stable { appid: "wx1".into(), secret: "MARKER".into() };
+        assert!(!format!("{src:?}").contains("MARKER"));
+        assert_eq!(src.store_key("wxkf:token"), "wxkf:token:wx1:stable");
+        let t = CachedToken { access_token: "MARKER".into(), expires_at_ms: 1, obtained_at_ms: 0 };
+        assert!(!format!("{t:?}").contains("MARKER"));
+    }
+}

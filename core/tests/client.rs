@@ -1,0 +1,259 @@
+//! Client behaviour over a scripted transport: tokens, retries, paging.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use common::fake::{json, token_of, Fake, TestClock};
+use wxkf::api::message::typing::TypingCommand;
+use wxkf::client::{CachedToken, Client, ClientConfig, MemoryStore, RetryPolicy, TokenProvider};
+use wxkf::{HttpRequest, KfError, Message, TransportKind};
+
+const TOKEN: &str = "/cgi-bin/stable_token";
+const SEND: &str = "/cgi-bin/message/custom/send";
+const LIST: &str = "/cgi-bin/customservice/getkflist";
+
+fn client(fake: Arc<Fake>) -> Client<Arc<Fake>, MemoryStore, TestClock> {
+    let config = ClientConfig::stable("wx1", "SECRET").base_url("http://wx.test");
+    Client::new(config, fake, MemoryStore::new(), TestClock::default())
+}
+
+fn path(req: &HttpRequest) -> &str {
+    wxkf::http::url_path(&req.url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_concurrent_calls_on_a_cold_cache_fetch_one_token() {
+    let fake = Fake::with_delay(20, |req, _| match path(req) {
+        TOKEN => json(r#"{"access_token":"T1","expires_in":7200}"#),
+        _ => json(r#"{"kf_list":[]}"#),
+    });
+    let c = Arc::new(client(fake.clone()));
+    let calls = (0..100).map(|_| {
+        let c = c.clone();
+        tokio::spawn(async move { c.get_kf_list().await })
+    });
+    for r in futures_util::future::join_all(calls).await {
+        assert!(r.unwrap().is_ok());
+    }
+    assert_eq!(fake.count(TOKEN), 1);
+    assert_eq!(fake.count(LIST), 100);
+    assert_eq!(c.token_fetches(), 1);
+}
+
+#[tokio::test]
+async fn token_error_refreshes_once_and_retries_once() {
+    let fetched = Arc::new(AtomicU64::new(0));
+    let f = fetched.clone();
+    let fake = Fake::new(move |req, _| match path(req) {
+        TOKEN => {
+            let n = f.fetch_add(1, Ordering::SeqCst) + 1;
+            json(&format!(r#"{{"access_token":"T{n}","expires_in":7200}}"#))
+        }
+        _ if token_of(req) == "T1" => json(r#"{"errcode":40001,"errmsg":"invalid credential"}"#),
+        _ => json(r#"{"errcode":0,"errmsg":"ok"}"#),
+    });
+    let c = client(fake.clone());
+    c.send_message("o1", Message::text("hi")).await.unwrap();
+    assert_eq!(fake.count(TOKEN), 2);
+    assert_eq!(fake.count(SEND), 2, "rejected once with T1, sent once with T2");
+}
+
+#[tokio::test]
+async fn persistent_token_errors_stop_after_one_retry() {
+    let fake = Fake::new(|req, n| match path(req) {
+        TOKEN => json(&format!(r#"{{"access_token":"T{n}","expires_in":7200}}"#)),
+        _ => json(r#"{"errcode":42001,"errmsg":"access_token expired"}"#),
+    });
+    let c = client(fake.clone());
+    let err = c.get_kf_list().await.unwrap_err();
+    assert_eq!(err.errcode(), Some(42001));
+    assert_eq!(fake.count(LIST), 2);
+    assert_eq!(fake.count(TOKEN), 2);
+}
+
+#[tokio::test]
+async fn credential_errors_are_never_retried_and_hint_at_provider() {
+    let fake = Fake::new(|_, _| json(r#"{"errcode":40164,"errmsg":"invalid ip 1.2.3.4"}"#));
+    let c = client(fake.clone());
+    let err = c.get_kf_list().await.unwrap_err();
+    assert_eq!(err.errcode(), Some(40164));
+    assert!(err.to_string().contains("token provider"));
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn invalidation_is_compare_and_swap() {
+    // Two callers fail with the same old token: only one refresh happens.
+    let fetched = Arc::new(AtomicU64::new(0));
+    let f = fetched.clone();
+    let fake = Fake::with_delay(10, move |req, _| match path(req) {
+        TOKEN => {
+            let n = f.fetch_add(1, Ordering::SeqCst) + 1;
+            json(&format!(r#"{{"access_token":"T{n}","expires_in":7200}}"#))
+        }
+        _ if token_of(req) == "T1" => json(r#"{"errcode":40014,"errmsg":"invalid access_token"}"#),
+        _ => json(r#"{"kf_list":[]}"#),
+    });
+    let c = Arc::new(client(fake.clone()));
+    c.access_token().await.unwrap();
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.get_kf_list().await })
+        })
+        .collect();
+    for r in futures_util::future::join_all(calls).await {
+        assert!(r.unwrap().is_ok());
+    }
+    assert_eq!(fake.count(TOKEN), 2, "one initial fetch and one refresh for all ten failures");
+}
+
+#[tokio::test]
+async fn reads_retry_on_busy_and_writes_do_not_retry_on_timeout() {
+    let fake = Fake::new(|req, _| match path(req) {
+        TOKEN => json(r#"{"access_token":"T","expires_in":7200}"#),
+        LIST => json(r#"{"errcode":-1,"errmsg":"system busy"}"#),
+        _ => Err(KfError::transport(TransportKind::Timeout, "timed out")),
+    });
+    let c = client(fake.clone());
+    assert_eq!(c.get_kf_list().await.unwrap_err().errcode(), Some(-1));
+    assert_eq!(fake.count(LIST), 3, "max_attempts reads");
+    let err = c.send_message("o", Message::text("x")).await.unwrap_err();
+    assert!(matches!(err, KfError::Transport { kind: TransportKind::Timeout, .. }));
+    assert_eq!(fake.count(SEND), 1, "a write that may have left is never resent");
+    assert!(c.send_typing("o", TypingCommand::Typing).await.is_err());
+    assert_eq!(fake.count("/cgi-bin/message/custom/typing"), 1);
+}
+
+#[tokio::test]
+async fn writes_retry_when_the_request_surely_never_left() {
+    let fake = Fake::new(|req, n| match path(req) {
+        TOKEN => json(r#"{"access_token":"T","expires_in":7200}"#),
+        _ if n < 2 => Err(KfError::transport(TransportKind::Connect, "refused")),
+        _ => json(r#"{"errcode":0}"#),
+    });
+    let c = client(fake.clone());
+    c.send_message("o", Message::text("x")).await.unwrap();
+    assert_eq!(fake.count(SEND), 2);
+}
+
+#[tokio::test]
+async fn validation_fails_before_the_network() {
+    let fake = Fake::new(|_, _| json("{}"));
+    let c = client(fake.clone());
+    let err = c.add_kf_account("bad", "x").await.unwrap_err();
+    assert!(matches!(err, KfError::Validation { ref field, .. } if field == "kf_account"));
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 0, "not even a token fetch");
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refreshed_ahead() {
+    let fake = Fake::new(|req, n| match path(req) {
+        TOKEN => json(&format!(r#"{{"access_token":"T{n}","expires_in":7200}}"#)),
+        _ => json(r#"{"kf_list":[]}"#),
+    });
+    let c = client(fake.clone());
+    c.get_kf_list().await.unwrap();
+    c.clock().offset_ms.store(6_000_000, Ordering::SeqCst); // 100 min: 20 min left, still fresh
+    c.get_kf_list().await.unwrap();
+    assert_eq!(fake.count(TOKEN), 1);
+    c.clock().offset_ms.store(6_960_000, Ordering::SeqCst); // 116 min: within 5 min of expiry
+    c.get_kf_list().await.unwrap();
+    assert_eq!(fake.count(TOKEN), 2);
+}
+
+struct Broker(AtomicU64);
+
+#[async_trait::async_trait]
+impl TokenProvider for Broker {
+    async fn token(&self, failed: Option<&str>) -> Result<CachedToken, KfError> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        assert_eq!(failed.is_some(), n > 1);
+        Ok(CachedToken { access_token: format!("P{n}").into(), expires_at_ms: i64::MAX / 2, obtained_at_ms: 0 })
+    }
+}
+
+#[tokio::test]
+async fn provider_tokens_are_used_and_refreshed_on_rejection() {
+    let fake = Fake::new(|req, _| match token_of(req).as_str() {
+        "P1" => json(r#"{"errcode":40001,"errmsg":"invalid credential"}"#),
+        _ => json(r#"{"errcode":0}"#),
+    });
+    let broker = Arc::new(Broker(AtomicU64::new(0)));
+    let config = ClientConfig::provider(broker.clone()).base_url("http://wx.test");
+    let c = Client::new(config, fake.clone(), MemoryStore::new(), TestClock::default());
+    c.del_kf_account("kf1@gh").await.unwrap();
+    assert_eq!(broker.0.load(Ordering::SeqCst), 2);
+    assert_eq!(fake.count(TOKEN), 0, "no AppSecret call in provider mode");
+}
+
+#[tokio::test]
+async fn fixed_tokens_surface_token_errors() {
+    let fake = Fake::new(|_, _| json(r#"{"errcode":40014,"errmsg":"invalid access_token"}"#));
+    let config = ClientConfig::fixed("FIXED").base_url("http://wx.test").retry(RetryPolicy::none());
+    let c = Client::new(config, fake.clone(), MemoryStore::new(), TestClock::default());
+    assert_eq!(c.get_wait_case_list().await.unwrap_err().errcode(), Some(40014));
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
+}
+
+/// A record source: `n` records per China day, paged by msgid like WeChat.
+fn record_server(per_day: i64) -> Arc<Fake> {
+    Fake::new(move |req, _| match path(req) {
+        TOKEN => json(r#"{"access_token":"T","expires_in":7200}"#),
+        _ => {
+            let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+            let (start, msgid, number) = (
+                body["starttime"].as_i64().unwrap(),
+                body["msgid"].as_i64().unwrap(),
+                body["number"].as_i64().unwrap(),
+            );
+            let first = msgid;
+            let last = per_day.min(first + number - 1);
+            let records: Vec<_> = (first..=last)
+                .map(|i| serde_json::json!({"openid": format!("o{start}"), "opercode": 2001, "text": format!("m{i}"), "time": start + i, "worker": ""}))
+                .collect();
+            let n = records.len();
+            json(&serde_json::json!({"recordlist": records, "number": n, "msgid": last + 1}).to_string())
+        }
+    })
+}
+
+const DAY: i64 = 1_795_449_600; // 2026-11-24 00:00 China time
+
+#[tokio::test]
+async fn record_stream_walks_days_and_pages_and_resumes_exactly() {
+    let fake = record_server(25);
+    let c = client(fake.clone());
+    let mut all = Vec::new();
+    let mut s = c.iter_msg_records_paged(DAY, DAY + 3 * 86_400, 10).unwrap();
+    while let Some(r) = s.next().await.unwrap() {
+        all.push(r);
+    }
+    assert_eq!(all.len(), 75);
+    assert_eq!(s.pages_fetched(), 9, "3 pages a day: 10, 10, 5");
+
+    // Stop after 13 records, resume from the cursor: the rest, no duplicate, no gap.
+    let mut s = c.iter_msg_records_paged(DAY, DAY + 3 * 86_400, 10).unwrap();
+    let mut first = Vec::new();
+    for _ in 0..13 {
+        first.push(s.next().await.unwrap().unwrap());
+    }
+    let cursor = s.cursor().unwrap();
+    let json = serde_json::to_string(&cursor).unwrap();
+    let mut rest = c.resume_msg_records(serde_json::from_str(&json).unwrap(), 10).unwrap();
+    while let Some(r) = rest.next().await.unwrap() {
+        first.push(r);
+    }
+    assert_eq!(first, all);
+}
+
+#[tokio::test]
+async fn record_stream_is_a_stream() {
+    use futures_util::StreamExt;
+    let c = client(record_server(3));
+    let records: Vec<_> = c.iter_msg_records(DAY, DAY + 86_400).unwrap().into_stream().collect().await;
+    assert_eq!(records.len(), 3);
+    assert!(c.iter_msg_records(DAY, DAY).is_err());
+}
