@@ -5,6 +5,7 @@ source "$(dirname "$0")/env.sh"
 step "toolchain"
 ensure_rust
 ensure_wasm_target
+apt_install redis-server redis-server
 
 step "cargo fmt --check"
 cargo fmt --all --check

@@ -1,2 +1,3 @@
 pub mod fake;
+pub mod redis_server;
 pub mod vectors;
