@@ -35,16 +35,16 @@ fn ok_json(v: Value) -> Response {
     json_response(StatusCode::OK, &v)
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body).map_err(|e| bad(format!("bad admin JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| Box::new(bad(format!("bad admin JSON: {e}"))))
 }
 
 macro_rules! try_parse {
     ($body:expr) => {
         match parse(&$body) {
             Ok(v) => v,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         }
     };
 }

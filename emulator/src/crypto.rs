@@ -42,7 +42,13 @@ impl AesKey {
         if key.len() != 43 {
             return Err(format!("EncodingAESKey must be 43 characters, got {}", key.len()));
         }
-        let bytes = STANDARD.decode(format!("{key}=")).map_err(|_| "EncodingAESKey is not valid base64".to_string())?;
+        // WeChat's keys are random 43-character strings: their last character may carry
+        // non-zero trailing bits, which strict base64 decoders refuse.
+        let lenient = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+        );
+        let bytes = lenient.decode(format!("{key}=")).map_err(|_| "EncodingAESKey is not valid base64".to_string())?;
         let arr: [u8; 32] = bytes.try_into().map_err(|_| "EncodingAESKey does not decode to 32 bytes".to_string())?;
         Ok(Self(arr))
     }
@@ -61,7 +67,7 @@ impl AesKey {
         buf.extend_from_slice(xml.as_bytes());
         buf.extend_from_slice(appid.as_bytes());
         let pad = 32 - (buf.len() % 32);
-        buf.extend(std::iter::repeat_n(pad as u8, pad));
+        buf.resize(buf.len() + pad, pad as u8);
         let ct = Enc::new(&self.0.into(), &self.iv().into()).encrypt_padded_vec_mut::<NoPadding>(&buf);
         STANDARD.encode(ct)
     }
@@ -121,6 +127,7 @@ fn unescape(s: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

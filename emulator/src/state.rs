@@ -432,7 +432,7 @@ impl State {
         }
         if let Some(list) = &self.settings.ip_allowlist {
             let ip = ip.to_string();
-            if !list.iter().any(|a| *a == ip) {
+            if !list.contains(&ip) {
                 return Err(ed(40164, format!("invalid ip {ip}, not in whitelist")));
             }
         }
