@@ -308,8 +308,8 @@ struct Bulk {
 
 async fn records_bulk(AxState(sh): Sh, body: Bytes) -> Response {
     let b: Bulk = try_parse!(body);
-    if b.end <= b.start || b.count == 0 || b.count > 10_000_000 {
-        return bad("need start < end and 1 <= count <= 10000000");
+    if b.start < 0 || b.end > 100_000_000_000 || b.end <= b.start || b.count == 0 || b.count > 10_000_000 {
+        return bad("need 0 <= start < end <= 1e11 and 1 <= count <= 10000000");
     }
     let openids =
         b.openids.filter(|v| !v.is_empty()).unwrap_or_else(|| (0..10).map(|i| format!("o_synthetic_{i}")).collect());

@@ -17,7 +17,7 @@ const SYNTHETIC: u32 = u32::MAX;
 
 /// The China-time day number of a unix time.
 pub fn china_day(t: i64) -> i64 {
-    (t + CHINA_OFFSET).div_euclid(DAY)
+    t.saturating_add(CHINA_OFFSET).div_euclid(DAY)
 }
 
 #[derive(Clone, Copy)]

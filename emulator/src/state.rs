@@ -382,7 +382,7 @@ impl State {
     pub fn now_ms(&self) -> i64 {
         let real =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        real + self.clock_offset_ms
+        real.saturating_add(self.clock_offset_ms)
     }
 
     /// Emulator time in seconds.
@@ -392,7 +392,7 @@ impl State {
 
     /// Moves the clock forward.
     pub fn advance(&mut self, secs: f64) {
-        self.clock_offset_ms += (secs * 1000.0) as i64;
+        self.clock_offset_ms = self.clock_offset_ms.saturating_add((secs * 1000.0) as i64);
     }
 
     /// Current clock offset in milliseconds.
@@ -469,7 +469,11 @@ impl State {
         let expires_in = self.settings.token_expires_in;
         self.tokens.insert(
             token.clone(),
-            TokenInfo { expires_at_ms: now + expires_in * 1000, superseded_at_ms: None, invalidated: false },
+            TokenInfo {
+                expires_at_ms: now.saturating_add(expires_in.saturating_mul(1000)),
+                superseded_at_ms: None,
+                invalidated: false,
+            },
         );
         self.last_classic = Some(token.clone());
         Ok(json!({"access_token": token, "expires_in": expires_in}))
@@ -511,7 +515,7 @@ impl State {
                 return Err(ed(45009, "force_refresh daily quota reached"));
             }
             if let Some(last) = self.last_force_ms {
-                if now - last < self.settings.stable_force_min_interval_secs * 1000 {
+                if now.saturating_sub(last) < self.settings.stable_force_min_interval_secs.saturating_mul(1000) {
                     return Err(ed(45011, "force_refresh too frequent"));
                 }
             }
@@ -530,7 +534,11 @@ impl State {
         let expires_in = self.settings.token_expires_in;
         self.tokens.insert(
             token.clone(),
-            TokenInfo { expires_at_ms: now + expires_in * 1000, superseded_at_ms: None, invalidated: false },
+            TokenInfo {
+                expires_at_ms: now.saturating_add(expires_in.saturating_mul(1000)),
+                superseded_at_ms: None,
+                invalidated: false,
+            },
         );
         self.stable = Some(token.clone());
         Ok(json!({"access_token": token, "expires_in": expires_in}))
@@ -545,7 +553,7 @@ impl State {
             return Err(ed(40001, "access_token is invalid or not latest"));
         }
         if let Some(s) = info.superseded_at_ms {
-            if now >= s + self.settings.token_grace_secs * 1000 {
+            if now >= s.saturating_add(self.settings.token_grace_secs.saturating_mul(1000)) {
                 return Err(ed(40001, "access_token is invalid or not latest"));
             }
         }
@@ -673,7 +681,7 @@ impl State {
         if self.bound_too_many.contains(wx) {
             return Err(e(65410));
         }
-        let expire_ms = now + self.settings.invite_expire_secs * 1000;
+        let expire_ms = now.saturating_add(self.settings.invite_expire_secs.saturating_mul(1000));
         if let Some(k) = self.kf_mut(account) {
             k.invite = Some(Invite { wx: wx.to_string(), expire_ms, rejected: false });
         }
@@ -869,13 +877,13 @@ impl State {
         if !user.subscribed {
             return Err(e(43004));
         }
-        if now - user.last_interaction_ms > WINDOW_MS {
+        if now.saturating_sub(user.last_interaction_ms) > WINDOW_MS {
             return Err(e(45015));
         }
         if limit > 0 && user.kf_since_reply >= limit {
             return Err(e(45047));
         }
-        user.kf_since_reply += 1;
+        user.kf_since_reply = user.kf_since_reply.saturating_add(1);
         user.last_exchange_ms = now;
         user.typing_until_ms = 0;
         let worker = named_kf.or_else(|| self.sessions.get(&touser).map(|s| s.kf.clone())).unwrap_or_default();
@@ -907,7 +915,7 @@ impl State {
             user.typing_until_ms = 0;
             return Ok(ok());
         }
-        if now - user.last_exchange_ms > TYPING_NEEDS_EXCHANGE_MS {
+        if now.saturating_sub(user.last_exchange_ms) > TYPING_NEEDS_EXCHANGE_MS {
             return Err(ed(45015, "no message exchanged with the user in the last 30 s"));
         }
         if now < user.typing_until_ms {
