@@ -98,3 +98,64 @@ async fn invalidate_token_fault() {
     let v = h.get_raw(&format!("{LIST}?access_token={fresh}")).await;
     assert_eq!(code(&v), 0);
 }
+
+#[tokio::test]
+async fn reset_after_on_a_pooled_keep_alive_connection() {
+    let h = H::start().await;
+    h.user_says("u1", "hi").await;
+    let pooled = reqwest::Client::new();
+    let url = format!("{}{LIST}?access_token={}", h.base, h.token);
+    for _ in 0..3 {
+        assert!(pooled.get(&url).send().await.unwrap().status().is_success());
+    }
+    fault(&h, json!({"path": SEND, "kind": "reset_after"})).await;
+    let send = || {
+        pooled
+            .post(format!("{}{SEND}?access_token={}", h.base, h.token))
+            .body(json!({"touser":"u1","msgtype":"text","text":{"content":"hi"}}).to_string())
+            .send()
+    };
+    assert!(send().await.is_err(), "the reset must reach the client");
+    assert_eq!(deliveries(&h).await, 1, "applied exactly once (no silent client retry)");
+    let v: Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(code(&v), 0);
+    assert_eq!(deliveries(&h).await, 2);
+}
+
+#[tokio::test]
+async fn garbage_never_crashes_the_server() {
+    let h = H::start().await;
+    let t = &h.token;
+    let bad_queries = [
+        format!("{LIST}?access_token=%FF%FE"),
+        format!("{LIST}?access_token"),
+        format!("{LIST}?&&=&access_token={t}&access_token=x"),
+        format!("/customservice/kfaccount/del?access_token={t}&kf_account"),
+        format!("/customservice/kfsession/getsession?access_token={t}&openid=%00"),
+    ];
+    for q in &bad_queries {
+        let r = h.c.get(format!("{}{q}", h.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{q}");
+    }
+    let bodies = [
+        "\u{0}\u{1}".to_string(),
+        "[]".to_string(),
+        "null".to_string(),
+        json!({"starttime": i64::MAX, "endtime": i64::MIN, "msgid": u64::MAX, "number": -1}).to_string(),
+        json!({"starttime": 0, "endtime": i64::MAX, "msgid": 1, "number": 1}).to_string(),
+        json!({"starttime": 1.5, "endtime": 2, "msgid": 1, "number": 1}).to_string(),
+    ];
+    for b in &bodies {
+        let v = h.post_raw(&format!("/customservice/msgrecord/getmsglist?access_token={t}"), b).await;
+        assert_ne!(code(&v), 0, "{b}");
+        let v = h.post_raw(&format!("{SEND}?access_token={t}"), b).await;
+        assert_ne!(code(&v), 0, "{b}");
+    }
+    assert_eq!(h.admin_status("clock/advance", json!({"secs": 1e300})).await, 200);
+    assert_eq!(h.admin_status("records/bulk", json!({"start": i64::MIN, "end": i64::MAX, "count": 5})).await, 400);
+    assert_eq!(h.admin_status("config", json!({"token_expires_in": i64::MAX})).await, 200);
+    // still alive
+    let r = h.c.get(format!("{}/__admin/state", h.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(h.classic_token().await.len() > 10);
+}
