@@ -1,0 +1,108 @@
+//! Test helpers: an in-process emulator and hand-written HTTP calls (no SDK code).
+#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use wxkf_emulator::{Config, Emulator};
+
+pub const APPID: &str = "wxtestappid00001";
+pub const SECRET: &str = "test-secret";
+
+pub struct H {
+    pub emu: Emulator,
+    pub base: String,
+    pub c: reqwest::Client,
+    pub token: String,
+}
+
+pub fn config() -> Config {
+    Config { appid: APPID.into(), secret: SECRET.into(), port: 0, seed: Some(7), ..Default::default() }
+}
+
+impl H {
+    pub async fn start() -> H {
+        Self::with(config()).await
+    }
+
+    pub async fn with(cfg: Config) -> H {
+        let emu = Emulator::start(cfg).await.expect("start");
+        let base = emu.base_url();
+        let c = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        let mut h = H { emu, base, c, token: String::new() };
+        h.token = h.classic_token().await;
+        h
+    }
+
+    pub async fn classic_token(&self) -> String {
+        let v =
+            self.get_raw(&format!("/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}")).await;
+        v["access_token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn get_raw(&self, path_and_query: &str) -> Value {
+        let r = self.c.get(format!("{}{}", self.base, path_and_query)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// GET `path?access_token=…&extra` (extra is appended raw).
+    pub async fn get(&self, path: &str, extra: &str) -> Value {
+        let sep = if extra.is_empty() { "" } else { "&" };
+        self.get_raw(&format!("{path}?access_token={}{sep}{extra}", self.token)).await
+    }
+
+    pub async fn post_raw(&self, path_and_query: &str, body: &str) -> Value {
+        let r = self.c.post(format!("{}{}", self.base, path_and_query)).body(body.to_string()).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// POST a JSON value to `path?access_token=…`.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        self.post_raw(&format!("{path}?access_token={}", self.token), &body.to_string()).await
+    }
+
+    pub async fn admin(&self, path: &str, body: Value) -> Value {
+        let r = self.c.post(format!("{}/__admin/{path}", self.base)).json(&body).send().await.unwrap();
+        assert!(r.status().is_success(), "admin {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    pub async fn admin_status(&self, path: &str, body: Value) -> u16 {
+        self.c.post(format!("{}/__admin/{path}", self.base)).json(&body).send().await.unwrap().status().as_u16()
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Value {
+        let r = self.c.get(format!("{}/__admin/{path}", self.base)).send().await.unwrap();
+        assert!(r.status().is_success());
+        r.json().await.unwrap()
+    }
+
+    pub async fn advance(&self, secs: f64) {
+        self.admin("clock/advance", json!({ "secs": secs })).await;
+    }
+
+    pub async fn add_kf(&self, account: &str) {
+        let v = self.post("/customservice/kfaccount/add", json!({"kf_account": account, "nickname": "kf"})).await;
+        assert_eq!(v["errcode"], 0, "{v}");
+    }
+
+    pub async fn online(&self, account: &str) {
+        self.admin("kf/online", json!({"kf_account": account, "online": true})).await;
+    }
+
+    pub async fn user_says(&self, openid: &str, content: &str) -> Value {
+        self.admin("user/message", json!({"openid": openid, "content": content})).await
+    }
+
+    pub async fn send_text(&self, to: &str, content: &str) -> Value {
+        self.post(
+            "/cgi-bin/message/custom/send",
+            json!({"touser": to, "msgtype": "text", "text": {"content": content}}),
+        )
+        .await
+    }
+}
+
+pub fn code(v: &Value) -> i64 {
+    v["errcode"].as_i64().unwrap_or(0)
+}
