@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api;
+pub mod callback;
 pub mod endpoint;
 pub mod error;
 pub mod http;
@@ -16,8 +17,12 @@ pub mod records;
 pub mod secret;
 pub mod validate;
 
+pub use callback::{
+    build_reply, check_url, open_push, open_push_guarded, CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery,
+    Reply, UrlQuery,
+};
 pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
-pub use error::{ErrorCode, KfError, RetryClass, TransportKind};
+pub use error::{CallbackKind, ErrorCode, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
 pub use secret::Secret;
