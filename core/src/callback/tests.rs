@@ -142,3 +142,20 @@ proptest! {
         prop_assert_eq!(fields::field(&f, "Content"), Some(content.as_str()));
     }
 }
+
+#[test]
+fn opened_push_round_trips_through_json() {
+    // Bindings hand `OpenedPush` to the host and back to `build_reply`.
+    let xml = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
+               <MsgType>location</MsgType><Location_X>23.134521</Location_X><Location_Y>-113.5</Location_Y>\
+               <Scale>20</Scale><Label>x</Label></xml>";
+    for xml in [xml, TEXT] {
+        let opened = OpenedPush { message: parse_push(xml).unwrap(), encrypted: false, raw_xml: xml.into() };
+        let json = serde_json::to_string(&opened).unwrap();
+        let back: OpenedPush = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, opened);
+    }
+    let err = KfError::callback(CallbackKind::Replay, "again");
+    assert_eq!(err.code_name(), "CALLBACK");
+    assert_eq!(err.to_string(), "push refused (replay): again");
+}
