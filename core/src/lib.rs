@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api;
+pub mod callback;
 pub mod client;
 pub mod endpoint;
 pub mod error;
@@ -22,8 +23,12 @@ pub mod secret;
 pub mod validate;
 
 pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
+pub use callback::{
+    build_reply, check_url, open_push, open_push_guarded, CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery,
+    Reply, UrlQuery,
+};
 pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
-pub use error::{ErrorCode, KfError, RetryClass, TransportKind};
+pub use error::{CallbackKind, ErrorCode, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
 pub use secret::Secret;

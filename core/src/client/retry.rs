@@ -50,7 +50,7 @@ impl RetryPolicy {
             KfError::Transport { kind, .. } => !matches!(kind, crate::TransportKind::Aborted),
             KfError::Http { status, .. } => *status >= 500 || *status == 429,
             KfError::Api { .. } => error.retry_class() == RetryClass::RetryLater,
-            KfError::Validation { .. } | KfError::Decode { .. } => false,
+            KfError::Validation { .. } | KfError::Decode { .. } | KfError::Callback { .. } => false,
         };
         transient
             && match class {

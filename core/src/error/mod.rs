@@ -47,6 +47,40 @@ impl fmt::Display for TransportKind {
     }
 }
 
+/// Why a push (callback) request was refused; a server answers all of them with a 4xx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackKind {
+    /// `signature` / `msg_signature` missing or wrong: the request is not from WeChat.
+    Signature,
+    /// `timestamp` missing, not a number, or outside the accepted window.
+    Timestamp,
+    /// The same `nonce` and `timestamp` were already accepted (replay).
+    Replay,
+    /// The body exceeds the size cap.
+    TooLarge,
+    /// The `Encrypt` payload is not valid base64, block-aligned or padded ciphertext.
+    Crypto,
+    /// The decrypted payload names another appid.
+    Appid,
+    /// The (decrypted) XML is malformed, uses a DOCTYPE, is too deep or lacks a field.
+    Xml,
+}
+
+impl fmt::Display for CallbackKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CallbackKind::Signature => "signature",
+            CallbackKind::Timestamp => "timestamp",
+            CallbackKind::Replay => "replay",
+            CallbackKind::TooLarge => "too_large",
+            CallbackKind::Crypto => "crypto",
+            CallbackKind::Appid => "appid",
+            CallbackKind::Xml => "xml",
+        })
+    }
+}
+
 /// Every failure of a wxkf call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KfError {
@@ -92,6 +126,14 @@ pub enum KfError {
         /// A human-readable description (never holds the URL's token).
         message: String,
     },
+    /// A push (callback) request was refused: forged, stale, replayed, undecryptable or bad XML.
+    #[error("push refused ({kind}): {reason}")]
+    Callback {
+        /// Why, as a stable machine-readable kind.
+        kind: CallbackKind,
+        /// A human-readable description (never holds the token or the key).
+        reason: String,
+    },
 }
 
 fn api_message(code: ErrorCode, errcode: i64, errmsg: &str) -> String {
@@ -127,6 +169,11 @@ impl KfError {
         KfError::Transport { kind, message: message.into() }
     }
 
+    /// A refused push.
+    pub fn callback(kind: CallbackKind, reason: impl Into<String>) -> Self {
+        KfError::Callback { kind, reason: reason.into() }
+    }
+
     /// The WeChat errcode, for API errors.
     pub fn errcode(&self) -> Option<i64> {
         match self {
@@ -143,6 +190,7 @@ impl KfError {
             KfError::Decode { .. } => "DECODE",
             KfError::Http { .. } => "HTTP_STATUS",
             KfError::Transport { .. } => "TRANSPORT",
+            KfError::Callback { .. } => "CALLBACK",
         }
     }
 

@@ -1,0 +1,117 @@
+//! Passive replies: `success`, a text, or a hand-over to customer service.
+
+use serde::{Deserialize, Serialize};
+
+use super::message::PushMessage;
+use crate::{validate, KfError};
+
+/// What to answer a push with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    /// The plain `success` acknowledgement (never encrypted: WeChat accepts it as is).
+    Success,
+    /// A text message back to the user.
+    Text {
+        /// The text.
+        content: String,
+    },
+    /// Hand the user's message to customer service, optionally to one kf (`prefix@wechat_id`).
+    TransferCustomerService {
+        /// The kf to route to; any available kf when `None`.
+        #[serde(default)]
+        kf_account: Option<String>,
+    },
+}
+
+/// Wraps `value` in CDATA, splitting any `]]>` so it cannot close the section early.
+pub fn cdata(value: &str) -> String {
+    format!("<![CDATA[{}]]>", value.replace("]]>", "]]]]><![CDATA[>"))
+}
+
+/// Characters XML 1.0 cannot carry at all, even in CDATA.
+fn check_xml_chars(field: &str, value: &str) -> Result<(), KfError> {
+    let bad = value.chars().find(|&c| {
+        let cp = u32::from(c);
+        (cp < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || cp == 0xFFFE || cp == 0xFFFF
+    });
+    match bad {
+        Some(c) => Err(KfError::validation(field, format!("contains U+{:04X}, which XML cannot carry", u32::from(c)))),
+        None => Ok(()),
+    }
+}
+
+/// The reply XML (unencrypted) to `push`, with To/From swapped; `None` for [`Reply::Success`].
+pub fn reply_xml(push: &PushMessage, reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
+    let body = match reply {
+        Reply::Success => return Ok(None),
+        Reply::Text { content } => {
+            if content.is_empty() {
+                return Err(KfError::validation("content", "must not be empty"));
+            }
+            check_xml_chars("content", content)?;
+            format!("<MsgType>{}</MsgType><Content>{}</Content>", cdata("text"), cdata(content))
+        }
+        Reply::TransferCustomerService { kf_account: None } => {
+            format!("<MsgType>{}</MsgType>", cdata("transfer_customer_service"))
+        }
+        Reply::TransferCustomerService { kf_account: Some(kf) } => {
+            validate::kf_account("kf_account", kf)?;
+            check_xml_chars("kf_account", kf)?;
+            format!(
+                "<MsgType>{}</MsgType><TransInfo><KfAccount>{}</KfAccount></TransInfo>",
+                cdata("transfer_customer_service"),
+                cdata(kf)
+            )
+        }
+    };
+    Ok(Some(format!(
+        "<xml><ToUserName>{}</ToUserName><FromUserName>{}</FromUserName><CreateTime>{now}</CreateTime>{body}</xml>",
+        cdata(&push.from_user_name),
+        cdata(&push.to_user_name),
+    )))
+}
+
+/// The safe-mode reply envelope around an `Encrypt` value.
+pub fn encrypted_envelope(encrypt: &str, msg_signature: &str, timestamp: i64, nonce: &str) -> String {
+    format!(
+        "<xml><Encrypt>{}</Encrypt><MsgSignature>{}</MsgSignature><TimeStamp>{timestamp}</TimeStamp><Nonce>{}</Nonce></xml>",
+        cdata(encrypt),
+        cdata(msg_signature),
+        cdata(nonce)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::message::PushKind;
+
+    fn push() -> PushMessage {
+        PushMessage {
+            to_user_name: "gh_1".into(),
+            from_user_name: "o1".into(),
+            create_time: 1,
+            kind: PushKind::Unsubscribe,
+        }
+    }
+
+    #[test]
+    fn cdata_escapes_terminator() {
+        assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
+        let xml = reply_xml(&push(), &Reply::Text { content: "x]]><y>".into() }, 5).unwrap().unwrap();
+        let fields = crate::callback::fields::read_fields(&xml).unwrap();
+        assert_eq!(crate::callback::fields::field(&fields, "Content"), Some("x]]><y>"));
+        assert_eq!(crate::callback::fields::field(&fields, "ToUserName"), Some("o1"));
+    }
+
+    #[test]
+    fn transfer_validates_kf() {
+        let ok = Reply::TransferCustomerService { kf_account: Some("kf1@gh_1".into()) };
+        assert!(reply_xml(&push(), &ok, 5).unwrap().unwrap().contains("<TransInfo><KfAccount><![CDATA[kf1@gh_1]]>"));
+        let bad = Reply::TransferCustomerService { kf_account: Some("nope".into()) };
+        assert!(reply_xml(&push(), &bad, 5).is_err());
+        assert!(reply_xml(&push(), &Reply::Text { content: "a\u{0}".into() }, 5).is_err());
+        assert_eq!(reply_xml(&push(), &Reply::Success, 5).unwrap(), None);
+    }
+}
