@@ -30,7 +30,9 @@ enum Pending {
 /// Calls `f(*args)`; when it returns an awaitable, awaits it on the caller's asyncio loop
 /// (async client) or runs it to completion with `asyncio.run` (sync client).
 async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-    let pending = Python::attach(|py| -> PyResult<Pending> {
+    // A synchronous callable may block (even on another wxkf call): run it off the
+    // runtime's scheduler so nested blocking calls do not trip tokio.
+    let pending = tokio::task::block_in_place(|| Python::attach(|py| -> PyResult<Pending> {
         let args = pyo3::types::PyTuple::new(py, args)?;
         let result = f.bind(py).call1(args)?;
         if !result.hasattr("__await__")? {
@@ -40,7 +42,7 @@ async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<Py
             Ok(fut) => Ok(Pending::Awaiting(Box::pin(fut))),
             Err(_) => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
         }
-    })?;
+    }))?;
     match pending {
         Pending::Ready(v) => Ok(v),
         Pending::Awaiting(fut) => fut.await,
@@ -146,8 +148,7 @@ impl TokenStore for PyStore {
     async fn set(&self, key: &str, token: &CachedToken) -> Result<(), KfError> {
         let json = serde_json::to_string(token).map_err(|e| KfError::decode(e.to_string(), b""))?;
         let ttl = ((token.expires_at_ms - now_ms()) / 1000).max(1);
-        let ttl = Python::attach(|py| ttl.into_pyobject(py).map(|v| v.into_any().unbind()))
-            .map_err(|e| host_error("the token store", e))?;
+        let ttl = Python::attach(|py| pyo3::types::PyInt::new(py, ttl).into_any().unbind());
         self.call("set", vec![py_str(key), py_str(&json), ttl]).await?;
         Ok(())
     }

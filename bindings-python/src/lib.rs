@@ -19,7 +19,7 @@ use pyo3::types::PyDict;
 use serde_json::Value;
 use wxkf::client::{MemoryStore, TokenStore};
 use wxkf::native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
-use wxkf::records::{RecordCursor, RecordPager, MAX_PAGE_SIZE};
+use wxkf::records::{RecordCursor, RecordPager};
 use wxkf::{Client, ClientConfig, KfError, RetryPolicy, Secret, TokenSource};
 
 use crate::dispatch::Creds;
@@ -175,14 +175,14 @@ impl Core {
     }
 
     /// A record walk over `[start, end)` (unix seconds).
-    #[pyo3(signature = (start, end, page_size=MAX_PAGE_SIZE))]
+    #[pyo3(signature = (start, end, page_size=10000))]
     fn records(&self, py: Python<'_>, start: i64, end: i64, page_size: i64) -> PyResult<RecordWalk> {
         let pager = RecordPager::new(start, end, page_size).map_err(|e| to_pyerr(py, e))?;
         Ok(RecordWalk { client: self.inner.clone(), cursor: Arc::new(Mutex::new(pager.cursor())), page_size })
     }
 
     /// A record walk resumed from a cursor (a dict as given by `RecordWalk.cursor`).
-    #[pyo3(signature = (cursor, page_size=MAX_PAGE_SIZE))]
+    #[pyo3(signature = (cursor, page_size=10000))]
     fn resume_records(&self, py: Python<'_>, cursor: &Bound<'_, PyAny>, page_size: i64) -> PyResult<RecordWalk> {
         let cursor: RecordCursor = pythonize::depythonize(cursor).map_err(|e| arg_error(py, "cursor", e))?;
         // Validates the cursor and the page size before any request.

@@ -88,7 +88,8 @@ def test_every_operation(emu: Emulator) -> None:
     now = int(emu.state()["now"])
     page = c.get_msg_list(now - 3600, now + 60, 1, 10000)
     assert isinstance(page, wxkf.MsgListPage) and len(page.recordlist) >= 10
-    assert {r.opercode for r in page.recordlist} >= {1000, 1002, 2002, 1004}
+    opercodes = {r.opercode for r in page.recordlist}
+    assert opercodes >= {1000, 2002, 1004} and opercodes & {1001, 1002}
     walked = list(c.iter_msg_records(now - 3600, now + 60))
     assert walked == list(page.recordlist)
 
@@ -216,8 +217,9 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
     broker = wxkf.Client.classic(APPID, SECRET, base_url=emu.url)
     raw = broker.get_access_token()
     assert raw.expires_in == 7200 and raw.access_token not in repr(raw)
-    stable = broker.get_stable_access_token(force_refresh=True)
+    stable = broker.get_stable_access_token()
     assert stable.expires_in > 0
+    # The provider's forced refresh below is the first one (WeChat spaces them out).
     calls: List[Optional[str]] = []
 
     def provider(failed: Optional[str]) -> Any:

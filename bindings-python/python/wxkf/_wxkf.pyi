@@ -1,9 +1,10 @@
 """Stubs of the native module ``wxkf._wxkf`` (internal; use the ``wxkf`` package)."""
 
-from typing import Any, Awaitable, Dict, List, Mapping, Optional
+from typing import Any, Awaitable, Dict, List, Mapping, Optional, final
 
 __version__: str
 
+@final
 class Core:
     def __new__(
         cls,
@@ -27,11 +28,13 @@ class Core:
     def records(self, start: int, end: int, page_size: int = 10000) -> "RecordWalk": ...
     def resume_records(self, cursor: Mapping[str, Any], page_size: int = 10000) -> "RecordWalk": ...
 
+@final
 class RecordWalk:
     def next_page(self) -> List[Dict[str, Any]]: ...
     def next_page_async(self) -> Awaitable[List[Dict[str, Any]]]: ...
     def cursor(self) -> Optional[Dict[str, Any]]: ...
 
+@final
 class ReplayGuard:
     def __new__(cls, capacity: int = 100000, window_secs: int = 300) -> "ReplayGuard": ...
     def __len__(self) -> int: ...

@@ -355,7 +355,7 @@ def message_from_dict(d: Mapping[str, Any]) -> Message:
     if kind == "msgmenu":
         payload["list"] = [MenuItem._from(m) for m in payload.get("list", [])]
     cls = _KINDS[kind]
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = set(payload) - names
     if unknown:
         raise ValidationError(
@@ -364,7 +364,7 @@ def message_from_dict(d: Mapping[str, Any]) -> Message:
             reason=f"unknown field(s) {sorted(unknown)}",
         )
     try:
-        return cls(**payload, kf_account=d.get("kf_account"))
+        return cls(**payload, kf_account=d.get("kf_account"))  # type: ignore[call-arg]
     except TypeError as e:
         raise ValidationError(f"invalid message.{kind}: {e}", field=f"message.{kind}", reason=str(e)) from None
 
