@@ -54,6 +54,9 @@ def test_webhook_hands_an_encrypted_push_to_a_named_kf(safe_emulator: Emulator, 
     push = out["push"]
     assert push["delivered"] and push["status"] == 200, push
     assert push["reply_kind"] == "transfer_customer_service", push
+    # The emulator runs in safe mode: the push was encrypted, and the reply verified and
+    # decrypted (else it would not be delivered) and names the kf.
+    assert f"<KfAccount><![CDATA[{KF}]]></KfAccount>" in push["reply_xml"], push
     state = emu.state()
     sessions = state["sessions"]
     assert any(s.get("openid") == "o_webhook_user" and s.get("kf_account") == KF for s in sessions), sessions
