@@ -30,7 +30,9 @@ fn describe(e: &KfError) -> Value {
         KfError::Validation { field, reason } => {
             json!({"kind": "validation", "message": message, "field": field, "reason": reason})
         }
-        KfError::Decode { reason, body } => json!({"kind": "decode", "message": message, "reason": reason, "body": body}),
+        KfError::Decode { reason, body } => {
+            json!({"kind": "decode", "message": message, "reason": reason, "body": body})
+        }
         KfError::Http { status, body } => json!({"kind": "http", "message": message, "status": status, "body": body}),
         KfError::Transport { kind, message: detail } => {
             json!({"kind": "transport", "message": message, "transport_kind": kind, "detail": detail})

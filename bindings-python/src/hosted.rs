@@ -32,17 +32,19 @@ enum Pending {
 async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<PyAny>> {
     // A synchronous callable may block (even on another wxkf call): run it off the
     // runtime's scheduler so nested blocking calls do not trip tokio.
-    let pending = tokio::task::block_in_place(|| Python::attach(|py| -> PyResult<Pending> {
-        let args = pyo3::types::PyTuple::new(py, args)?;
-        let result = f.bind(py).call1(args)?;
-        if !result.hasattr("__await__")? {
-            return Ok(Pending::Ready(result.unbind()));
-        }
-        match pyo3_async_runtimes::tokio::into_future(result.clone()) {
-            Ok(fut) => Ok(Pending::Awaiting(Box::pin(fut))),
-            Err(_) => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
-        }
-    }))?;
+    let pending = tokio::task::block_in_place(|| {
+        Python::attach(|py| -> PyResult<Pending> {
+            let args = pyo3::types::PyTuple::new(py, args)?;
+            let result = f.bind(py).call1(args)?;
+            if !result.hasattr("__await__")? {
+                return Ok(Pending::Ready(result.unbind()));
+            }
+            match pyo3_async_runtimes::tokio::into_future(result.clone()) {
+                Ok(fut) => Ok(Pending::Awaiting(Box::pin(fut))),
+                Err(_) => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
+            }
+        })
+    })?;
     match pending {
         Pending::Ready(v) => Ok(v),
         Pending::Awaiting(fut) => fut.await,
@@ -75,7 +77,8 @@ impl TokenProvider for PyProvider {
             Some(t) => pyo3::types::PyString::new(py, t).into_any().unbind(),
             None => py.None(),
         });
-        let value = call_maybe_async(&self.callable, vec![failed]).await.map_err(|e| host_error("the token provider", e))?;
+        let value =
+            call_maybe_async(&self.callable, vec![failed]).await.map_err(|e| host_error("the token provider", e))?;
         let (token, expires_in) = Python::attach(|py| read_token(value.bind(py))).map_err(|_| {
             KfError::validation(
                 "provider",
@@ -83,10 +86,7 @@ impl TokenProvider for PyProvider {
             )
         })?;
         if token.is_empty() || !expires_in.is_finite() || expires_in <= 0.0 {
-            return Err(KfError::validation(
-                "provider",
-                "returned an empty token or a non-positive expires_in",
-            ));
+            return Err(KfError::validation("provider", "returned an empty token or a non-positive expires_in"));
         }
         let now = now_ms();
         Ok(CachedToken {
@@ -116,9 +116,7 @@ impl PyStore {
     async fn call(&self, method: &str, args: Vec<Py<PyAny>>) -> Result<Py<PyAny>, KfError> {
         let f = Python::attach(|py| self.obj.bind(py).getattr(method).map(Bound::unbind))
             .map_err(|e| host_error("the token store", e))?;
-        call_maybe_async(&f, args)
-            .await
-            .map_err(|e| host_error(&format!("the token store's {method}()"), e))
+        call_maybe_async(&f, args).await.map_err(|e| host_error(&format!("the token store's {method}()"), e))
     }
 }
 

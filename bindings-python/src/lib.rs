@@ -71,7 +71,9 @@ impl Core {
         let need = |value: Option<String>, field: &str| -> PyResult<String> {
             match value {
                 Some(v) if !v.is_empty() => Ok(v),
-                _ => Err(to_pyerr(py, KfError::validation(field, format!("is required for the {source} token source")))),
+                _ => {
+                    Err(to_pyerr(py, KfError::validation(field, format!("is required for the {source} token source"))))
+                }
             }
         };
         let (token_source, creds) = match source {
@@ -118,8 +120,11 @@ impl Core {
             connect_timeout: secs(connect_timeout_secs, "connect_timeout_secs")?,
             ..NativeOptions::default()
         };
-        let mut config = ClientConfig::with_source(token_source)
-            .retry(RetryPolicy { max_attempts, retry_writes, ..RetryPolicy::default() });
+        let mut config = ClientConfig::with_source(token_source).retry(RetryPolicy {
+            max_attempts,
+            retry_writes,
+            ..RetryPolicy::default()
+        });
         if let Some(url) = base_url {
             config = config.base_url(url.trim_end_matches('/'));
         }

@@ -88,8 +88,7 @@ pub(crate) fn build_reply(
     let config = config_of(py, config)?;
     let opened: OpenedPush = pythonize::depythonize(opened).map_err(|e| arg_error(py, "opened", e))?;
     let reply: Reply = pythonize::depythonize(reply).map_err(|e| arg_error(py, "reply", e))?;
-    let random16: [u8; 16] = random16
-        .try_into()
-        .map_err(|_| to_pyerr(py, KfError::validation("random16", "must be exactly 16 bytes")))?;
+    let random16: [u8; 16] =
+        random16.try_into().map_err(|_| to_pyerr(py, KfError::validation("random16", "must be exactly 16 bytes")))?;
     wxkf::build_reply(&config, &opened, &reply, now, nonce, &random16).map_err(|e| to_pyerr(py, e))
 }

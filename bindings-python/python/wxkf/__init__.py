@@ -10,7 +10,7 @@ level at run time, call ``wxkf.reset_logging()``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from . import _wxkf
 from .client import AsyncClient, AsyncRecordIterator, Client, RecordIterator, TimeLike, TokenProvider
@@ -32,34 +32,36 @@ from .errors import (
     ValidationError,
     WxkfError,
 )
-from .push import (
-    CallbackConfig,
-    ClickEvent,
-    ImagePush,
-    KfCloseSessionEvent,
-    KfCreateSessionEvent,
-    KfSwitchSessionEvent,
-    LinkPush,
-    LocationPush,
-    OpenedPush,
-    OtherPush,
-    PushMessage,
-    RawField,
-    ReplayGuard,
-    Reply,
-    ScanEvent,
-    ShortVideoPush,
-    SubscribeEvent,
-    TextPush,
-    UnsubscribeEvent,
-    VideoPush,
-    ViewEvent,
-    VoicePush,
-    Webhook,
-    build_reply,
-    check_url,
-    open_push,
-)
+
+if TYPE_CHECKING:
+    from .push import (
+        CallbackConfig,
+        ClickEvent,
+        ImagePush,
+        KfCloseSessionEvent,
+        KfCreateSessionEvent,
+        KfSwitchSessionEvent,
+        LinkPush,
+        LocationPush,
+        OpenedPush,
+        OtherPush,
+        PushMessage,
+        RawField,
+        ReplayGuard,
+        Reply,
+        ScanEvent,
+        ShortVideoPush,
+        SubscribeEvent,
+        TextPush,
+        UnsubscribeEvent,
+        VideoPush,
+        ViewEvent,
+        VoicePush,
+        Webhook,
+        build_reply,
+        check_url,
+        open_push,
+    )
 from .types import (
     AccessToken,
     Article,
@@ -89,6 +91,50 @@ from .types import (
 )
 
 __version__: str = _wxkf.__version__
+
+# The push side loads on first use, so ``import wxkf`` stays fast for API-only users.
+_PUSH_NAMES = frozenset(
+    [
+        "CallbackConfig",
+        "ClickEvent",
+        "ImagePush",
+        "KfCloseSessionEvent",
+        "KfCreateSessionEvent",
+        "KfSwitchSessionEvent",
+        "LinkPush",
+        "LocationPush",
+        "OpenedPush",
+        "OtherPush",
+        "PushMessage",
+        "RawField",
+        "ReplayGuard",
+        "Reply",
+        "ScanEvent",
+        "ShortVideoPush",
+        "SubscribeEvent",
+        "TextPush",
+        "UnsubscribeEvent",
+        "VideoPush",
+        "ViewEvent",
+        "VoicePush",
+        "Webhook",
+        "build_reply",
+        "check_url",
+        "open_push",
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUSH_NAMES:
+        from . import push
+
+        return getattr(push, name)
+    raise AttributeError(f"module 'wxkf' has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | _PUSH_NAMES)
 
 
 def error_catalogue() -> List[Dict[str, Any]]:
