@@ -120,3 +120,50 @@ def test_async_provider_coroutine_and_raw_tokens(emu: Emulator) -> None:
         assert seen[0] is None and isinstance(seen[1], str)
 
     asyncio.run(scenario())
+
+
+def test_async_client_with_blocking_callbacks_and_an_async_store(emu: Emulator) -> None:
+    # A synchronous provider that itself makes a blocking wxkf call runs on the runtime's
+    # worker thread (inside block_in_place): it must neither panic nor deadlock.
+    broker = wxkf.Client.stable(APPID, SECRET, base_url=emu.url)
+    provided: List[str] = []
+
+    def provider(failed: Optional[str]) -> Any:
+        token = broker.get_stable_access_token()
+        provided.append(token.access_token)
+        return token
+
+    class AsyncStore:
+        def __init__(self) -> None:
+            self.data: dict = {}
+            self.calls: List[str] = []
+
+        async def get(self, key: str) -> Optional[str]:
+            self.calls.append("get")
+            return self.data.get(key)
+
+        async def set(self, key: str, value: str, ttl: int) -> None:
+            self.calls.append("set")
+            assert ttl > 0
+            self.data[key] = value
+
+        async def delete(self, key: str) -> None:
+            self.calls.append("delete")
+            self.data.pop(key, None)
+
+    store = AsyncStore()
+
+    async def scenario() -> None:
+        c = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, store=store)
+        assert await asyncio.gather(*(c.get_kf_list() for _ in range(5))) == [[]] * 5
+        assert len(provided) == 1 and c.token_fetches == 1
+        assert "set" in store.calls and len(store.data) == 1
+        assert provided[0] not in repr(c)
+        # A second client on the same store reuses the stored token: no provider call.
+        other = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, store=store)
+        assert await other.get_kf_list() == [] and other.token_fetches == 0 and len(provided) == 1
+        emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "invalidate_token"})
+        assert await other.get_kf_list() == []
+        assert "delete" in store.calls and len(provided) == 2
+
+    asyncio.run(scenario())

@@ -113,3 +113,15 @@ def test_reply_and_version() -> None:
     assert wxkf.Reply.text("hi").to_dict() == {"type": "text", "content": "hi"}
     assert wxkf.Reply.success().to_dict() == {"type": "success"}
     assert wxkf.__version__.count(".") == 2
+
+
+def test_the_installed_wheel_is_under_test() -> None:
+    # The tests run against the wheel installed in a fresh venv, not the source tree, so a
+    # file missing from the wheel fails them.
+    from pathlib import Path
+
+    package = Path(wxkf.__file__).parent
+    assert "site-packages" in package.parts, package
+    for name in ("py.typed", "_wxkf.pyi", "errors.py", "push.py", "types.py", "client.py"):
+        assert (package / name).is_file(), name
+    assert any(p.name.startswith("_wxkf") and p.suffix in (".so", ".pyd") for p in package.iterdir())
