@@ -125,3 +125,15 @@ def test_the_installed_wheel_is_under_test() -> None:
     for name in ("py.typed", "_wxkf.pyi", "errors.py", "push.py", "types.py", "client.py"):
         assert (package / name).is_file(), name
     assert any(p.name.startswith("_wxkf") and p.suffix in (".so", ".pyd") for p in package.iterdir())
+
+
+def test_wheel_metadata() -> None:
+    from importlib import metadata
+
+    meta = metadata.metadata("wxkf")
+    assert meta["Name"] == "wxkf" and meta["Version"] == wxkf.__version__
+    assert meta["Requires-Python"] == ">=3.9"
+    assert "Typing :: Typed" in meta.get_all("Classifier", [])
+    assert "Client" in (meta.get_payload() or "")  # the README is the long description
+    wheel = metadata.distribution("wxkf").read_text("WHEEL") or ""
+    assert "-abi3-" in wheel, wheel
