@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 from typing import Dict, List, Optional, Tuple
 
+from typing_extensions import assert_type
+
 import wxkf
 
 
@@ -52,7 +54,20 @@ def push_usage(query: Dict[str, str], body: bytes) -> str:
     return wxkf.build_reply(config, opened, wxkf.Reply.success())
 
 
+def webhook_usage(query: Dict[str, str], body: bytes) -> str:
+    hook = wxkf.Webhook(wxkf.CallbackConfig(token="t", appid="wx", encoding_aes_key="k" * 43))
+    echo: str = hook.verify_url(query)
+    opened = hook.open(query, body)
+    assert_type(opened, wxkf.OpenedPush)
+    if isinstance(opened.message, wxkf.KfCreateSessionEvent):
+        return echo + opened.message.kf_account
+    return hook.reply(opened, wxkf.Reply.text("收到"))
+
+
 def main() -> None:
     client = wxkf.Client.stable("wx", "secret")
+    assert_type(client, wxkf.Client)
+    assert_type(wxkf.AsyncClient.fixed("T"), wxkf.AsyncClient)
+    assert_type(wxkf.Client.classic("wx", "s").get_kf_online_list(), List[wxkf.KfOnlineInfo])
     sync_usage(client)
     asyncio.run(async_usage())

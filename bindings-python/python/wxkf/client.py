@@ -19,6 +19,8 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
+    Type,
+    TypeVar,
     Union,
 )
 
@@ -71,6 +73,9 @@ def _unix(value: TimeLike, field: str) -> int:
     )
 
 
+_C = TypeVar("_C", bound="_Base")
+
+
 class _Base:
     _core: Any
 
@@ -109,24 +114,24 @@ class _Base:
         )
 
     @classmethod
-    def stable(cls, appid: str, secret: str, **options: Any) -> Any:
+    def stable(cls: Type[_C], appid: str, secret: str, **options: Any) -> _C:
         """Stable-token mode (``/cgi-bin/stable_token``): the default, safe with many processes."""
         return cls("stable", appid=appid, secret=secret, **options)
 
     @classmethod
-    def classic(cls, appid: str, secret: str, **options: Any) -> Any:
+    def classic(cls: Type[_C], appid: str, secret: str, **options: Any) -> _C:
         """Classic-token mode (``/cgi-bin/token``): each fetch replaces the previous token,
         so share a ``store`` (or ``redis_url``) across processes."""
         return cls("classic", appid=appid, secret=secret, **options)
 
     @classmethod
-    def with_provider(cls, provider: TokenProvider, **options: Any) -> Any:
+    def with_provider(cls: Type[_C], provider: TokenProvider, **options: Any) -> _C:
         """Tokens from a broker: ``provider(failed)`` (sync or async) returns
         ``(access_token, expires_in)``; ``failed`` is the token WeChat just rejected."""
         return cls("provider", provider=provider, **options)
 
     @classmethod
-    def fixed(cls, token: str, **options: Any) -> Any:
+    def fixed(cls: Type[_C], token: str, **options: Any) -> _C:
         """A fixed access token, never refreshed."""
         return cls("fixed", token=token, **options)
 
