@@ -34,6 +34,33 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .types import (
+        AccessToken,
+        Article,
+        Image,
+        KfInfo,
+        KfOnlineInfo,
+        KfSession,
+        MenuItem,
+        Message,
+        MiniProgramPage,
+        MpNews,
+        MpNewsArticle,
+        MsgListPage,
+        MsgMenu,
+        MsgRecord,
+        Music,
+        News,
+        RecordCursor,
+        SessionItem,
+        Text,
+        Video,
+        Voice,
+        WaitCase,
+        WaitCaseList,
+        WxCard,
+        message_from_dict,
+    )
     from .push import (
         CallbackConfig,
         ClickEvent,
@@ -62,37 +89,39 @@ if TYPE_CHECKING:
         check_url,
         open_push,
     )
-from .types import (
-    AccessToken,
-    Article,
-    Image,
-    KfInfo,
-    KfOnlineInfo,
-    KfSession,
-    MenuItem,
-    Message,
-    MiniProgramPage,
-    MpNews,
-    MpNewsArticle,
-    MsgListPage,
-    MsgMenu,
-    MsgRecord,
-    Music,
-    News,
-    RecordCursor,
-    SessionItem,
-    Text,
-    Video,
-    Voice,
-    WaitCase,
-    WaitCaseList,
-    WxCard,
-    message_from_dict,
-)
 
 __version__: str = _wxkf.__version__
 
-# The push side loads on first use, so ``import wxkf`` stays fast for API-only users.
+# The value types and the push side load on first use, so ``import wxkf`` stays fast.
+_TYPE_NAMES = frozenset(
+    [
+        "AccessToken",
+        "Article",
+        "Image",
+        "KfInfo",
+        "KfOnlineInfo",
+        "KfSession",
+        "MenuItem",
+        "Message",
+        "MiniProgramPage",
+        "MpNews",
+        "MpNewsArticle",
+        "MsgListPage",
+        "MsgMenu",
+        "MsgRecord",
+        "Music",
+        "News",
+        "RecordCursor",
+        "SessionItem",
+        "Text",
+        "Video",
+        "Voice",
+        "WaitCase",
+        "WaitCaseList",
+        "WxCard",
+        "message_from_dict",
+    ]
+)
 _PUSH_NAMES = frozenset(
     [
         "CallbackConfig",
@@ -126,6 +155,10 @@ _PUSH_NAMES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    if name in _TYPE_NAMES:
+        from . import types
+
+        return getattr(types, name)
     if name in _PUSH_NAMES:
         from . import push
 
@@ -134,7 +167,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> List[str]:
-    return sorted(set(globals()) | _PUSH_NAMES)
+    return sorted(set(globals()) | _TYPE_NAMES | _PUSH_NAMES)
 
 
 def error_catalogue() -> List[Dict[str, Any]]:

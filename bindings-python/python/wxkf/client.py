@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Awaitable,
@@ -26,20 +27,33 @@ from typing import (
 
 from . import _wxkf
 from .errors import ValidationError
-from .types import (
-    AccessToken,
-    KfInfo,
-    KfOnlineInfo,
-    KfSession,
-    MessageLike,
-    MsgListPage,
-    MsgRecord,
-    RecordCursor,
-    SessionItem,
-    WaitCaseList,
-    _list,
-    _message_dict,
-)
+if TYPE_CHECKING:
+    from . import types as _t
+    from .types import (
+        AccessToken,
+        KfInfo,
+        KfOnlineInfo,
+        KfSession,
+        MessageLike,
+        MsgListPage,
+        MsgRecord,
+        RecordCursor,
+        SessionItem,
+        WaitCaseList,
+        _list,
+        _message_dict,
+    )
+else:
+
+    class _LazyTypes:
+        """``wxkf.types`` loaded on first use, so ``import wxkf`` stays short."""
+
+        def __getattr__(self, name: str) -> Any:
+            from . import types
+
+            return getattr(types, name)
+
+    _t = _LazyTypes()
 
 __all__ = ["Client", "AsyncClient", "RecordIterator", "AsyncRecordIterator", "TimeLike", "TokenProvider"]
 
@@ -49,7 +63,7 @@ TimeLike = Union[int, float, _dt.datetime, _dt.date]
 """Unix seconds, or a ``datetime`` (naive ones are read as China time, UTC+8), or a ``date``
 (its midnight in China time)."""
 
-TokenResult = Union[Tuple[str, float], AccessToken, Any]
+TokenResult = Union[Tuple[str, float], "AccessToken", Any]
 TokenProvider = Callable[[Optional[str]], Union[TokenResult, Awaitable[TokenResult]]]
 """``provider(failed_token_or_None)`` returns ``(access_token, expires_in_secs)`` or an
 object with those attributes, directly or as an awaitable."""
@@ -145,7 +159,7 @@ class _Base:
         return f"{type(self).__name__}(source={self._source!r}{appid}, base_url={self._base_url!r})"
 
 
-class RecordIterator(Iterator[MsgRecord]):
+class RecordIterator(Iterator["MsgRecord"]):
     """Every record of a range, page by page; ``cursor`` says where it stands."""
 
     def __init__(self, walk: Any) -> None:
@@ -167,7 +181,7 @@ class RecordIterator(Iterator[MsgRecord]):
             if not page:
                 self._done = True
                 raise StopIteration
-            self._buffer, self._pos = _list(MsgRecord, page), 0
+            self._buffer, self._pos = _t._list(_t.MsgRecord, page), 0
         record = self._buffer[self._pos]
         self._pos += 1
         return record
@@ -182,7 +196,7 @@ class RecordIterator(Iterator[MsgRecord]):
             if not page:
                 self._done = True
                 return
-            yield _list(MsgRecord, page)
+            yield _t._list(_t.MsgRecord, page)
 
     @property
     def cursor(self) -> Optional[RecordCursor]:
@@ -191,7 +205,7 @@ class RecordIterator(Iterator[MsgRecord]):
         return _cursor(self._walk, self._page_cursor, len(self._buffer) - self._pos, self._pos)
 
 
-class AsyncRecordIterator(AsyncIterator[MsgRecord]):
+class AsyncRecordIterator(AsyncIterator["MsgRecord"]):
     """``RecordIterator`` for asyncio: ``async for record in client.iter_msg_records(...)``."""
 
     def __init__(self, walk: Any) -> None:
@@ -213,7 +227,7 @@ class AsyncRecordIterator(AsyncIterator[MsgRecord]):
             if not page:
                 self._done = True
                 raise StopAsyncIteration
-            self._buffer, self._pos = _list(MsgRecord, page), 0
+            self._buffer, self._pos = _t._list(_t.MsgRecord, page), 0
         record = self._buffer[self._pos]
         self._pos += 1
         return record
@@ -228,7 +242,7 @@ class AsyncRecordIterator(AsyncIterator[MsgRecord]):
             if not page:
                 self._done = True
                 return
-            yield _list(MsgRecord, page)
+            yield _t._list(_t.MsgRecord, page)
 
     @property
     def cursor(self) -> Optional[RecordCursor]:
@@ -239,9 +253,9 @@ class AsyncRecordIterator(AsyncIterator[MsgRecord]):
 def _cursor(walk: Any, page_cursor: Optional[Dict[str, Any]], pending: int, taken: int) -> Optional[RecordCursor]:
     if pending > 0 and page_cursor is not None:
         # Resume from the page the buffer came from, skipping what was already yielded.
-        return RecordCursor._from({**page_cursor, "skip": int(page_cursor.get("skip", 0)) + taken})
+        return _t.RecordCursor._from({**page_cursor, "skip": int(page_cursor.get("skip", 0)) + taken})
     c = walk.cursor()
-    return RecordCursor._from(c) if c else None
+    return _t.RecordCursor._from(c) if c else None
 
 
 def _op_args(**kwargs: Any) -> Dict[str, Any]:
@@ -275,11 +289,11 @@ class Client(_Base):
 
     def get_kf_list(self) -> List[KfInfo]:
         """Every kf account."""
-        return _list(KfInfo, self._call("get_kf_list"))
+        return _t._list(_t.KfInfo, self._call("get_kf_list"))
 
     def get_kf_online_list(self) -> List[KfOnlineInfo]:
         """The kf accounts online now."""
-        return _list(KfOnlineInfo, self._call("get_kf_online_list"))
+        return _t._list(_t.KfOnlineInfo, self._call("get_kf_online_list"))
 
     def invite_worker(self, kf_account: str, invite_wx: str) -> None:
         """Invites a WeChat user (by WeChat id) to bind a kf account."""
@@ -292,7 +306,7 @@ class Client(_Base):
     def send_message(self, touser: str, message: MessageLike, *, kf_account: Optional[str] = None) -> None:
         """Sends a message (``wxkf.Text(...)`` etc. or its dict) within 48 h of the user's
         last interaction; ``kf_account`` sends as that kf."""
-        self._call("send_message", touser=touser, message=_message_dict(message, kf_account))
+        self._call("send_message", touser=touser, message=_t._message_dict(message, kf_account))
 
     def send_typing(self, touser: str, typing: bool = True) -> None:
         """Shows (``typing=True``) or hides the "typing..." indicator."""
@@ -308,19 +322,19 @@ class Client(_Base):
 
     def get_kf_session(self, openid: str) -> KfSession:
         """Which kf serves a user (``kf_account`` is ``None`` if none)."""
-        return KfSession._from(self._call("get_kf_session", openid=openid))
+        return _t.KfSession._from(self._call("get_kf_session", openid=openid))
 
     def get_kf_session_list(self, kf_account: str) -> List[SessionItem]:
         """The users a kf is serving."""
-        return _list(SessionItem, self._call("get_kf_session_list", kf_account=kf_account))
+        return _t._list(_t.SessionItem, self._call("get_kf_session_list", kf_account=kf_account))
 
     def get_wait_case_list(self) -> WaitCaseList:
         """The users waiting for a kf."""
-        return WaitCaseList._from(self._call("get_wait_case_list"))
+        return _t.WaitCaseList._from(self._call("get_wait_case_list"))
 
     def get_msg_list(self, starttime: TimeLike, endtime: TimeLike, msgid: int = 1, number: int = 10000) -> MsgListPage:
         """One page of records of one window (at most 24 h); see ``iter_msg_records``."""
-        return MsgListPage._from(
+        return _t.MsgListPage._from(
             self._call(
                 "get_msg_list",
                 starttime=_unix(starttime, "starttime"),
@@ -338,7 +352,7 @@ class Client(_Base):
         self, cursor: Union[RecordCursor, Mapping[str, Any]], *, page_size: int = 10000
     ) -> RecordIterator:
         """Continues a walk from a saved ``RecordIterator.cursor`` (or its dict)."""
-        c = cursor.to_dict() if isinstance(cursor, RecordCursor) else dict(cursor)
+        c = cursor.to_dict() if isinstance(cursor, _t.RecordCursor) else dict(cursor)
         return RecordIterator(self._core.resume_records(c, page_size))
 
     def access_token(self) -> str:
@@ -347,11 +361,11 @@ class Client(_Base):
 
     def get_access_token(self) -> AccessToken:
         """A raw ``/cgi-bin/token`` call (not cached; needs appid and secret)."""
-        return AccessToken._from(self._call("get_access_token"))
+        return _t.AccessToken._from(self._call("get_access_token"))
 
     def get_stable_access_token(self, force_refresh: bool = False) -> AccessToken:
         """A raw ``/cgi-bin/stable_token`` call (not cached; needs appid and secret)."""
-        return AccessToken._from(self._call("get_stable_access_token", force_refresh=force_refresh))
+        return _t.AccessToken._from(self._call("get_stable_access_token", force_refresh=force_refresh))
 
 
 class AsyncClient(_Base):
@@ -375,11 +389,11 @@ class AsyncClient(_Base):
 
     async def get_kf_list(self) -> List[KfInfo]:
         """Every kf account."""
-        return _list(KfInfo, await self._call("get_kf_list"))
+        return _t._list(_t.KfInfo, await self._call("get_kf_list"))
 
     async def get_kf_online_list(self) -> List[KfOnlineInfo]:
         """The kf accounts online now."""
-        return _list(KfOnlineInfo, await self._call("get_kf_online_list"))
+        return _t._list(_t.KfOnlineInfo, await self._call("get_kf_online_list"))
 
     async def invite_worker(self, kf_account: str, invite_wx: str) -> None:
         """Invites a WeChat user (by WeChat id) to bind a kf account."""
@@ -391,7 +405,7 @@ class AsyncClient(_Base):
 
     async def send_message(self, touser: str, message: MessageLike, *, kf_account: Optional[str] = None) -> None:
         """Sends a message (see ``Client.send_message``)."""
-        await self._call("send_message", touser=touser, message=_message_dict(message, kf_account))
+        await self._call("send_message", touser=touser, message=_t._message_dict(message, kf_account))
 
     async def send_typing(self, touser: str, typing: bool = True) -> None:
         """Shows (``typing=True``) or hides the "typing..." indicator."""
@@ -407,21 +421,21 @@ class AsyncClient(_Base):
 
     async def get_kf_session(self, openid: str) -> KfSession:
         """Which kf serves a user."""
-        return KfSession._from(await self._call("get_kf_session", openid=openid))
+        return _t.KfSession._from(await self._call("get_kf_session", openid=openid))
 
     async def get_kf_session_list(self, kf_account: str) -> List[SessionItem]:
         """The users a kf is serving."""
-        return _list(SessionItem, await self._call("get_kf_session_list", kf_account=kf_account))
+        return _t._list(_t.SessionItem, await self._call("get_kf_session_list", kf_account=kf_account))
 
     async def get_wait_case_list(self) -> WaitCaseList:
         """The users waiting for a kf."""
-        return WaitCaseList._from(await self._call("get_wait_case_list"))
+        return _t.WaitCaseList._from(await self._call("get_wait_case_list"))
 
     async def get_msg_list(
         self, starttime: TimeLike, endtime: TimeLike, msgid: int = 1, number: int = 10000
     ) -> MsgListPage:
         """One page of records of one window."""
-        return MsgListPage._from(
+        return _t.MsgListPage._from(
             await self._call(
                 "get_msg_list",
                 starttime=_unix(starttime, "starttime"),
@@ -439,7 +453,7 @@ class AsyncClient(_Base):
         self, cursor: Union[RecordCursor, Mapping[str, Any]], *, page_size: int = 10000
     ) -> AsyncRecordIterator:
         """Continues a walk from a saved cursor."""
-        c = cursor.to_dict() if isinstance(cursor, RecordCursor) else dict(cursor)
+        c = cursor.to_dict() if isinstance(cursor, _t.RecordCursor) else dict(cursor)
         return AsyncRecordIterator(self._core.resume_records(c, page_size))
 
     async def access_token(self) -> str:
@@ -448,8 +462,8 @@ class AsyncClient(_Base):
 
     async def get_access_token(self) -> AccessToken:
         """A raw ``/cgi-bin/token`` call (not cached)."""
-        return AccessToken._from(await self._call("get_access_token"))
+        return _t.AccessToken._from(await self._call("get_access_token"))
 
     async def get_stable_access_token(self, force_refresh: bool = False) -> AccessToken:
         """A raw ``/cgi-bin/stable_token`` call (not cached)."""
-        return AccessToken._from(await self._call("get_stable_access_token", force_refresh=force_refresh))
+        return _t.AccessToken._from(await self._call("get_stable_access_token", force_refresh=force_refresh))
