@@ -137,3 +137,18 @@ def test_wheel_metadata() -> None:
     assert "Client" in (meta.get_payload() or "")  # the README is the long description
     wheel = metadata.distribution("wxkf").read_text("WHEEL") or ""
     assert "-abi3-" in wheel, wheel
+
+
+def test_import_defers_types_and_push() -> None:
+    # Keeps `import wxkf` short: the dataclass modules load on first use.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, wxkf; a = ('wxkf.types' in sys.modules, 'wxkf.push' in sys.modules); "
+        "wxkf.Text('x'); wxkf.Webhook; print(a, 'wxkf.types' in sys.modules, 'wxkf.push' in sys.modules)"
+    )
+    out = subprocess.check_output([sys.executable, "-c", code], text=True).strip()
+    assert out == "(False, False) True True", out
+    with pytest.raises(AttributeError):
+        getattr(wxkf, "NoSuchName")
