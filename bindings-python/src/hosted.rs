@@ -1,6 +1,7 @@
 //! Python objects plugged into core: a token provider (callable or coroutine function) and a
 //! token store (any object with `get`/`set`/`delete`, e.g. Django's cache or a redis client).
 
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -12,14 +13,32 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// A Python exception raised by host code, as a core error (the text names the type only
-/// and the message, which is the host's own).
-fn host_error(what: &str, e: PyErr) -> KfError {
-    let text = Python::attach(|py| {
-        let name = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
-        format!("{what} raised {name}: {}", e.value(py))
-    });
-    KfError::transport(TransportKind::Other, text)
+/// The last exception raised by a client's Python callbacks, with the text of the core
+/// error it became: the exception raised to the caller gets it as `__cause__`.
+#[derive(Clone, Default)]
+pub(crate) struct HostErrors(Arc<Mutex<Option<(String, PyErr)>>>);
+
+impl HostErrors {
+    /// A Python exception raised by host code, as a core error (the text names the type
+    /// only and the message, which is the host's own); the exception itself is kept.
+    fn convert(&self, what: &str, e: PyErr) -> KfError {
+        let text = Python::attach(|py| {
+            let name = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
+            format!("{what} raised {name}: {}", e.value(py))
+        });
+        let error = KfError::transport(TransportKind::Other, text.clone());
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((error.to_string(), e));
+        error
+    }
+
+    /// The host exception behind `error`, if `error` came from one.
+    pub(crate) fn cause_of(&self, py: Python<'_>, error: &KfError) -> Option<PyErr> {
+        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match (&*slot, error) {
+            (Some((text, e)), KfError::Transport { .. }) if *text == error.to_string() => Some(e.clone_ref(py)),
+            _ => None,
+        }
+    }
 }
 
 enum Pending {
@@ -55,11 +74,12 @@ async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<Py
 /// `(access_token, expires_in_secs)` or an object with `access_token` and `expires_in`.
 pub(crate) struct PyProvider {
     callable: Py<PyAny>,
+    errors: HostErrors,
 }
 
 impl PyProvider {
-    pub(crate) fn new(callable: Py<PyAny>) -> Self {
-        PyProvider { callable }
+    pub(crate) fn new(callable: Py<PyAny>, errors: HostErrors) -> Self {
+        PyProvider { callable, errors }
     }
 }
 
@@ -77,8 +97,9 @@ impl TokenProvider for PyProvider {
             Some(t) => pyo3::types::PyString::new(py, t).into_any().unbind(),
             None => py.None(),
         });
-        let value =
-            call_maybe_async(&self.callable, vec![failed]).await.map_err(|e| host_error("the token provider", e))?;
+        let value = call_maybe_async(&self.callable, vec![failed])
+            .await
+            .map_err(|e| self.errors.convert("the token provider", e))?;
         let (token, expires_in) = Python::attach(|py| read_token(value.bind(py))).map_err(|_| {
             KfError::validation(
                 "provider",
@@ -101,22 +122,23 @@ impl TokenProvider for PyProvider {
 /// remaining lifetime in seconds as the third argument (Django `timeout`, redis-py `ex`).
 pub(crate) struct PyStore {
     obj: Py<PyAny>,
+    errors: HostErrors,
 }
 
 impl PyStore {
-    pub(crate) fn new(py: Python<'_>, obj: Py<PyAny>) -> Result<Self, KfError> {
+    pub(crate) fn new(py: Python<'_>, obj: Py<PyAny>, errors: HostErrors) -> Result<Self, KfError> {
         for method in ["get", "set", "delete"] {
             if !obj.bind(py).hasattr(method).unwrap_or(false) {
                 return Err(KfError::validation("store", format!("must have a {method}() method")));
             }
         }
-        Ok(PyStore { obj })
+        Ok(PyStore { obj, errors })
     }
 
     async fn call(&self, method: &str, args: Vec<Py<PyAny>>) -> Result<Py<PyAny>, KfError> {
         let f = Python::attach(|py| self.obj.bind(py).getattr(method).map(Bound::unbind))
-            .map_err(|e| host_error("the token store", e))?;
-        call_maybe_async(&f, args).await.map_err(|e| host_error(&format!("the token store's {method}()"), e))
+            .map_err(|e| self.errors.convert("the token store", e))?;
+        call_maybe_async(&f, args).await.map_err(|e| self.errors.convert(&format!("the token store's {method}()"), e))
     }
 }
 
@@ -138,7 +160,7 @@ impl TokenStore for PyStore {
                 v.extract::<String>().map(Some)
             }
         })
-        .map_err(|e| host_error("the token store's get()", e))?;
+        .map_err(|e| self.errors.convert("the token store's get()", e))?;
         // An unreadable entry is treated as absent: a fresh token will overwrite it.
         Ok(text.and_then(|t| serde_json::from_str::<CachedToken>(&t).ok()))
     }

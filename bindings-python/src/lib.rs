@@ -43,6 +43,7 @@ where
 struct Core {
     inner: Arc<NativeClient>,
     creds: Option<Creds>,
+    host_errors: hosted::HostErrors,
 }
 
 #[pymethods]
@@ -76,6 +77,7 @@ impl Core {
                 }
             }
         };
+        let host_errors = hosted::HostErrors::default();
         let (token_source, creds) = match source {
             "stable" | "classic" => {
                 let appid = need(appid, "appid")?;
@@ -96,7 +98,7 @@ impl Core {
                 if !provider.bind(py).is_callable() {
                     return Err(to_pyerr(py, KfError::validation("provider", "must be callable")));
                 }
-                (TokenSource::Provider(Arc::new(hosted::PyProvider::new(provider))), None)
+                (TokenSource::Provider(Arc::new(hosted::PyProvider::new(provider, host_errors.clone()))), None)
             }
             other => {
                 return Err(to_pyerr(
@@ -132,7 +134,9 @@ impl Core {
             (Some(_), Some(_)) => {
                 return Err(to_pyerr(py, KfError::validation("store", "give either store or redis_url, not both")))
             }
-            (Some(obj), None) => Arc::new(hosted::PyStore::new(py, obj).map_err(|e| to_pyerr(py, e))?),
+            (Some(obj), None) => {
+                Arc::new(hosted::PyStore::new(py, obj, host_errors.clone()).map_err(|e| to_pyerr(py, e))?)
+            }
             (None, Some(url)) => {
                 let store = block_on(py, wxkf::redis_store::RedisStore::connect(&url)).map_err(|e| to_pyerr(py, e))?;
                 Arc::new(store)
@@ -144,7 +148,7 @@ impl Core {
             ReqwestTransport::new(options).map_err(|e| to_pyerr(py, e))?
         };
         let client = Client::new(config, transport, store, SystemClock::default());
-        Ok(Core { inner: Arc::new(client), creds })
+        Ok(Core { inner: Arc::new(client), creds, host_errors })
     }
 
     /// Runs operation `op` with keyword arguments `args` (and `data` for uploads); blocks
@@ -154,7 +158,7 @@ impl Core {
         let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
         let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
         let out = block_on(py, fut);
-        into_py_result(py, out)
+        host_result(py, &self.host_errors, out)
     }
 
     /// `call` as an asyncio awaitable.
@@ -168,9 +172,10 @@ impl Core {
     ) -> PyResult<Bound<'py, PyAny>> {
         let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
         let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
+        let host_errors = self.host_errors.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;
-            Python::attach(|py| into_py_result(py, out))
+            Python::attach(|py| host_result(py, &host_errors, out))
         })
     }
 
@@ -183,7 +188,12 @@ impl Core {
     #[pyo3(signature = (start, end, page_size=10000))]
     fn records(&self, py: Python<'_>, start: i64, end: i64, page_size: i64) -> PyResult<RecordWalk> {
         let pager = RecordPager::new(start, end, page_size).map_err(|e| to_pyerr(py, e))?;
-        Ok(RecordWalk { client: self.inner.clone(), cursor: Arc::new(Mutex::new(pager.cursor())), page_size })
+        Ok(RecordWalk {
+            client: self.inner.clone(),
+            cursor: Arc::new(Mutex::new(pager.cursor())),
+            page_size,
+            host_errors: self.host_errors.clone(),
+        })
     }
 
     /// A record walk resumed from a cursor (a dict as given by `RecordWalk.cursor`).
@@ -195,8 +205,31 @@ impl Core {
         if cursor.skip < 0 {
             return Err(to_pyerr(py, KfError::validation("cursor.skip", "must not be negative")));
         }
-        Ok(RecordWalk { client: self.inner.clone(), cursor: Arc::new(Mutex::new(Some(cursor))), page_size })
+        Ok(RecordWalk {
+            client: self.inner.clone(),
+            cursor: Arc::new(Mutex::new(Some(cursor))),
+            page_size,
+            host_errors: self.host_errors.clone(),
+        })
     }
+}
+
+/// `into_py_result`, with the exception a Python callback raised as `__cause__` of a
+/// `TransportError` it caused.
+fn host_result(py: Python<'_>, host: &hosted::HostErrors, out: Result<Value, KfError>) -> PyResult<Py<PyAny>> {
+    match out {
+        Ok(v) => into_py_result(py, Ok(v)),
+        Err(e) => Err(host_error(py, host, e)),
+    }
+}
+
+fn host_error(py: Python<'_>, host: &hosted::HostErrors, e: KfError) -> PyErr {
+    let cause = host.cause_of(py, &e);
+    let err = to_pyerr(py, e);
+    if cause.is_some() {
+        err.set_cause(py, cause);
+    }
+    err
 }
 
 /// Where a record walk stands; each `next_page` fetches one page and moves the cursor.
@@ -205,6 +238,7 @@ struct RecordWalk {
     client: Arc<NativeClient>,
     cursor: Arc<Mutex<Option<RecordCursor>>>,
     page_size: i64,
+    host_errors: hosted::HostErrors,
 }
 
 type Page = (Vec<wxkf::api::record::get_msg_list::MsgRecord>, Option<RecordCursor>);
@@ -219,8 +253,13 @@ async fn walk_page(client: Arc<NativeClient>, cursor: Option<RecordCursor>, page
     Ok((page, next))
 }
 
-fn page_to_py(py: Python<'_>, cursor: &Mutex<Option<RecordCursor>>, out: Result<Page, KfError>) -> PyResult<Py<PyAny>> {
-    let (records, next) = out.map_err(|e| to_pyerr(py, e))?;
+fn page_to_py(
+    py: Python<'_>,
+    host: &hosted::HostErrors,
+    cursor: &Mutex<Option<RecordCursor>>,
+    out: Result<Page, KfError>,
+) -> PyResult<Py<PyAny>> {
+    let (records, next) = out.map_err(|e| host_error(py, host, e))?;
     *cursor.lock().unwrap_or_else(|p| p.into_inner()) = next;
     let value = serde_json::to_value(records).map_err(|e| to_pyerr(py, KfError::decode(e.to_string(), b"")))?;
     errors::value_to_py(py, &value)
@@ -232,7 +271,7 @@ impl RecordWalk {
     fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
         let out = block_on(py, walk_page(self.client.clone(), current, self.page_size));
-        page_to_py(py, &self.cursor, out)
+        page_to_py(py, &self.host_errors, &self.cursor, out)
     }
 
     /// `next_page` as an asyncio awaitable.
@@ -240,9 +279,10 @@ impl RecordWalk {
         let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
         let fut = walk_page(self.client.clone(), current, self.page_size);
         let cursor = self.cursor.clone();
+        let host_errors = self.host_errors.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;
-            Python::attach(|py| page_to_py(py, &cursor, out))
+            Python::attach(|py| page_to_py(py, &host_errors, &cursor, out))
         })
     }
 

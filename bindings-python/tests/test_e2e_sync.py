@@ -3,6 +3,8 @@ errors as the right classes, token refresh, thread sharing, providers and stores
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 import threading
 import time
@@ -243,6 +245,44 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
     with pytest.raises(wxkf.TransportError) as e:
         wxkf.Client.with_provider(broken, base_url=emu.url).get_kf_list()
     assert "broker down" in str(e.value)
+    # The provider's own exception is kept as the cause, with its traceback.
+    assert isinstance(e.value.__cause__, RuntimeError) and str(e.value.__cause__) == "broker down"
+    assert e.value.__cause__.__traceback__ is not None
+
+    class FailingStore(DictStore):
+        def get(self, key: str) -> Optional[str]:
+            raise ConnectionError("cache unreachable")
+
+    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, store=FailingStore())
+    with pytest.raises(wxkf.TransportError) as s:
+        list(records.iter_msg_records(0, 3600))
+    assert isinstance(s.value.__cause__, ConnectionError) and "cache unreachable" in str(s.value)
+
+    async def async_broken(failed: Optional[str]) -> Any:
+        raise KeyError("no token today")
+
+    async def via_async() -> None:
+        await wxkf.AsyncClient.with_provider(async_broken, base_url=emu.url).get_kf_list()
+
+    with pytest.raises(wxkf.TransportError) as a:
+        asyncio.run(via_async())
+    assert isinstance(a.value.__cause__, KeyError)
+    # A later, unrelated transport failure of the same client carries no stale cause.
+    attempts: List[int] = []
+
+    def flaky(failed: Optional[str]) -> Any:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("first call fails")
+        return ("TOKEN", 7200)
+
+    dead = wxkf.Client.with_provider(flaky, base_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(wxkf.TransportError) as first:
+        dead.get_kf_list()
+    assert isinstance(first.value.__cause__, RuntimeError)
+    with pytest.raises(wxkf.TransportError) as second:
+        dead.get_kf_list()
+    assert second.value.__cause__ is None and second.value.kind != "other", repr(second.value)
     with pytest.raises(wxkf.ValidationError) as bad:
         wxkf.Client.with_provider(lambda f: 42, base_url=emu.url).get_kf_list()
     assert bad.value.field == "provider"
