@@ -29,13 +29,27 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
-/// Runs a future on the extension's runtime with the GIL released.
-fn block_on<F>(py: Python<'_>, fut: F) -> F::Output
+/// Runs a future on the extension's runtime with the GIL released. Every 100 ms it takes
+/// the GIL for a moment to run Python's signal handlers, so Ctrl-C (`KeyboardInterrupt`)
+/// interrupts a blocking call at once; the dropped future cancels the request.
+fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
 where
     F: std::future::Future + Send,
     F::Output: Send,
 {
-    py.detach(|| runtime().block_on(fut))
+    py.detach(|| {
+        runtime().block_on(async move {
+            let mut fut = std::pin::pin!(fut);
+            loop {
+                tokio::select! {
+                    out = &mut fut => return Ok(out),
+                    () = tokio::time::sleep(Duration::from_millis(100)) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    })
 }
 
 /// The core client behind `wxkf.Client` and `wxkf.AsyncClient`.
@@ -138,7 +152,7 @@ impl Core {
                 Arc::new(hosted::PyStore::new(py, obj, host_errors.clone()).map_err(|e| to_pyerr(py, e))?)
             }
             (None, Some(url)) => {
-                let store = block_on(py, wxkf::redis_store::RedisStore::connect(&url)).map_err(|e| to_pyerr(py, e))?;
+                let store = block_on(py, wxkf::redis_store::RedisStore::connect(&url))?.map_err(|e| to_pyerr(py, e))?;
                 Arc::new(store)
             }
             (None, None) => Arc::new(MemoryStore::new()),
@@ -157,7 +171,7 @@ impl Core {
     fn call(&self, py: Python<'_>, op: String, args: &Bound<'_, PyDict>, data: Option<Vec<u8>>) -> PyResult<Py<PyAny>> {
         let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
         let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
-        let out = block_on(py, fut);
+        let out = block_on(py, fut)?;
         host_result(py, &self.host_errors, out)
     }
 
@@ -270,7 +284,7 @@ impl RecordWalk {
     /// The next page of records (empty at the end); blocks with the GIL released.
     fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        let out = block_on(py, walk_page(self.client.clone(), current, self.page_size));
+        let out = block_on(py, walk_page(self.client.clone(), current, self.page_size))?;
         page_to_py(py, &self.host_errors, &self.cursor, out)
     }
 

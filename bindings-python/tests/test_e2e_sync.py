@@ -375,3 +375,28 @@ def test_redis_store_by_url(emu: Emulator, tmp_path: Any) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 8000})
+    code = (
+        "import sys, wxkf\n"
+        "c = wxkf.Client.stable(sys.argv[1], sys.argv[2], base_url=sys.argv[3], timeout=30)\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    c.get_kf_list()\n"
+        "    print('finished', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, APPID, SECRET, emu.url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.7)
+    started = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=20)
+    assert out.strip() == "interrupted" and time.perf_counter() - started < 3
