@@ -29,6 +29,23 @@ export interface TokenStore {
   delete(key: string): unknown;
 }
 
+/** Arguments of `requestAccessToken`. */
+export interface TokenRequest {
+  appId: string;
+  appSecret: string;
+  /** `"stable"` (default) or `"classic"`. */
+  token?: "stable" | "classic";
+  /** Stable token only: invalidate the current token and issue a new one (about 20 a day). */
+  forceRefresh?: boolean;
+}
+
+/** WeChat's token answer. */
+export interface AccessTokenResponse {
+  access_token: string;
+  /** Seconds of validity left. */
+  expires_in: number;
+}
+
 /** Retry settings for transient failures (token errors are always refreshed and retried once). */
 export interface RetryOptions {
   /** Attempts in all for a read (1 = no retry). Default 3. */
@@ -214,6 +231,8 @@ export declare class Client {
   readonly tokenFetches: number;
   /** The current access token, fetched when needed (for brokers). */
   accessToken(opts?: CallOptions): Promise<string>;
+  /** Calls WeChat's token endpoint directly, without the cache (e.g. to force-refresh a stable token). */
+  requestAccessToken(credentials: TokenRequest, opts?: CallOptions): Promise<AccessTokenResponse>;
   /** Adds a kf account (`prefix@wechat_id`, nickname 1–16 characters). */
   addKfAccount(kfAccount: string, nickname: string, opts?: CallOptions): Promise<null>;
   /** Changes a kf account's nickname. */

@@ -11,6 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
 use wxkf::api::message::typing::TypingCommand;
 use wxkf::api::record::get_msg_list::MsgRecord;
+use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
 use wxkf::client::{Client, ClientConfig, MemoryStore, RetryPolicy, TokenSource};
 use wxkf::records::{RecordCursor, RecordPager, MAX_PAGE_SIZE};
 use wxkf::{KfError, Message, TransportKind};
@@ -187,6 +188,48 @@ impl WasmClient {
     pub fn access_token(&self, signal: JsValue) -> Promise {
         let c = self.inner.clone();
         promise(signal, async move { c.access_token().await.map(|t| JsValue::from_str(t.expose())) })
+    }
+
+    /// Calls WeChat's token endpoint directly, without the cache (`get_access_token` or
+    /// `get_stable_access_token`, e.g. to force-refresh a leaked stable token).
+    #[wasm_bindgen(js_name = requestAccessToken)]
+    pub fn request_access_token(&self, credentials: JsValue, signal: JsValue) -> Promise {
+        let parsed = (|| {
+            if !credentials.is_object() {
+                return Err(KfError::validation("credentials", "must be an object"));
+            }
+            let appid = opt_text(&get(&credentials, "appId"), "appId")?.unwrap_or_default();
+            let secret = opt_text(&get(&credentials, "appSecret"), "appSecret")?.unwrap_or_default();
+            let force = get(&credentials, "forceRefresh");
+            let force = if absent(&force) {
+                false
+            } else {
+                force.as_bool().ok_or_else(|| KfError::validation("forceRefresh", "must be a boolean"))?
+            };
+            let classic = match opt_text(&get(&credentials, "token"), "token")?.as_deref() {
+                None | Some("stable") => false,
+                Some("classic") => true,
+                Some(_) => return Err(KfError::validation("token", "must be \"stable\" or \"classic\"")),
+            };
+            if classic && force {
+                return Err(KfError::validation("forceRefresh", "only the stable token can be force-refreshed"));
+            }
+            Ok((appid, secret, classic, force))
+        })();
+        let (appid, secret, classic, force_refresh) = match parsed {
+            Ok(p) => p,
+            Err(e) => return rejected(e),
+        };
+        let c = self.inner.clone();
+        promise(signal, async move {
+            let secret = secret.into();
+            let response = if classic {
+                c.execute(&GetAccessToken { appid, secret }).await?
+            } else {
+                c.execute(&GetStableAccessToken { appid, secret, force_refresh }).await?
+            };
+            to_js(&response)
+        })
     }
 
     /// `add_kf_account`.

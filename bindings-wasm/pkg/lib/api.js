@@ -141,6 +141,11 @@ export class Client {
     return callAsync(() => this.#inner.accessToken(signalOf(opts)));
   }
 
+  /** Calls WeChat's token endpoint directly, bypassing the cache (e.g. a stable-token force refresh). */
+  requestAccessToken(credentials, opts) {
+    return callAsync(() => this.#inner.requestAccessToken(credentials, signalOf(opts)));
+  }
+
   addKfAccount(kfAccount, nickname, opts) {
     return callAsync(() => this.#inner.addKfAccount(kfAccount, nickname, signalOf(opts)));
   }
