@@ -23,6 +23,7 @@ test("Node: every operation, errors, token refresh, records, aborts", async () =
   await withEmulator(async (baseUrl) => {
     const checks = await scenario(wxkf, { baseUrl, appId: APPID, appSecret: SECRET, runtime: "node" });
     assert.ok(checks > 100, `only ${checks} checks`);
+    console.log(`node: ${checks} checks passed`);
   });
 });
 
@@ -38,6 +39,7 @@ test("Deno: the same scenario through the package's deno entry", async () => {
     });
     const m = /deno: (\d+) checks passed/.exec(out);
     assert.ok(m && Number(m[1]) > 100, out);
+    console.log(out.trim());
   });
 });
 
@@ -62,6 +64,7 @@ test("workerd: the same scenario in a worker (miniflare), through the workerd en
       const body = await res.json();
       assert.equal(res.status, 200, JSON.stringify(body));
       assert.ok(body.checks > 100, JSON.stringify(body));
+      console.log(`workerd: ${body.checks} checks passed`);
     });
   } finally {
     await mf.dispose();

@@ -23,7 +23,8 @@ const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://localhost");
   try {
     if (req.method === "GET") {
-      res.writeHead(200, { "content-type": "text/plain" }).end(hook.checkUrl(url.searchParams));
+      const echostr = hook.checkUrl(url.searchParams); // throws before anything is written
+      res.writeHead(200, { "content-type": "text/plain" }).end(echostr);
       return;
     }
     if (req.method !== "POST") {
@@ -41,7 +42,9 @@ const server = createServer(async (req, res) => {
     const body = hook.reply(push, answer(push.message));
     res.writeHead(200, { "content-type": "application/xml" }).end(body);
   } catch (e) {
-    if (isWxkfError(e) && e.kind === "callback") {
+    if (res.headersSent) {
+      res.destroy();
+    } else if (isWxkfError(e) && e.kind === "callback") {
       console.error(`refused a push: ${e.callbackKind}`);
       res.writeHead(403).end("forbidden");
     } else {

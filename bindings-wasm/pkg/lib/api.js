@@ -327,11 +327,11 @@ export class Webhook {
       const reply = (await onPush(push.message, push)) ?? { type: "success" };
       return new Response(this.reply(push, reply), { headers: { "content-type": "application/xml" } });
     } catch (e) {
-      const err = wrap(e);
-      if (err.kind === "callback") {
+      // Refused pushes get 403; anything else (onPush's own errors included) propagates as is.
+      if (e instanceof WxkfError && e.kind === "callback") {
         return new Response("forbidden", { status: 403 });
       }
-      throw err;
+      throw e;
     }
   }
 }
