@@ -382,7 +382,7 @@ export declare class ApiError extends WxkfError {
 /** Bad input, refused before anything was sent. */
 export declare class ValidationError extends WxkfError {
   readonly kind: "validation";
-  /** The field, by its wire name (`kf_account`, `text.content`, ...) or option name. */
+  /** The field: its wire name (`kf_account`, `text.content`, `appid`, `encoding_aes_key`, ...) or the option name (`appSecret`, `retry.maxAttempts`, ...). */
   readonly field: string;
   readonly reason: string;
 }

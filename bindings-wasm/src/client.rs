@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use futures_util::future::{select, Either};
@@ -27,6 +28,14 @@ fn promise<F>(signal: JsValue, future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, KfError>> + 'static,
 {
+    // Boxed so that the promise and abort plumbing is compiled once, not once per operation
+    // (this keeps the wasm small).
+    run_promise(signal, Box::pin(future))
+}
+
+type CallFuture = Pin<Box<dyn Future<Output = Result<JsValue, KfError>>>>;
+
+fn run_promise(signal: JsValue, future: CallFuture) -> Promise {
     future_to_promise(async move { abortable(signal, future).await.map_err(|e| error_to_js(&e)) })
 }
 
@@ -34,15 +43,11 @@ fn aborted() -> KfError {
     KfError::transport(TransportKind::Aborted, "the call was aborted by its signal")
 }
 
-async fn abortable<F>(signal: JsValue, future: F) -> Result<JsValue, KfError>
-where
-    F: Future<Output = Result<JsValue, KfError>>,
-{
+async fn abortable(signal: JsValue, future: CallFuture) -> Result<JsValue, KfError> {
     if absent(&signal) {
         return future.await;
     }
-    let signal: AbortSignal =
-        signal.dyn_into().map_err(|_| KfError::validation("signal", "must be an AbortSignal"))?;
+    let signal: AbortSignal = signal.dyn_into().map_err(|_| KfError::validation("signal", "must be an AbortSignal"))?;
     if signal.aborted() {
         return Err(aborted());
     }
@@ -51,7 +56,7 @@ where
         let _ = signal.add_event_listener_with_callback("abort", &resolve);
         *listener.borrow_mut() = Some(resolve);
     });
-    let outcome = select(Box::pin(future), JsFuture::from(on_abort)).await;
+    let outcome = select(future, JsFuture::from(on_abort)).await;
     if let Some(f) = listener.borrow_mut().take() {
         let _ = signal.remove_event_listener_with_callback("abort", &f);
     }
@@ -104,7 +109,8 @@ fn retry_policy(options: &JsValue) -> Result<RetryPolicy, KfError> {
     }
     let writes = get(&retry, "retryWrites");
     if !absent(&writes) {
-        policy.retry_writes = writes.as_bool().ok_or_else(|| KfError::validation("retry.retryWrites", "must be a boolean"))?;
+        policy.retry_writes =
+            writes.as_bool().ok_or_else(|| KfError::validation("retry.retryWrites", "must be a boolean"))?;
     }
     Ok(policy)
 }
@@ -171,8 +177,11 @@ impl WasmClient {
             Some(fetch.dyn_into::<Function>().map_err(|_| KfError::validation("fetch", "must be a function"))?)
         };
         let store_option = get(options, "tokenStore");
-        let store =
-            if absent(&store_option) { Store::Memory(MemoryStore::new()) } else { Store::Js(JsTokenStore::new(store_option)?) };
+        let store = if absent(&store_option) {
+            Store::Memory(MemoryStore::new())
+        } else {
+            Store::Js(JsTokenStore::new(store_option)?)
+        };
         let client = Client::new(config, FetchTransport { fetch }, store, JsClock);
         Ok(WasmClient { inner: Rc::new(client) })
     }

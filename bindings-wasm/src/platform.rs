@@ -202,7 +202,9 @@ impl JsTokenStore {
     }
 
     async fn call(&self, name: &str, args: &[JsValue]) -> Result<JsValue, KfError> {
-        let fail = |e: &JsValue| KfError::transport(TransportKind::Other, format!("tokenStore.{name} failed: {}", js_error_text(e)));
+        let fail = |e: &JsValue| {
+            KfError::transport(TransportKind::Other, format!("tokenStore.{name} failed: {}", js_error_text(e)))
+        };
         let function = get(&self.object, name)
             .dyn_into::<Function>()
             .map_err(|_| KfError::validation(format!("tokenStore.{name}"), "must be a function"))?;
@@ -276,7 +278,9 @@ pub(crate) struct JsTokenProvider {
 #[async_trait(?Send)]
 impl TokenProvider for JsTokenProvider {
     async fn token(&self, failed: Option<&str>) -> Result<CachedToken, KfError> {
-        let fail = |e: &JsValue| KfError::transport(TransportKind::Other, format!("tokenProvider failed: {}", js_error_text(e)));
+        let fail = |e: &JsValue| {
+            KfError::transport(TransportKind::Other, format!("tokenProvider failed: {}", js_error_text(e)))
+        };
         let arg = failed.map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED);
         let value = self.function.call1(&JsValue::UNDEFINED, &arg).map_err(|e| fail(&e))?;
         let value = settle(&value).await.map_err(|e| fail(&e))?;

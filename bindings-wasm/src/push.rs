@@ -4,7 +4,10 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 use wxkf::callback::MemoryReplayGuard;
-use wxkf::{build_reply, check_url, open_push, open_push_guarded, CallbackConfig, KfError, OpenedPush, PushQuery, Reply, UrlQuery};
+use wxkf::{
+    build_reply, check_url, open_push, open_push_guarded, CallbackConfig, KfError, OpenedPush, PushQuery, Reply,
+    UrlQuery,
+};
 
 use crate::convert::{absent, bytes, error_to_js, from_js, get, int, now_or, opt_text, text, to_js};
 use crate::platform::random16;
