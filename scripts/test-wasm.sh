@@ -29,6 +29,10 @@ if ! [ -x "$WASM_BINDGEN" ] || ! "$WASM_BINDGEN" --version | grep -q " $WASM_BIN
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WB_ROOT"
 fi
 
+step "cargo fmt --check and clippy of the wasm crate (wasm32 target, warnings denied)"
+cargo fmt -p wxkf-wasm --check
+cargo clippy -p wxkf-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+
 step "emulator (debug)"
 cargo build -p wxkf-emulator
 export WXKF_EMULATOR="$CARGO_TARGET_DIR/debug/wxkf-emulator"
