@@ -102,7 +102,7 @@ export type ClientOptions = SecretClientOptions | ProviderClientOptions | FixedT
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Aborting rejects the call with a TransportError (`transportKind: "aborted"`) and aborts its fetch. */
+  /** Aborting rejects the call with a TransportError (`transportKind: "aborted"`, or `"timeout"` for `AbortSignal.timeout(ms)`) and aborts its fetch. */
   signal?: AbortSignal;
 }
 

@@ -39,8 +39,14 @@ fn run_promise(signal: JsValue, future: CallFuture) -> Promise {
     future_to_promise(async move { abortable(signal, future).await.map_err(|e| error_to_js(&e)) })
 }
 
-fn aborted() -> KfError {
-    KfError::transport(TransportKind::Aborted, "the call was aborted by its signal")
+/// The error of a call whose signal fired: `timeout` for `AbortSignal.timeout(ms)` (its
+/// reason is a `TimeoutError`), `aborted` otherwise.
+fn aborted(signal: &AbortSignal) -> KfError {
+    if get(&signal.reason(), "name").as_string().as_deref() == Some("TimeoutError") {
+        KfError::transport(TransportKind::Timeout, "the call timed out (its signal fired)")
+    } else {
+        KfError::transport(TransportKind::Aborted, "the call was aborted by its signal")
+    }
 }
 
 async fn abortable(signal: JsValue, future: CallFuture) -> Result<JsValue, KfError> {
@@ -49,7 +55,7 @@ async fn abortable(signal: JsValue, future: CallFuture) -> Result<JsValue, KfErr
     }
     let signal: AbortSignal = signal.dyn_into().map_err(|_| KfError::validation("signal", "must be an AbortSignal"))?;
     if signal.aborted() {
-        return Err(aborted());
+        return Err(aborted(&signal));
     }
     let listener: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
     let on_abort = Promise::new(&mut |resolve, _reject| {
@@ -62,7 +68,7 @@ async fn abortable(signal: JsValue, future: CallFuture) -> Result<JsValue, KfErr
     }
     match outcome {
         Either::Left((result, _)) => result,
-        Either::Right(_) => Err(aborted()),
+        Either::Right(_) => Err(aborted(&signal)),
     }
 }
 

@@ -101,6 +101,23 @@ test("bad arguments reject with ValidationError naming the field, before any req
   assert.throws(() => c.msgRecords({ from: "yesterday", to: 1 }), (e) => e.field === "from");
 });
 
+test("AbortSignal.timeout makes a timeout error; abort() an aborted one; the fetch is aborted too", async () => {
+  let fetchSignal = null;
+  const fetch = (url, init) => {
+    fetchSignal = init.signal;
+    return new Promise(() => {}); // never answers
+  };
+  const c = new Client({ accessToken: "T", fetch, retry: false });
+  const e = await c.getKfList({ signal: AbortSignal.timeout(30) }).then(() => null, (x) => x);
+  assert.ok(e instanceof TransportError && e.transportKind === "timeout", String(e));
+  assert.ok(fetchSignal && fetchSignal.aborted, "the in-flight fetch was aborted");
+  const controller = new AbortController();
+  const pending = c.getKfList({ signal: controller.signal });
+  controller.abort();
+  const a = await pending.then(() => null, (x) => x);
+  assert.ok(a instanceof TransportError && a.transportKind === "aborted", String(a));
+});
+
 test("retries: a read is retried after -1, a write is not (by default)", async () => {
   const { fetch, calls } = fakeFetch({
     "/cgi-bin/customservice/getkflist": (u, i, n) => (n === 1 ? Response.json({ errcode: -1, errmsg: "busy" }) : Response.json({ kf_list: [] })),
