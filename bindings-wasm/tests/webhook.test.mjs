@@ -5,7 +5,8 @@
 // over. Also: forged pushes and URL checks are refused with 403, a signed URL check is echoed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
@@ -78,11 +79,11 @@ const examples = {
       { ...HOOK_ENV, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
       `${EXAMPLES}deno`,
     ),
-  worker: startWorker,
+  worker: () => startWorker(),
 };
 
 /** The Cloudflare Worker example under workerd (miniflare), listening on a loopback port. */
-async function startWorker() {
+async function startWorker(extraBindings = {}) {
   const { Miniflare } = await import("miniflare");
   const pkgDir = here("node_modules/wxkf/");
   const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, "utf8"));
@@ -100,7 +101,7 @@ async function startWorker() {
       file("gen/wxkf_wasm_bg.wasm", "CompiledWasm"),
     ],
     compatibilityDate: "2025-01-01",
-    bindings: HOOK_ENV,
+    bindings: { ...HOOK_ENV, ...extraBindings },
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
@@ -188,5 +189,49 @@ test("without a named kf, or with the kf offline, the transferred user waits in 
   } finally {
     await emu.stop();
     await hook.stop();
+  }
+});
+
+test("worker example: /wait-queue through a token broker (the worker holds no AppSecret)", async () => {
+  const emu = await startEmulator();
+  const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: emu.baseUrl });
+  let brokered = 0;
+  const broker = createServer(async (req, res) => {
+    brokered += 1;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ accessToken: await client.accessToken(), expiresAt: Date.now() + 3600_000 }));
+  });
+  await new Promise((r) => broker.listen(0, "127.0.0.1", r));
+  const worker = await startWorker({ WXKF_BASE_URL: emu.baseUrl, TOKEN_BROKER_URL: `http://127.0.0.1:${broker.address().port}/token` });
+  try {
+    await admin(emu.baseUrl, "user/message", { openid: "oQueued0001", content: "hello" });
+    const r = await fetch(`${worker.url}/wait-queue`);
+    assert.equal(r.status, 200);
+    const queue = await r.json();
+    assert.equal(queue.count, 1, JSON.stringify(queue));
+    assert.equal(queue.waitcaselist[0].openid, "oQueued0001");
+    assert.equal(brokered, 1, "the token came from the broker");
+  } finally {
+    await worker.stop();
+    await new Promise((r) => broker.close(r));
+    await emu.stop();
+  }
+});
+
+test("node client example runs against the emulator", async () => {
+  const emu = await startEmulator();
+  try {
+    const out = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [`${EXAMPLES}node/client.mjs`], {
+        env: { ...process.env, WXKF_BASE_URL: emu.baseUrl, WXKF_APPID: APPID, WXKF_SECRET: SECRET },
+        timeout: 30_000,
+      }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    assert.match(out, /kf accounts: alice@gh_emulator/);
+    assert.match(out, /waiting users: 0/);
+    // the user never wrote in: WeChat's 40003, printed as a typed error
+    assert.match(out, /ApiError \S+ \(40003\)/);
+  } finally {
+    await emu.stop();
   }
 });
