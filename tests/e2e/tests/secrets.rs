@@ -99,7 +99,8 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     show(&mut out, "del", &c.del_kf_account(KF).await);
     // Validation, HTTP, timeout and quota failures.
     show(&mut out, "bad kf", &c.add_kf_account("no-at-sign", "x").await);
-    h.fault(json!({"path": "/cgi-bin/customservice/getkflist", "kind": "http_status", "status": 502, "count": 3})).await;
+    h.fault(json!({"path": "/cgi-bin/customservice/getkflist", "kind": "http_status", "status": 502, "count": 3}))
+        .await;
     show(&mut out, "502", &c.get_kf_list().await);
     h.fault(json!({"path": "/cgi-bin/message/custom/send", "kind": "latency_ms", "ms": 500, "count": 1})).await;
     show(&mut out, "timeout", &c.send_message(USER, Message::text("slow")).await);
@@ -117,7 +118,8 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     show(&mut out, "connection refused", &closed.get_kf_list().await);
     let fixed = h.client_with(ClientConfig::fixed(FIXED_MARKER), Duration::from_secs(2)).expect("client");
     show(&mut out, "fixed token refused", &fixed.get_kf_list().await);
-    let brokered = h.client_with(ClientConfig::provider(Arc::new(MarkerBroker)), Duration::from_secs(2)).expect("client");
+    let brokered =
+        h.client_with(ClientConfig::provider(Arc::new(MarkerBroker)), Duration::from_secs(2)).expect("client");
     out.push_str(&format!("{brokered:?}\n"));
     show(&mut out, "provided token refused", &brokered.send_message(USER, Message::text("x")).await);
 
@@ -131,7 +133,9 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
         encrypt_type: Some("aes".into()),
         msg_signature: Some(sig.into()),
     };
-    for body in ["<xml><Encrypt><![CDATA[!!notbase64]]></Encrypt></xml>", "<xml><Encrypt>AAAA</Encrypt></xml>", "<xml>", ""] {
+    for body in
+        ["<xml><Encrypt><![CDATA[!!notbase64]]></Encrypt></xml>", "<xml><Encrypt>AAAA</Encrypt></xml>", "<xml>", ""]
+    {
         show(&mut out, "bad push", &wxkf::open_push(&cb, &q("bad"), body.as_bytes(), 1_700_000_000));
         let keys = wxkf::callback::CallbackKeys::new("cbtoken", AES_MARKER, APPID).expect("keys");
         out.push_str(&format!("{keys:?}\n"));
@@ -150,13 +154,18 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     let mut guard = wxkf::callback::MemoryReplayGuard::new(10, 600);
     let opened = wxkf::open_push_guarded(&cb, &q(&sig), body.as_bytes(), 1_700_000_000, &mut guard);
     show(&mut out, "good push", &opened);
-    show(&mut out, "replayed push", &wxkf::open_push_guarded(&cb, &q(&sig), body.as_bytes(), 1_700_000_000, &mut guard));
+    show(
+        &mut out,
+        "replayed push",
+        &wxkf::open_push_guarded(&cb, &q(&sig), body.as_bytes(), 1_700_000_000, &mut guard),
+    );
     out.push_str(&format!("{} nonces remembered\n", guard.seen("other", 1_700_000_000, 1_700_000_000)));
     if let Ok(opened) = &opened {
         let reply = wxkf::Reply::TransferCustomerService { kf_account: Some(KF.into()) };
         show(&mut out, "reply", &wxkf::build_reply(&cb, opened, &reply, 1_700_000_001, "n2", &[9; 16]));
     }
-    let url = UrlQuery { signature: "x".into(), timestamp: "1700000000".into(), nonce: "n".into(), echostr: "e".into() };
+    let url =
+        UrlQuery { signature: "x".into(), timestamp: "1700000000".into(), nonce: "n".into(), echostr: "e".into() };
     show(&mut out, "url check", &wxkf::check_url(&cb, &url, 1_700_000_000));
     show(&mut out, "bad aes key", &CallbackConfig::new("t", Some(format!("{AES_MARKER}x")), APPID).validate());
 

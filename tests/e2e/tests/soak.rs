@@ -100,7 +100,9 @@ async fn ten_thousand_sends_under_mixed_faults_deliver_nothing_twice() {
     for (i, r, took) in &outcomes {
         slowest = slowest.max(*took);
         match r {
-            Ok(()) => assert_eq!(delivered.get(&format!("soak {i}")), Some(&1), "send {i} succeeded but was not delivered"),
+            Ok(()) => {
+                assert_eq!(delivered.get(&format!("soak {i}")), Some(&1), "send {i} succeeded but was not delivered")
+            }
             Err(e @ (KfError::Api { .. } | KfError::Http { .. } | KfError::Transport { .. })) => {
                 *errors.entry(e.code_name().to_string()).or_default() += 1;
             }
