@@ -37,6 +37,12 @@ for c in raw wxkf; do
   "$bin/wxkf-bench" export --url "$url" --contender $c --from $from --to $to | tee -a "$rows"
 done
 
+if [ $smoke = 0 ] && command -v go >/dev/null; then
+  step "Go reference: silenceper/wechat vs raw net/http"
+  (cd bench/go && GOPATH="$HOME/.cache/wxkf/go" GOFLAGS=-modcacherw go build -o "$HOME/.cache/wxkf/bench-go" .)
+  "$HOME/.cache/wxkf/bench-go" "$url" "$seconds" | tee -a "$rows"
+fi
+
 # Binding rows: each binding's benchmark script, when present, appends JSON rows the same way.
 for script in bindings-python/benches/bench.sh bindings-wasm/bench/bench.sh; do
   if [ -f "$script" ] && [ $smoke = 0 ]; then
