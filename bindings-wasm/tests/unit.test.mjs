@@ -108,7 +108,10 @@ test("AbortSignal.timeout makes a timeout error; abort() an aborted one; the fet
     return new Promise(() => {}); // never answers
   };
   const c = new Client({ accessToken: "T", fetch, retry: false });
+  // Node's AbortSignal.timeout timer does not keep the process alive: hold it open meanwhile.
+  const keepAlive = setTimeout(() => {}, 10_000);
   const e = await c.getKfList({ signal: AbortSignal.timeout(30) }).then(() => null, (x) => x);
+  clearTimeout(keepAlive);
   assert.ok(e instanceof TransportError && e.transportKind === "timeout", String(e));
   assert.ok(fetchSignal && fetchSignal.aborted, "the in-flight fetch was aborted");
   const controller = new AbortController();
