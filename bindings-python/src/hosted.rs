@@ -46,9 +46,26 @@ enum Pending {
     Awaiting(std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<Py<PyAny>>> + Send>>),
 }
 
+tokio::task_local! {
+    /// The asyncio loop of the `AsyncClient` call being run (absent for `Client` calls).
+    static ASYNC_LOCALS: pyo3_async_runtimes::TaskLocals;
+}
+
+/// Runs `fut` (an `AsyncClient` call) so that coroutine callbacks it makes run on the
+/// caller's asyncio loop.
+pub(crate) fn on_caller_loop<F: std::future::Future>(
+    py: Python<'_>,
+    fut: F,
+) -> PyResult<impl std::future::Future<Output = F::Output>> {
+    let locals = pyo3_async_runtimes::tokio::get_current_locals(py)?;
+    Ok(ASYNC_LOCALS.scope(locals, fut))
+}
+
 /// Calls `f(*args)`; when it returns an awaitable, awaits it on the caller's asyncio loop
-/// (async client) or runs it to completion with `asyncio.run` (sync client).
+/// (`AsyncClient`) or runs it to completion with `asyncio.run` (`Client`: never on a loop
+/// that the blocked caller would keep from running).
 async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    let locals = ASYNC_LOCALS.try_with(|l| l.clone()).ok();
     // A synchronous callable may block (even on another wxkf call): run it off the
     // runtime's scheduler so nested blocking calls do not trip tokio.
     let pending = tokio::task::block_in_place(|| {
@@ -58,9 +75,11 @@ async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<Py
             if !result.hasattr("__await__")? {
                 return Ok(Pending::Ready(result.unbind()));
             }
-            match pyo3_async_runtimes::tokio::into_future(result.clone()) {
-                Ok(fut) => Ok(Pending::Awaiting(Box::pin(fut))),
-                Err(_) => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
+            match locals {
+                Some(locals) => {
+                    Ok(Pending::Awaiting(Box::pin(pyo3_async_runtimes::into_future_with_locals(&locals, result)?)))
+                }
+                None => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
             }
         })
     })?;

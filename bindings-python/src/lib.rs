@@ -185,7 +185,7 @@ impl Core {
         data: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
-        let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
+        let fut = hosted::on_caller_loop(py, dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data))?;
         let host_errors = self.host_errors.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;
@@ -291,7 +291,7 @@ impl RecordWalk {
     /// `next_page` as an asyncio awaitable.
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        let fut = walk_page(self.client.clone(), current, self.page_size);
+        let fut = hosted::on_caller_loop(py, walk_page(self.client.clone(), current, self.page_size))?;
         let cursor = self.cursor.clone();
         let host_errors = self.host_errors.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {

@@ -400,3 +400,25 @@ def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=20)
     assert out.strip() == "interrupted" and time.perf_counter() - started < 3
+
+
+def test_sync_client_with_a_coroutine_provider_inside_a_running_loop_fails_fast(emu: Emulator) -> None:
+    # The blocked loop could never run the provider's coroutine: instead of hanging, the
+    # call fails with asyncio's own error as the cause.
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys, wxkf\n"
+        "async def provider(failed):\n"
+        "    return ('TOKEN', 7200)\n"
+        "async def main():\n"
+        "    c = wxkf.Client.with_provider(provider, base_url=sys.argv[1])\n"
+        "    try:\n"
+        "        c.get_kf_list()\n"
+        "    except wxkf.TransportError as e:\n"
+        "        print(type(e.__cause__).__name__)\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, emu.url], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "RuntimeError", out
