@@ -18,8 +18,8 @@ step "toolchain"
 ensure_rust
 apt_install redis-server redis-server
 "$PY" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' || { echo "Python >= 3.9 needed" >&2; exit 1; }
-"$PY" -m venv --help >/dev/null 2>&1 || apt_install_pkg_venv=1
-if [ "${apt_install_pkg_venv:-0}" = 1 ]; then
+# Debian splits venv/ensurepip out of python3: install it when missing.
+if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
 fi
 if [ ! -x "$TOOLS_VENV/bin/maturin" ] || [ "$("$TOOLS_VENV/bin/maturin" --version 2>/dev/null)" != "maturin $MATURIN_VERSION" ]; then
