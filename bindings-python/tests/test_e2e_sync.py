@@ -1,0 +1,424 @@
+"""End to end against the real emulator with the blocking Client: every operation,
+errors as the right classes, token refresh, thread sharing, providers and stores."""
+
+from __future__ import annotations
+
+import asyncio
+
+import logging
+import threading
+import time
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+import wxkf
+from conftest import APPID, SECRET, Emulator
+
+KF = "kf01@wxkftest"
+USER = "o_user_sync"
+
+
+def client_for(emu: Emulator, **options: Any) -> wxkf.Client:
+    return wxkf.Client.stable(APPID, SECRET, base_url=emu.url, **options)
+
+
+def test_every_operation(emu: Emulator) -> None:
+    c = client_for(emu)
+    c.add_kf_account(KF, "小王")
+    c.update_kf_account(KF, "小王 👋")
+    kfs = c.get_kf_list()
+    assert [k.kf_account for k in kfs] == [KF] and kfs[0].kf_nick == "小王 👋"
+    assert isinstance(kfs[0], wxkf.KfInfo) and kfs[0].kf_id
+    c.invite_worker(KF, "wang_wx01")
+    invited = c.get_kf_list()[0]
+    assert invited.invite_wx == "wang_wx01" and invited.invite_status == "waiting"
+    c.upload_kf_head_img(KF, b"\xff\xd8\xff\xe0wxkf-avatar\xff\xd9")
+
+    emu.admin("POST", "kf/online", {"kf_account": KF})
+    online = c.get_kf_online_list()
+    assert [o.kf_account for o in online] == [KF] and isinstance(online[0].accepted_case, int)
+
+    emu.admin("POST", "user/message", {"openid": USER, "content": "hello"})
+    waiting = c.get_wait_case_list()
+    assert waiting.count == 1 and waiting.waitcaselist[0].openid == USER
+
+    c.create_kf_session(KF, USER)
+    assert c.get_kf_session(USER) == wxkf.KfSession(kf_account=KF, createtime=c.get_kf_session(USER).createtime)
+    assert c.get_kf_session(USER).kf_account == KF
+    assert [s.openid for s in c.get_kf_session_list(KF)] == [USER]
+    assert c.get_wait_case_list().count == 0
+
+    c.send_typing(USER)
+    c.send_typing(USER, typing=False)
+    first = [
+        wxkf.Text("你好 👋"),
+        wxkf.Image("MEDIA_img"),
+        wxkf.Voice("MEDIA_voice"),
+        wxkf.Video("MEDIA_v", "MEDIA_thumb", title="t"),
+        wxkf.Music("http://m", "http://hq", "MEDIA_thumb", title="song"),
+    ]
+    for m in first:
+        c.send_message(USER, m, kf_account=KF)
+    with pytest.raises(wxkf.ResponseLimitError) as limit:
+        c.send_message(USER, wxkf.Text("one too many"))
+    assert limit.value.errcode == 45047 and limit.value.family == "response_limit"
+    emu.admin("POST", "user/message", {"openid": USER, "content": "again"})
+    rest = [
+        wxkf.News([wxkf.Article("title", "http://a", description="d")]),
+        wxkf.MpNews("MEDIA_mp"),
+        wxkf.MpNewsArticle("ARTICLE_1"),
+        wxkf.MsgMenu([wxkf.MenuItem("101", "yes"), wxkf.MenuItem("102", "no")], head_content="ok?"),
+        wxkf.WxCard("card_1"),
+    ]
+    for m in rest:
+        c.send_message(USER, m)
+    emu.admin("POST", "user/message", {"openid": USER, "content": "and again"})
+    c.send_message(USER, wxkf.MiniProgramPage("mp", "wxapp", "pages/index", "MEDIA_thumb"))
+    c.send_message(USER, {"text": {"content": "from a dict"}, "kf_account": KF})
+    deliveries = emu.admin("GET", "deliveries")["deliveries"]
+    kinds = [d["msgtype"] for d in deliveries]
+    assert set(kinds) == {
+        "text", "image", "voice", "video", "music", "news", "mpnews", "mpnewsarticle", "msgmenu", "wxcard",
+        "miniprogrampage",
+    }
+    assert deliveries[0]["kf_account"] == KF
+
+    c.close_kf_session(KF, USER)
+    assert c.get_kf_session(USER).kf_account is None
+
+    now = int(emu.state()["now"])
+    page = c.get_msg_list(now - 3600, now + 60, 1, 10000)
+    assert isinstance(page, wxkf.MsgListPage) and len(page.recordlist) >= 10
+    opercodes = {r.opercode for r in page.recordlist}
+    assert opercodes >= {1000, 2002, 1004} and opercodes & {1001, 1002}
+    walked = list(c.iter_msg_records(now - 3600, now + 60))
+    assert walked == list(page.recordlist)
+
+    c.del_kf_account(KF)
+    assert c.get_kf_list() == []
+    assert c.token_fetches == 1
+
+
+def test_records_across_days_and_resume(emu: Emulator) -> None:
+    c = client_for(emu)
+    now = int(emu.state()["now"])
+    start, end = now - 3 * 86400, now - 60
+    emu.admin("POST", "records/bulk", {"start": start, "end": end, "count": 2500})
+    it = c.iter_msg_records(start, end, page_size=400)
+    head = [next(it) for _ in range(1234)]
+    cursor = it.cursor
+    assert isinstance(cursor, wxkf.RecordCursor)
+    rest = list(c.resume_msg_records(cursor.to_dict(), page_size=400))
+    assert len(head) + len(rest) == 2500
+    texts = [r.text for r in head + rest]
+    assert len(set(texts)) == 2500
+    assert list(it) == rest and it.cursor is None
+    pages = list(c.iter_msg_records(start, end, page_size=1000).pages())
+    assert sum(len(p) for p in pages) == 2500 and max(len(p) for p in pages) <= 1000
+
+
+def test_datetimes_are_china_time(emu: Emulator) -> None:
+    import datetime as dt
+
+    c = client_for(emu)
+    now = int(emu.state()["now"])
+    emu.admin("POST", "records/bulk", {"start": now - 7200, "end": now - 60, "count": 30})
+    naive = dt.datetime.fromtimestamp(now - 7200, tz=wxkf.client.CHINA).replace(tzinfo=None)
+    aware = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)
+    assert len(list(c.iter_msg_records(naive, aware))) == 30
+
+
+def test_errors_are_the_right_classes(emu: Emulator) -> None:
+    c = client_for(emu)
+    with pytest.raises(wxkf.ValidationError) as v:
+        c.add_kf_account("no-at-sign", "x")
+    assert v.value.field == "kf_account" and isinstance(v.value, ValueError)
+    with pytest.raises(wxkf.ValidationError) as news:
+        c.send_message(USER, wxkf.News([]))
+    assert news.value.field == "news.articles"
+    with pytest.raises(wxkf.ValidationError) as kind:
+        c.send_message(USER, {"nope": {}})
+    assert kind.value.field == "message"
+    assert emu.admin("GET", "token-fetches")["token_fetches"] == [], "validation must not touch the network"
+
+    with pytest.raises(wxkf.MessageError) as unknown:
+        c.send_message("o_nobody", wxkf.Text("hi"))
+    assert unknown.value.errcode == 40003 and unknown.value.name == unknown.value.code
+    emu.admin("POST", "user/message", {"openid": USER})
+    emu.admin("POST", "clock/advance", {"secs": 49 * 3600})
+    with pytest.raises(wxkf.OutOfWindowError) as window:
+        c.send_message(USER, wxkf.Text("late"))
+    assert window.value.errcode == 45015 and "48 hours" in str(window.value)
+
+    with pytest.raises(wxkf.CredentialError) as cred:
+        wxkf.Client.classic(APPID, "wrong-secret-XYZ", base_url=emu.url).get_kf_list()
+    assert cred.value.errcode == 40125 and "wrong-secret-XYZ" not in str(cred.value)
+
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "http_status", "count": 1})
+    with pytest.raises(wxkf.HttpError) as http:
+        client_for(emu, max_attempts=1).get_kf_list()
+    assert http.value.status == 502
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "busy", "count": 5})
+    with pytest.raises(wxkf.RateLimitError) as busy:
+        client_for(emu, max_attempts=2).get_kf_list()
+    assert busy.value.errcode == -1 and busy.value.retry == "retry_later"
+    emu.admin("DELETE", "faults")
+
+    closed = wxkf.Client.fixed("T", base_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(wxkf.TransportError) as tr:
+        closed.get_kf_list()
+    assert tr.value.kind == "connect"
+    with pytest.raises(wxkf.ValidationError):
+        wxkf.Client.stable(APPID, "", base_url=emu.url)
+    with pytest.raises(wxkf.ValidationError):
+        wxkf.Client("nonsense")
+
+
+def test_token_refresh_after_invalidation(emu: Emulator) -> None:
+    c = client_for(emu)
+    c.get_kf_list()
+    first = c.access_token()
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "invalidate_token"})
+    c.get_kf_list()
+    assert c.token_fetches == 2 and c.access_token() != first
+    fixed = wxkf.Client.fixed(first, base_url=emu.url)
+    with pytest.raises(wxkf.TokenError) as t:
+        fixed.get_kf_list()
+    assert t.value.errcode == 40001 and t.value.retry == "refresh_token" and first not in str(t.value)
+
+
+def test_ten_threads_share_one_token_fetch(emu: Emulator) -> None:
+    c = client_for(emu)
+    emu.admin("POST", "faults", {"path": "/cgi-bin/stable_token", "kind": "latency_ms", "ms": 200})
+    barrier = threading.Barrier(10)
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            c.get_kf_list()
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(10)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    assert errors == []
+    assert c.token_fetches == 1
+    assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
+    # The GIL is released while waiting: ten calls behind one 200 ms fetch overlap.
+    assert elapsed < 1.5, elapsed
+
+
+def test_provider_and_raw_token_calls(emu: Emulator) -> None:
+    broker = wxkf.Client.classic(APPID, SECRET, base_url=emu.url)
+    raw = broker.get_access_token()
+    assert raw.expires_in == 7200 and raw.access_token not in repr(raw)
+    stable = broker.get_stable_access_token()
+    assert stable.expires_in > 0
+    # The provider's forced refresh below is the first one (WeChat spaces them out).
+    calls: List[Optional[str]] = []
+
+    def provider(failed: Optional[str]) -> Any:
+        calls.append(failed)
+        return broker.get_stable_access_token(force_refresh=failed is not None)
+
+    c = wxkf.Client.with_provider(provider, base_url=emu.url)
+    assert c.get_kf_list() == []
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "invalidate_token"})
+    assert c.get_kf_list() == []
+    assert calls[0] is None and calls[1] is not None and len(calls) == 2
+
+    async def coro_provider(failed: Optional[str]) -> Any:
+        return (broker.get_stable_access_token().access_token, 7200)
+
+    assert wxkf.Client.with_provider(coro_provider, base_url=emu.url).get_kf_list() == []
+
+    def broken(failed: Optional[str]) -> Any:
+        raise RuntimeError("broker down")
+
+    with pytest.raises(wxkf.TransportError) as e:
+        wxkf.Client.with_provider(broken, base_url=emu.url).get_kf_list()
+    assert "broker down" in str(e.value)
+    # The provider's own exception is kept as the cause, with its traceback.
+    assert isinstance(e.value.__cause__, RuntimeError) and str(e.value.__cause__) == "broker down"
+    assert e.value.__cause__.__traceback__ is not None
+
+    class FailingStore(DictStore):
+        def get(self, key: str) -> Optional[str]:
+            raise ConnectionError("cache unreachable")
+
+    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, store=FailingStore())
+    with pytest.raises(wxkf.TransportError) as s:
+        list(records.iter_msg_records(0, 3600))
+    assert isinstance(s.value.__cause__, ConnectionError) and "cache unreachable" in str(s.value)
+
+    async def async_broken(failed: Optional[str]) -> Any:
+        raise KeyError("no token today")
+
+    async def via_async() -> None:
+        await wxkf.AsyncClient.with_provider(async_broken, base_url=emu.url).get_kf_list()
+
+    with pytest.raises(wxkf.TransportError) as a:
+        asyncio.run(via_async())
+    assert isinstance(a.value.__cause__, KeyError)
+    # A later, unrelated transport failure of the same client carries no stale cause.
+    attempts: List[int] = []
+
+    def flaky(failed: Optional[str]) -> Any:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("first call fails")
+        return ("TOKEN", 7200)
+
+    dead = wxkf.Client.with_provider(flaky, base_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(wxkf.TransportError) as first:
+        dead.get_kf_list()
+    assert isinstance(first.value.__cause__, RuntimeError)
+    with pytest.raises(wxkf.TransportError) as second:
+        dead.get_kf_list()
+    assert second.value.__cause__ is None and second.value.kind != "other", repr(second.value)
+    with pytest.raises(wxkf.ValidationError) as bad:
+        wxkf.Client.with_provider(lambda f: 42, base_url=emu.url).get_kf_list()
+    assert bad.value.field == "provider"
+
+
+class DictStore:
+    """A minimal cache with Django's get/set/delete signature."""
+
+    def __init__(self) -> None:
+        self.data: Dict[str, str] = {}
+        self.ttls: List[int] = []
+
+    def get(self, key: str) -> Optional[str]:
+        return self.data.get(key)
+
+    def set(self, key: str, value: str, timeout: int) -> None:
+        self.data[key] = value
+        self.ttls.append(timeout)
+
+    def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
+
+def test_shared_store(emu: Emulator) -> None:
+    store = DictStore()
+    a = client_for(emu, store=store)
+    a.get_kf_list()
+    assert list(store.data) == [f"wxkf:token:{APPID}:stable"] and SECRET not in str(store.data.keys())
+    assert 7000 < store.ttls[0] <= 7200
+    b = client_for(emu, store=store)
+    b.get_kf_list()
+    assert (a.token_fetches, b.token_fetches) == (1, 0)
+    with pytest.raises(wxkf.ValidationError) as e:
+        client_for(emu, store=object())
+    assert e.value.field == "store"
+
+
+def test_logging_reaches_the_wxkf_logger(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="wxkf")
+    wxkf.reset_logging()
+    c = client_for(emu)
+    c.get_kf_list()
+    records = [r for r in caplog.records if r.name.startswith("wxkf")]
+    assert any("sending" in r.getMessage() for r in records), [r.getMessage() for r in records]
+    text = " ".join(r.getMessage() for r in records)
+    assert SECRET not in text and c.access_token() not in text
+
+
+def test_reprs_hide_secrets(emu: Emulator) -> None:
+    c = wxkf.Client.stable(APPID, SECRET, base_url=emu.url)
+    assert SECRET not in repr(c) and APPID in repr(c)
+    cfg = wxkf.CallbackConfig(token="tok-SECRET", appid="wx1", encoding_aes_key="k" * 43)
+    assert "tok-SECRET" not in repr(cfg) and "kkkk" not in repr(cfg)
+
+
+def test_redis_store_by_url(emu: Emulator, tmp_path: Any) -> None:
+    import shutil
+    import socket
+    import subprocess
+
+    server = shutil.which("redis-server")
+    assert server, "redis-server is installed by scripts/test-python.sh"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.time() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        url = f"redis://127.0.0.1:{port}/0"
+        clients = [client_for(emu, redis_url=url) for _ in range(3)]
+        threads = [threading.Thread(target=c.get_kf_list) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sum(c.token_fetches for c in clients) == 1
+        assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
+        with pytest.raises(wxkf.ValidationError):
+            client_for(emu, redis_url=url, store=DictStore())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 8000})
+    code = (
+        "import sys, wxkf\n"
+        "c = wxkf.Client.stable(sys.argv[1], sys.argv[2], base_url=sys.argv[3], timeout=30)\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    c.get_kf_list()\n"
+        "    print('finished', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, APPID, SECRET, emu.url], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.7)
+    started = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=20)
+    assert out.strip() == "interrupted" and time.perf_counter() - started < 3
+
+
+def test_sync_client_with_a_coroutine_provider_inside_a_running_loop_fails_fast(emu: Emulator) -> None:
+    # The blocked loop could never run the provider's coroutine: instead of hanging, the
+    # call fails with asyncio's own error as the cause.
+    import subprocess
+    import sys
+
+    code = (
+        "import asyncio, sys, wxkf\n"
+        "async def provider(failed):\n"
+        "    return ('TOKEN', 7200)\n"
+        "async def main():\n"
+        "    c = wxkf.Client.with_provider(provider, base_url=sys.argv[1])\n"
+        "    try:\n"
+        "        c.get_kf_list()\n"
+        "    except wxkf.TransportError as e:\n"
+        "        print(type(e.__cause__).__name__)\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, emu.url], capture_output=True, text=True, timeout=30)
+    assert out.stdout.strip() == "RuntimeError", out

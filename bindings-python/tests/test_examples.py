@@ -1,0 +1,106 @@
+"""The examples, run as a user would: the webhook receives an encrypted push from the
+emulator and hands the user over to a named kf; the scripts run against the emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+import wxkf
+from conftest import AES_KEY, APPID, CALLBACK_TOKEN, ROOT, SECRET, Emulator
+
+EXAMPLES = ROOT / "examples" / "python"
+KF = "kf07@wxkftest"
+
+
+@pytest.fixture()
+def safe_emulator() -> Iterator[Emulator]:
+    emu = Emulator("--aes-key", AES_KEY)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture()
+def webhook() -> Iterator[str]:
+    env = dict(os.environ, WXKF_CALLBACK_TOKEN=CALLBACK_TOKEN, WXKF_AES_KEY=AES_KEY, WXKF_APPID=APPID,
+               WXKF_TRANSFER_TO=KF)
+    proc = subprocess.Popen(
+        [sys.executable, str(EXAMPLES / "webhook.py"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    assert line.startswith("listening on "), line
+    yield line[len("listening on "):]
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_webhook_hands_an_encrypted_push_to_a_named_kf(safe_emulator: Emulator, webhook: str) -> None:
+    emu = safe_emulator
+    emu.admin("POST", "config", {"webhook_url": webhook + "/wechat", "queue_on_message": False})
+    client = wxkf.Client.stable(APPID, SECRET, base_url=emu.url)
+    client.add_kf_account(KF, "七号")
+    emu.admin("POST", "kf/online", {"kf_account": KF})
+
+    out = emu.admin("POST", "user/message", {"openid": "o_webhook_user", "content": "我要人工客服"})
+    push = out["push"]
+    assert push["delivered"] and push["status"] == 200, push
+    assert push["reply_kind"] == "transfer_customer_service", push
+    # The emulator runs in safe mode: the push was encrypted, and the reply verified and
+    # decrypted (else it would not be delivered) and names the kf.
+    assert f"<KfAccount><![CDATA[{KF}]]></KfAccount>" in push["reply_xml"], push
+    state = emu.state()
+    sessions = state["sessions"]
+    assert any(s.get("openid") == "o_webhook_user" and s.get("kf_account") == KF for s in sessions), sessions
+    assert client.get_kf_session("o_webhook_user").kf_account == KF
+    assert [s.openid for s in client.get_kf_session_list(KF)] == ["o_webhook_user"]
+    opercodes = [r.opercode for r in client.iter_msg_records(int(state["now"]) - 600, int(state["now"]) + 60)]
+    assert 1003 in opercodes, opercodes
+
+    # A forged request is refused with 400, and so is a URL check with a bad signature.
+    req = urllib.request.Request(webhook + "/wechat?signature=x&timestamp=1&nonce=2", data=b"<xml/>", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as forged:
+        urllib.request.urlopen(req, timeout=5)
+    assert forged.value.code == 400
+    with pytest.raises(urllib.error.HTTPError) as bad_get:
+        urllib.request.urlopen(webhook + "/wechat?signature=x&timestamp=1&nonce=2&echostr=e", timeout=5)
+    assert bad_get.value.code == 400
+
+
+def run_example(name: str, emu: Emulator, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, WXKF_APPID=APPID, WXKF_SECRET=SECRET, WXKF_BASE_URL=emu.url, WXKF_KF=KF)
+    return subprocess.run([sys.executable, str(EXAMPLES / name), *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_send_and_export_script(emu: Emulator, tmp_path: Path) -> None:
+    client = wxkf.Client.stable(APPID, SECRET, base_url=emu.url)
+    client.add_kf_account(KF, "七号")
+    emu.admin("POST", "user/message", {"openid": "o_script", "content": "hi"})
+    out = tmp_path / "records.csv"
+    done = run_example("send_and_export.py", emu, "o_script", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "time,openid,opercode,worker,text" and len(rows) >= 4
+    assert any(",2002," in r for r in rows)
+    late = run_example("send_and_export.py", emu, "o_unknown_user", str(out))
+    assert late.returncode == 1 and "40003" in late.stderr
+
+
+def test_async_demo_script(emu: Emulator) -> None:
+    client = wxkf.Client.stable(APPID, SECRET, base_url=emu.url)
+    client.add_kf_account(KF, "七号")
+    emu.admin("POST", "kf/online", {"kf_account": KF})
+    for i in range(3):
+        emu.admin("POST", "user/message", {"openid": f"o_wait{i}", "content": "hi"})
+    done = run_example("async_demo.py", emu)
+    assert done.returncode == 0, done.stderr
+    assert "3 users waiting" in done.stdout and f"{KF} serves 3 users" in done.stdout

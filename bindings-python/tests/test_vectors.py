@@ -1,0 +1,199 @@
+"""The shared request/response vectors, run through the public Client against a local
+HTTP server that checks each request and answers the canned response."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+
+import wxkf
+from conftest import VECTORS
+
+
+def load_cases() -> List[Tuple[str, Dict[str, Any]]]:
+    cases = []
+    for path in sorted(VECTORS.glob("*.json")):
+        if path.name.startswith("push-"):
+            continue
+        for case in json.loads(path.read_text())["cases"]:
+            cases.append((path.name, case))
+    return cases
+
+
+CASES = load_cases()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.requests: List[Dict[str, Any]] = []
+        self.response: Dict[str, Any] = {"status": 500, "body_text": "no case"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Tuple[str, Recorder]]:
+    rec = Recorder()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            n = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(n) if n else b""
+            path, _, raw_query = self.path.partition("?")
+            rec.requests.append(
+                {"method": self.command, "path": path, "raw_query": raw_query,
+                 "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+            )
+            r = rec.response
+            payload = r["body_text"].encode() if "body_text" in r else json.dumps(r["body"]).encode()
+            self.send_response(r.get("status", 200))
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = _handle
+        do_POST = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", rec
+    httpd.shutdown()
+
+
+def check_request(want: Dict[str, Any], got: Dict[str, Any]) -> None:
+    assert got["method"] == want["method"]
+    assert got["path"] == want["path"]
+    pairs = urllib.parse.parse_qsl(got["raw_query"], keep_blank_values=True)
+    assert len({k for k, _ in pairs}) == len(pairs), "a query parameter twice"
+    assert dict(pairs) == want["query"]
+    if "raw_query" in want:
+        assert got["raw_query"] == want["raw_query"]
+    body: bytes = got["body"]
+    if "json" in want:
+        assert json.loads(body) == want["json"]
+        assert got["headers"].get("content-type", "").startswith("application/json")
+        if want.get("body_has_no_escapes"):
+            assert b"\\u" not in body, body
+    elif "multipart" in want:
+        mp = want["multipart"]
+        ct = got["headers"]["content-type"]
+        assert ct.startswith("multipart/form-data; boundary=")
+        boundary = ct.split("boundary=", 1)[1].encode()
+        assert body.startswith(b"--" + boundary + b"\r\n") and body.endswith(b"\r\n--" + boundary + b"--\r\n")
+        inner = body[len(boundary) + 4 : -(len(boundary) + 8)]
+        head, _, data = inner.partition(b"\r\n\r\n")
+        want_head = (
+            f'Content-Disposition: form-data; name="{mp["field"]}"; filename="{mp["filename"]}"\r\n'
+            f'Content-Type: {mp["content_type"]}'
+        )
+        assert head.decode() == want_head
+        assert data == base64.b64decode(mp["data_base64"])
+    else:
+        assert body == b"", body
+
+
+def call(base_url: str, op: str, inp: Dict[str, Any]) -> Any:
+    """Runs one vector operation through the public Client."""
+    if op in ("get_access_token", "get_stable_access_token"):
+        source = wxkf.Client.classic if op == "get_access_token" else wxkf.Client.stable
+        client = source(inp["appid"], inp["secret"], base_url=base_url, max_attempts=1)
+        if op == "get_access_token":
+            return client.get_access_token()
+        return client.get_stable_access_token(force_refresh=inp["force_refresh"])
+    client = wxkf.Client.fixed("ACCESS_TOKEN", base_url=base_url, max_attempts=1)
+    if op == "upload_kf_head_img":
+        return client.upload_kf_head_img(
+            inp["kf_account"], base64.b64decode(inp["image_base64"]), filename=inp.get("filename")
+        )
+    if op == "send_message":
+        # Typed message objects when the input is well-formed, the raw dict otherwise.
+        try:
+            message: Any = wxkf.message_from_dict(inp["message"])
+        except wxkf.ValidationError:
+            message = inp["message"]
+        return client.send_message(inp["touser"], message)
+    if op == "send_typing":
+        return client.send_typing(inp["touser"], typing=inp["command"] == "Typing")
+    method = getattr(client, op)
+    return method(**inp)
+
+
+def plain(value: Any, want: Any) -> Any:
+    """A result as the vectors write it: dataclasses to dicts, absent optionals dropped."""
+    if isinstance(value, list):
+        return [plain(v, w) for v, w in zip(value, want if isinstance(want, list) else [None] * len(value))]
+    if isinstance(value, wxkf.AccessToken):
+        return {"access_token": value.access_token, "expires_in": value.expires_in}
+    if hasattr(value, "to_dict"):
+        d = value.to_dict()
+        keys = want.keys() if isinstance(want, dict) else d.keys()
+        return {k: v if not isinstance(v, (list, tuple)) else list(v) for k, v in d.items() if v is not None or k in keys}
+    return value
+
+
+@pytest.mark.parametrize("file,case", CASES, ids=[c["name"] for _, c in CASES])
+def test_vector(server: Tuple[str, Recorder], file: str, case: Dict[str, Any]) -> None:
+    base_url, rec = server
+    rec.requests.clear()
+    rec.response = case.get("response") or {"status": 500, "body_text": "must not be called"}
+    expect = case["expect"]
+    try:
+        result = call(base_url, case["operation"], case["input"])
+        outcome: Tuple[str, Any] = ("ok", result)
+    except wxkf.WxkfError as e:
+        outcome = ("err", e)
+    if case["request"] is None:
+        assert rec.requests == [], "a request was sent for a case that must fail first"
+    else:
+        assert len(rec.requests) == 1, f"{len(rec.requests)} requests"
+        check_request(case["request"], rec.requests[0])
+    if "result" in expect:
+        assert outcome[0] == "ok", outcome[1]
+        want = expect["result"]
+        got = plain(outcome[1], want)
+        if isinstance(got, list):
+            got = [{k: v for k, v in g.items() if v is not None or k in w} for g, w in zip(got, want)]
+        assert got == want
+    else:
+        assert outcome[0] == "err", f"expected an error, got {outcome[1]!r}"
+        e = outcome[1]
+        want = expect["error"]
+        kind = want["kind"]
+        if kind == "api":
+            assert isinstance(e, wxkf.ApiError)
+            assert (e.errcode, e.code, e.retry) == (want["errcode"], want["code"], want["retry"])
+        elif kind == "validation":
+            assert isinstance(e, wxkf.ValidationError) and e.field == want["field"], e
+        elif kind == "decode":
+            assert isinstance(e, wxkf.DecodeError), e
+        elif kind == "http":
+            assert isinstance(e, wxkf.HttpError) and e.status == want["status"], e
+        else:
+            pytest.fail(f"unknown error kind {kind}")
+
+
+def test_vectors_cover_every_operation() -> None:
+    ops = {c["operation"] for _, c in CASES}
+    assert {"send_message", "get_msg_list", "upload_kf_head_img", "get_stable_access_token"} <= ops
+    assert len(CASES) >= 60
+
+
+def test_runner_catches_a_changed_expectation(server: Tuple[str, Recorder]) -> None:
+    base_url, rec = server
+    case = next(c for _, c in CASES if c["name"] == "send_image")
+    rec.requests.clear()
+    rec.response = case["response"]
+    call(base_url, case["operation"], case["input"])
+    changed = json.loads(json.dumps(case["request"]))
+    changed["json"]["image"]["media_id"] = "other"
+    with pytest.raises(AssertionError):
+        check_request(changed, rec.requests[0])
