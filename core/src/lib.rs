@@ -22,11 +22,11 @@ pub mod redis_store;
 pub mod secret;
 pub mod validate;
 
-pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use callback::{
     build_reply, check_url, open_push, open_push_guarded, CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery,
     Reply, UrlQuery,
 };
+pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
 pub use error::{CallbackKind, ErrorCode, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};

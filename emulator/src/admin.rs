@@ -242,6 +242,7 @@ struct FaultReq {
     count: Option<u64>,
     status: Option<u16>,
     ms: Option<u64>,
+    after: Option<u64>,
 }
 
 async fn faults_add(AxState(sh): Sh, body: Bytes) -> Response {
@@ -264,7 +265,7 @@ async fn faults_add(AxState(sh): Sh, body: Bytes) -> Response {
         (_, Some(n)) => Some(n),
         (_, None) => Some(1),
     };
-    let rule = FaultRule { path: f.path, kind, remaining };
+    let rule = FaultRule { path: f.path, kind, remaining, after: f.after.unwrap_or(0) };
     let mut st = sh.lock();
     st.faults.push(rule);
     ok_json(json!({"faults": st.faults}))

@@ -137,6 +137,13 @@ async fn faults(
         return next.run(req).await;
     }
     tracing::info!(path = %path, faults = ?fired, "injecting faults");
+    // Like a real server, a call runs to the end even when the client gives up waiting (a
+    // timeout during injected latency still applies the write), so it runs detached.
+    let task = tokio::spawn(apply_faults(fired, meta, req, next));
+    task.await.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn apply_faults(fired: Vec<FaultKind>, meta: ConnMeta, req: Request, next: Next) -> Response {
     let latency: u64 = fired
         .iter()
         .map(|f| match f {

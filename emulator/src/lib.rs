@@ -16,6 +16,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+pub mod cli;
 pub mod crypto;
 mod http;
 pub mod net;

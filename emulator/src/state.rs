@@ -232,6 +232,8 @@ pub struct FaultRule {
     pub kind: FaultKind,
     /// Calls left; `None` = until cleared.
     pub remaining: Option<u64>,
+    /// Matching calls to let through before the fault starts firing (a mid-stream failure).
+    pub after: u64,
 }
 
 /// All mutable state.
@@ -1259,6 +1261,10 @@ impl State {
         let mut fired = Vec::new();
         for f in self.faults.iter_mut() {
             if f.path == path || f.path == "*" {
+                if f.after > 0 {
+                    f.after -= 1;
+                    continue;
+                }
                 fired.push(f.kind);
                 if let Some(n) = f.remaining.as_mut() {
                     *n = n.saturating_sub(1);

@@ -34,6 +34,12 @@ async fn busy_status_quota_latency() {
     assert_eq!(code(&h.get(LIST, "").await), -1);
     assert_eq!(code(&h.get(LIST, "").await), -1);
     assert_eq!(code(&h.get(LIST, "").await), 0);
+    // `after` lets calls through before firing: a failure in the middle of a stream
+    fault(&h, json!({"path": LIST, "kind": "busy", "count": 1, "after": 2})).await;
+    assert_eq!(code(&h.get(LIST, "").await), 0);
+    assert_eq!(code(&h.get(LIST, "").await), 0);
+    assert_eq!(code(&h.get(LIST, "").await), -1);
+    assert_eq!(code(&h.get(LIST, "").await), 0);
     // other paths are untouched
     fault(&h, json!({"path": LIST, "kind": "quota"})).await;
     assert_eq!(code(&h.get("/customservice/kfsession/getwaitcase", "").await), 0);

@@ -55,7 +55,7 @@ fn encrypt(xml: &str, appid: &str) -> String {
     pt.extend_from_slice(xml.as_bytes());
     pt.extend_from_slice(appid.as_bytes());
     let pad = 32 - pt.len() % 32;
-    pt.extend(std::iter::repeat(pad as u8).take(pad));
+    pt.extend(std::iter::repeat_n(pad as u8, pad));
     let len = pt.len();
     let ct = cbc::Encryptor::<aes::Aes256>::new_from_slices(&k, &k[..16])
         .unwrap()
