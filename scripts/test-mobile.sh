@@ -31,5 +31,14 @@ MVN_ARGS=(-B -q "-Dwxkf.generated=$GEN/kotlin" "-Dwxkf.libdir=$CARGO_TARGET_DIR/
   "-Dwxkf.emulator=$CARGO_TARGET_DIR/debug/wxkf-emulator" "-Dwxkf.vectors=$ROOT/tests/vectors")
 # Offline once the Maven cache holds this pom's artifacts; the first run fetches them.
 STAMP="$HOME/.m2/.wxkf-mobile-$(sha1sum pom.xml | cut -c1-12)"
-if [ -f "$STAMP" ]; then mvn -o "${MVN_ARGS[@]}" test; else mvn "${MVN_ARGS[@]}" test && touch "$STAMP"; fi
-for report in target/surefire-reports/*.txt; do grep -h "Tests run" "$report"; done
+rm -rf target/surefire-reports
+status=0
+if [ -f "$STAMP" ]; then
+  mvn -o "${MVN_ARGS[@]}" test || status=$?
+else
+  mvn "${MVN_ARGS[@]}" test || status=$?
+  [ "$status" = 0 ] && touch "$STAMP"
+fi
+for report in target/surefire-reports/*.txt; do [ -f "$report" ] && grep -h "Tests run" "$report"; done
+[ "$status" = 0 ] || { echo "Kotlin suite failed" >&2; exit "$status"; }
+echo "bindings-mobile: all tests passed"

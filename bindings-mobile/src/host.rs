@@ -154,8 +154,14 @@ impl AccessToken {
 #[async_trait]
 pub trait TokenProvider: Send + Sync {
     /// A currently valid token. `failed` is the token WeChat just rejected, if any: the broker
-    /// should hand out a fresher one.
-    async fn token(&self, failed: Option<String>) -> Result<Arc<AccessToken>, KfError>;
+    /// should hand out a fresher one. Return `null`/`nil` when no token can be had (for
+    /// example the user is signed out): the call then fails with a `Transport` error of kind
+    /// `OTHER`; throw `KfException` to fail with an error of your own.
+    //
+    // Optional because UniFFI 0.29.5 cannot return a bare object from an async foreign
+    // method (its future result holding a raw pointer is not `Send`); an `Option` travels in
+    // a buffer.
+    async fn token(&self, failed: Option<String>) -> Result<Option<Arc<AccessToken>>, KfError>;
 }
 
 /// The host's clock, for apps that keep their own time (and for tests). Without one, wxkf
@@ -237,6 +243,12 @@ pub(crate) struct ProviderAdapter {
 impl wxkf::client::TokenProvider for ProviderAdapter {
     async fn token(&self, failed: Option<&str>) -> Result<CachedToken, wxkf::KfError> {
         let token = self.provider.token(failed.map(str::to_string)).await.map_err(wxkf::KfError::from)?;
+        let Some(token) = token else {
+            return Err(wxkf::KfError::Transport {
+                kind: wxkf::TransportKind::Other,
+                message: "the token provider returned no token".to_string(),
+            });
+        };
         Ok(token.cached(wxkf::client::Clock::now_ms(&self.clock)))
     }
 }

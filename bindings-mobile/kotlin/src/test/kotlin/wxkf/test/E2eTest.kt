@@ -254,6 +254,8 @@ class E2eTest {
         assertTrue(fixed.getWaitCaseList().count >= 0)
         // The server-side client's token was invalidated too: it refreshes by itself.
         assertEquals(listOf(KF1), server.getKfList().map { it.kfAccount })
+        // The broker just force-refreshed; allow another force refresh right away.
+        adminCall("POST", "config", obj("stable_force_min_interval_secs" to 0))
         val forced = server.fetchStableAccessToken(true)
         assertTrue(forced.accessToken().isNotEmpty() && (forced.expiresInSecs() ?: 0) > 0)
         val notStable = runCatching { app.fetchStableAccessToken(false) }.exceptionOrNull()
@@ -268,6 +270,7 @@ class E2eTest {
         assertTrue(e is KfException.Transport && e.kind == TransportKind.CONNECT, "$e")
         assertTrue(!e!!.message!!.contains("SECRET_TOKEN_MARKER"), e.message)
         // Requests are objects without a generated toString: the URL's token never shows.
+        server.getKfList()
         val token = server.accessToken()
         val req = transport.requests.last()
         assertTrue(req.url().contains(token))
