@@ -8,9 +8,7 @@ use wxkf::client::{MemoryStore, TokenSource};
 use wxkf::{ClientConfig, RetryPolicy, Secret};
 
 use crate::error::{validation, KfError};
-use crate::host::{
-    AccessToken, ClockImpl, HostClock, HttpTransport, ProviderAdapter, TokenProvider, TransportAdapter,
-};
+use crate::host::{AccessToken, ClockImpl, HostClock, HttpTransport, ProviderAdapter, TokenProvider, TransportAdapter};
 use crate::types::{
     KfInfo, KfOnlineInfo, KfSession, Message, MsgListPage, MsgRecord, RecordCursor, SessionItem, TypingCommand,
     WaitCaseList,

@@ -112,13 +112,21 @@ impl AccessToken {
     /// A token valid for `expires_in_secs` more seconds (what brokers and WeChat report).
     #[uniffi::constructor]
     pub fn new(access_token: String, expires_in_secs: i64) -> Arc<Self> {
-        Arc::new(AccessToken { token: Secret::new(access_token), expires_in_secs: Some(expires_in_secs), expires_at_ms: None })
+        Arc::new(AccessToken {
+            token: Secret::new(access_token),
+            expires_in_secs: Some(expires_in_secs),
+            expires_at_ms: None,
+        })
     }
 
     /// A token valid until `expires_at_ms` (unix milliseconds).
     #[uniffi::constructor]
     pub fn expiring_at(access_token: String, expires_at_ms: i64) -> Arc<Self> {
-        Arc::new(AccessToken { token: Secret::new(access_token), expires_in_secs: None, expires_at_ms: Some(expires_at_ms) })
+        Arc::new(AccessToken {
+            token: Secret::new(access_token),
+            expires_in_secs: None,
+            expires_at_ms: Some(expires_at_ms),
+        })
     }
 
     /// The token itself (a secret: never log it).

@@ -14,7 +14,7 @@ mod types;
 pub use client::{Client, ClientOptions, MsgRecords};
 pub use error::{CallbackKind, ErrorFamily, KfError, RetryClass, TransportKind};
 pub use host::{AccessToken, HostClock, HttpHeader, HttpRequest, HttpResponse, HttpTransport, TokenProvider};
-pub use push::{CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, Reply, ReplayGuard, UrlQuery};
+pub use push::{CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, ReplayGuard, Reply, UrlQuery};
 pub use types::{
     Article, InviteStatus, KfInfo, KfOnlineInfo, KfSession, MenuItem, Message, MessageContent, MsgListPage, MsgRecord,
     RecordCursor, SessionItem, TypingCommand, WaitCase, WaitCaseList,
