@@ -47,5 +47,21 @@ for fn in checkUrl openPush openPushGuarded buildReply; do
 done
 grep -q "module WxkfFFI" "$GEN/swift/WxkfFFI.modulemap" || { echo "Swift: module map" >&2; fail=1; }
 grep -q "^package wxkf$" "$GEN/kotlin/wxkf/wxkf.kt" || { echo "Kotlin: package wxkf" >&2; fail=1; }
+# The Swift usage example (examples/swift) calls only what the generated Swift declares.
+EXAMPLES="$(dirname "$0")/../../examples/swift/Sources"
+used=0
+if [ -d "$EXAMPLES" ]; then
+  for name in $(cat "$EXAMPLES"/*/*.swift | grep -oE '(client|config|walk|request)\.[a-z][A-Za-z]*\(' | sed -E 's/^[a-z]+\.//; s/\($//' | sort -u); do
+    used=$((used + 1))
+    grep -Eq "(open|public) (static )?func $name\(" "$SWIFT" || { echo "examples/swift calls $name, which the generated Swift lacks" >&2; fail=1; }
+  done
+  for type in $(cat "$EXAMPLES"/*/*.swift | grep -oE '\b(Client|CallbackConfig|ReplayGuard|AccessToken|HttpResponse|Message|MenuItem|UrlQuery|PushQuery|KfError|MessageContent|Reply|TokenProvider|HttpTransport)\b' | sort -u); do
+    grep -Eq "(class|struct|enum|protocol) $type\b" "$SWIFT" || { echo "examples/swift uses $type, which the generated Swift lacks" >&2; fail=1; }
+  done
+else
+  echo "missing $EXAMPLES" >&2
+  fail=1
+fi
 [ "$fail" = 0 ] || exit 1
+echo "examples/swift: the $used methods it calls exist in the generated Swift"
 echo "generated bindings: $n operations async in Kotlin and Swift; record walk, host protocols, errors and push API present"
