@@ -1,6 +1,5 @@
 package wxkf.test
 
-import com.sun.net.httpserver.HttpServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
@@ -30,17 +29,14 @@ import wxkf.MenuItem
 import wxkf.Message
 import wxkf.MessageContent
 import wxkf.PushKind
-import wxkf.PushQuery
-import wxkf.ReplayGuard
-import wxkf.Reply
 import wxkf.TokenProvider
 import wxkf.TransportKind
 import wxkf.TypingCommand
+import wxkf.example.KfWebhook
+import java.security.MessageDigest
 import java.io.BufferedReader
 import java.io.InputStreamReader
-import java.net.InetSocketAddress
 import java.net.URI
-import java.net.URLDecoder
 import java.net.http.HttpClient
 import java.net.http.HttpRequest.BodyPublishers
 import java.net.http.HttpResponse.BodyHandlers
@@ -285,37 +281,32 @@ class E2eTest {
 
     @Test
     @Order(7)
-    fun emulatorPushesAnEncryptedMessageToAKotlinWebhookThatTransfersToANamedKf() = runBlocking {
-        val cfg = CallbackConfig(CB_TOKEN, APPID, AES_KEY)
-        val guard = ReplayGuard(1000u)
-        val seen = Collections.synchronizedList(mutableListOf<PushKind>())
-        val hook = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
-        hook.createContext("/wx") { ex ->
-            val q = ex.requestURI.rawQuery.split('&').associate {
-                URLDecoder.decode(it.substringBefore('='), Charsets.UTF_8) to URLDecoder.decode(it.substringAfter('=', ""), Charsets.UTF_8)
-            }
-            val query = PushQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["encrypt_type"], q["msg_signature"])
-            val (status, answer) = try {
-                val opened = cfg.openPushGuarded(query, ex.requestBody.readAllBytes(), guard)
-                seen += opened.message.kind
-                val reply = if (opened.message.kind is PushKind.Text) Reply.TransferCustomerService(KF1) else Reply.Success
-                200 to cfg.buildReply(opened, reply)
-            } catch (e: KfException) {
-                400 to "refused"
-            }
-            val bytes = answer.toByteArray()
-            ex.sendResponseHeaders(status, bytes.size.toLong())
-            ex.responseBody.use { it.write(bytes) }
-        }
-        hook.start()
+    fun emulatorPushesAnEncryptedMessageToTheKotlinWebhookExampleThatTransfersToANamedKf() = runBlocking {
+        val hookApp = KfWebhook(CallbackConfig(CB_TOKEN, APPID, AES_KEY), KF1)
+        val hook = hookApp.serve(0)
         try {
-            adminCall("POST", "config", obj("webhook_url" to "http://127.0.0.1:${hook.address.port}/wx"))
+            val url = "http://127.0.0.1:${hook.address.port}/wx"
+            // The URL check, signed as WeChat signs it.
+            val ts = adminCall("GET", "clock").getLong("now").toString()
+            val sig = MessageDigest.getInstance("SHA-1").digest(listOf(CB_TOKEN, ts, "77").sorted().joinToString("").toByteArray())
+                .joinToString("") { "%02x".format(it) }
+            val check = admin.send(java.net.http.HttpRequest.newBuilder(URI.create("$url?signature=$sig&timestamp=$ts&nonce=77&echostr=hello_echo")).GET().build(), BodyHandlers.ofString())
+            assertEquals(200 to "hello_echo", check.statusCode() to check.body())
+            val forged = admin.send(java.net.http.HttpRequest.newBuilder(URI.create("$url?signature=${"0".repeat(40)}&timestamp=$ts&nonce=77&encrypt_type=aes&msg_signature=${"0".repeat(40)}"))
+                .POST(BodyPublishers.ofString("<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")).build(), BodyHandlers.ofString())
+            assertEquals(403, forged.statusCode())
+            // The emulator pushes an encrypted user message; the webhook answers with a transfer.
+            adminCall("POST", "config", obj("webhook_url" to url))
             val user = "o_e2e_pushed"
             val outcome = adminCall("POST", "user/message", obj("openid" to user, "content" to "转人工")).getJSONObject("push")
             assertEquals("transfer_customer_service", outcome.getString("reply_kind"), "$outcome")
             assertEquals(KF1, server.getKfSession(user).kfAccount)
-            val first = seen.first()
-            assertTrue(first is PushKind.Text && first.content == "转人工", "$first")
+            assertTrue(server.getKfSessionList(KF1).any { it.openid == user })
+            // The user's text, then the emulator's kf_create_session event for the new session.
+            val kinds = hookApp.received.toList()
+            val first = kinds.first()
+            assertTrue(first is PushKind.Text && first.content == "转人工", "$kinds")
+            assertTrue(kinds.drop(1).any { it == PushKind.KfCreateSession(KF1) }, "$kinds")
         } finally {
             hook.stop(0)
         }

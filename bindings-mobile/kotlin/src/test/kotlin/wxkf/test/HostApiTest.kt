@@ -29,6 +29,16 @@ class EmptyListTransport : HttpTransport {
     }
 }
 
+/** Answers `errcode -1` (system busy) `busy` times, then success; records the paths. */
+class BusyThenOkTransport(private var busy: Int, private val ok: String) : HttpTransport {
+    val paths = mutableListOf<String>()
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        paths += urlPath(request.url())
+        val body = if (busy-- > 0) """{"errcode":-1,"errmsg":"system error"}""" else ok
+        return HttpResponse(200u, listOf(), body.toByteArray())
+    }
+}
+
 /** The host-facing parts that the e2e suite does not reach: token provider edge cases, the
  *  `AccessToken` constructors and the replay guard's counters. */
 class HostApiTest {
@@ -107,5 +117,32 @@ class HostApiTest {
         assertEquals(opened, cfg.openPush(PushQuery(sig, ts, nonce, null, null), body, 1700000010))
         val stale = runCatching { cfg.openPush(PushQuery(sig, ts, nonce, null, null), body, 1700009999) }.exceptionOrNull()
         assertTrue(stale is KfException.Callback && stale.kind == CallbackKind.TIMESTAMP, "$stale")
+    }
+
+    @Test
+    fun readsAreRetriedOnTheHostClockWritesOnlyWhenOptedIn() = runBlocking {
+        // A read retries a busy answer; the back-off sleeps on the host clock.
+        val clock = ManualClock(5_000_000)
+        val t = BusyThenOkTransport(2, """{"kf_list":[]}""")
+        val c = Client.withFixedToken("T", t, ClientOptions(baseUrl = base, maxAttempts = 3u, baseDelayMs = 1000u, clock = clock))
+        assertEquals(0, c.getKfList().size)
+        assertEquals(3, t.paths.size)
+        assertTrue(clock.now - 5_000_000 >= 500 + 1000, "slept ${clock.now - 5_000_000} ms")
+        // A write does not retry a busy answer: it may have been applied.
+        val w = BusyThenOkTransport(1, """{"errcode":0,"errmsg":"ok"}""")
+        val writer = Client.withFixedToken("T", w, ClientOptions(baseUrl = base, maxAttempts = 3u, clock = clock))
+        val e = runCatching { writer.sendTyping("o", wxkf.TypingCommand.TYPING) }.exceptionOrNull()
+        assertTrue(e is KfException.Api && e.errcode == -1L && e.retry == wxkf.RetryClass.RETRY_LATER, "$e")
+        assertEquals(1, w.paths.size)
+        // Opted in, it does; here on the system clock (a timer thread) with short delays.
+        val w2 = BusyThenOkTransport(1, """{"errcode":0,"errmsg":"ok"}""")
+        val optedIn = Client.withFixedToken("T", w2, ClientOptions(baseUrl = base, maxAttempts = 2u, baseDelayMs = 20u, retryWrites = true))
+        val started = System.nanoTime()
+        optedIn.sendTyping("o", wxkf.TypingCommand.CANCEL_TYPING)
+        assertEquals(2, w2.paths.size)
+        assertTrue(System.nanoTime() - started >= 10_000_000, "the system clock slept")
+        // Options are validated.
+        val bad = runCatching { Client.withFixedToken("T", w2, ClientOptions(maxAttempts = 0u)) }.exceptionOrNull()
+        assertTrue(bad is KfException.Validation && bad.field == "max_attempts", "$bad")
     }
 }
