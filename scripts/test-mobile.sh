@@ -7,6 +7,8 @@ source "$(dirname "$0")/env.sh"
 ensure_rust
 apt_install java openjdk-17-jdk-headless
 apt_install mvn maven
+T0=$SECONDS
+took() { echo "    ($(( SECONDS - T0 )) s so far)"; }
 
 step "build wxkf-mobile (debug cdylib + uniffi-bindgen) and the emulator"
 cargo build -q -p wxkf-mobile -p wxkf-emulator
@@ -21,9 +23,11 @@ rm -rf "$GEN" && mkdir -p "$GEN"
 "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library "$LIB" --language swift --out-dir "$GEN/swift" --no-format \
   --config bindings-mobile/uniffi.toml
 bash bindings-mobile/scripts/check-generated.sh "$GEN"
+took
 
 step "Rust unit tests of wxkf-mobile"
 cargo test -q -p wxkf-mobile --lib
+took
 
 step "Kotlin suite on the JVM (JUnit 5, JNA, kotlinx-coroutines)"
 cd bindings-mobile/kotlin
@@ -41,4 +45,5 @@ else
 fi
 for report in target/surefire-reports/*.txt; do [ -f "$report" ] && grep -h "Tests run" "$report"; done
 [ "$status" = 0 ] || { echo "Kotlin suite failed" >&2; exit "$status"; }
+took
 echo "bindings-mobile: all tests passed"
