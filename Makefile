@@ -1,6 +1,10 @@
 # The one task runner. README's Quick start runs `make demo` and `make test`; CI runs `make test`.
-.PHONY: demo test
+.PHONY: demo test fuzz bench
 demo:
 	@bash scripts/demo.sh
 test:
 	@bash scripts/test.sh
+fuzz:
+	@bash scripts/fuzz.sh $(or $(SECS),60)
+bench:
+	@bash scripts/bench.sh

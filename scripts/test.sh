@@ -19,5 +19,8 @@ cargo build -p wxkf-core --target wasm32-unknown-unknown
 step "cargo test (workspace)"
 cargo test --workspace --all-features
 
+step "benchmark harness smoke (fractions of a second per cell; make bench runs the real one)"
+bash scripts/bench.sh --smoke | tail -1
+
 echo
 echo "All checks passed."

@@ -36,6 +36,12 @@ pub fn encode(boundary: &str, part: &FilePart<'_>) -> Result<(String, Vec<u8>), 
     if memchr::memmem::find(part.data, delimiter.as_bytes()).is_some() {
         return Err(KfError::validation("boundary", "occurs inside the file data; pick another"));
     }
+    // A delimiter inside a header value would end the part early too (found by fuzzing).
+    for (field, value) in [("field", part.field), ("filename", part.filename), ("content_type", part.content_type)] {
+        if value.contains(&delimiter) {
+            return Err(KfError::validation(field, "must not contain the multipart boundary"));
+        }
+    }
     let mut body = Vec::with_capacity(part.data.len() + 256);
     body.extend_from_slice(delimiter.as_bytes());
     body.extend_from_slice(b"\r\n");
@@ -75,5 +81,15 @@ mod tests {
         assert!(encode("a b", &part).is_err());
         assert!(encode("abc", &part).is_err());
         assert!(encode(&"a".repeat(71), &part).is_err());
+    }
+
+    /// Regression (fuzz/multipart): the delimiter inside a header value split the part.
+    #[test]
+    fn a_boundary_inside_a_header_value_is_rejected() {
+        let part = FilePart { field: "media", filename: "a.jpg", content_type: "a--wxkf-seedp", data: b"" };
+        let err = encode("wxkf-seed", &part).map(|_| ()).unwrap_err();
+        assert!(matches!(&err, KfError::Validation { field, .. } if field == "content_type"), "{err:?}");
+        let part = FilePart { field: "media", filename: "x--XyZ.jpg", content_type: "image/jpeg", data: b"" };
+        assert!(matches!(encode("XyZ", &part), Err(KfError::Validation { field, .. }) if field == "filename"));
     }
 }

@@ -1,0 +1,8 @@
+// Cloudflare Workers (workerd) entry: the bundler imports the .wasm file as a compiled
+// WebAssembly.Module (wrangler does by default; miniflare with a CompiledWasm module rule).
+import wasm from "./gen/wxkf_wasm_bg.wasm";
+import { initSync } from "./gen/wxkf_wasm.js";
+
+initSync({ module: wasm });
+
+export * from "./lib/api.js";

@@ -1,0 +1,72 @@
+// The end-to-end scenario against the real emulator in Node, Deno and workerd.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as wxkf from "wxkf";
+import { scenario } from "./scenario.mjs";
+import { APPID, SECRET, startEmulator } from "./emulator.mjs";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+async function withEmulator(f) {
+  const emu = await startEmulator();
+  try {
+    return await f(emu.baseUrl);
+  } finally {
+    await emu.stop();
+  }
+}
+
+test("Node: every operation, errors, token refresh, records, aborts", async () => {
+  await withEmulator(async (baseUrl) => {
+    const checks = await scenario(wxkf, { baseUrl, appId: APPID, appSecret: SECRET, runtime: "node" });
+    assert.ok(checks > 100, `only ${checks} checks`);
+    console.log(`node: ${checks} checks passed`);
+  });
+});
+
+test("Deno: the same scenario through the package's deno entry", async () => {
+  await withEmulator(async (baseUrl) => {
+    const out = await new Promise((resolve, reject) => {
+      execFile(
+        here("node_modules/.bin/deno"),
+        ["run", "--quiet", "--allow-net", "--allow-read", "--allow-env", here("deno_e2e.mjs"), baseUrl, APPID, SECRET],
+        { cwd: here("."), env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }, timeout: 120_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+      );
+    });
+    const m = /deno: (\d+) checks passed/.exec(out);
+    assert.ok(m && Number(m[1]) > 100, out);
+    console.log(out.trim());
+  });
+});
+
+test("workerd: the same scenario in a worker (miniflare), through the workerd entry", async () => {
+  const pkg = JSON.parse(readFileSync(here("node_modules/wxkf/package.json"), "utf8"));
+  assert.equal(pkg.exports["."].workerd, "./workerd.js", "the workerd condition names the entry the worker imports");
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: here("workerd/worker.mjs"),
+    modulesRoot: here("."),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2025-01-01",
+  });
+  try {
+    await withEmulator(async (baseUrl) => {
+      const q = new URLSearchParams({ base: baseUrl, appid: APPID, secret: SECRET });
+      const res = await mf.dispatchFetch(`http://worker.local/?${q}`);
+      const body = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.ok(body.checks > 100, JSON.stringify(body));
+      console.log(`workerd: ${body.checks} checks passed`);
+    });
+  } finally {
+    await mf.dispose();
+  }
+});

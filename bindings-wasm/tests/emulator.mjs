@@ -1,0 +1,48 @@
+// Starts the real emulator binary for a test and stops it afterwards (Node only).
+import { spawn } from "node:child_process";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export const APPID = "wxjs0000000000001";
+export const SECRET = "js-secret-do-not-leak-4711";
+
+/** The emulator binary: `$WXKF_EMULATOR`, else `$CARGO_TARGET_DIR/debug/wxkf-emulator`. */
+export function emulatorPath() {
+  if (process.env.WXKF_EMULATOR) return process.env.WXKF_EMULATOR;
+  const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache/wxkf/target-wasm");
+  return join(target, "debug/wxkf-emulator");
+}
+
+/** Starts `wxkf-emulator --port 0 ...extra`; resolves with `{ baseUrl, stop() }`. */
+export function startEmulator(extra = []) {
+  const child = spawn(emulatorPath(), ["--port", "0", "--appid", APPID, "--secret", SECRET, "--threads", "2", ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const fail = (why) => reject(new Error(`emulator: ${why}\n${stderr}`));
+    child.on("error", (e) => fail(e.message));
+    child.on("exit", (code) => fail(`exited with ${code} before listening`));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.removeAllListeners("exit");
+        resolve({
+          baseUrl: m[1],
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once("exit", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,123 @@
+// Typed usage of the public surface, checked by `tsc --noEmit` (strict). The lines marked with
+// an expect-error directive must fail to type-check: they prove the types are precise.
+import {
+  Client, Webhook, WxkfError, ApiError, ValidationError, TransportError, CallbackError, HttpStatusError, DecodeError,
+  isWxkfError,
+} from "wxkf";
+import type {
+  KfInfo, KfOnlineInfo, KfSession, SessionItem, WaitCaseList, MsgListPage, MsgRecord, RecordCursor, Message,
+  OpenedPush, PushMessage, Reply, AccessTokenResponse, StoredToken, ClientOptions,
+} from "wxkf";
+
+async function client(): Promise<void> {
+  const store = new Map<string, StoredToken>();
+  const c = new Client({
+    appId: "wx1",
+    appSecret: "s",
+    token: "stable",
+    baseUrl: "http://127.0.0.1:1",
+    retry: { maxAttempts: 2, retryWrites: false },
+    tokenStore: { get: (k) => store.get(k), set: (k, v) => void store.set(k, v), delete: (k) => store.delete(k) },
+  });
+  const edge = new Client({ tokenProvider: async () => ({ accessToken: "t", expiresAt: new Date() }) });
+  const fixed = new Client({ accessToken: "t", retry: false });
+  // @ts-expect-error appSecret and tokenProvider are exclusive
+  new Client({ appId: "x", appSecret: "s", tokenProvider: async () => ({ accessToken: "t", expiresAt: 0 }) });
+  // @ts-expect-error token is "stable" | "classic"
+  new Client({ appId: "x", appSecret: "s", token: "other" });
+  const opts: ClientOptions = { accessToken: "t" };
+  void opts;
+
+  const signal = new AbortController().signal;
+  const n: null = await c.addKfAccount("a@b", "A", { signal });
+  await c.updateKfAccount("a@b", "A");
+  await c.delKfAccount("a@b");
+  await c.inviteWorker("a@b", "wx_id");
+  await c.uploadKfHeadImg("a@b", new Uint8Array([1]));
+  await c.uploadKfHeadImg("a@b", new ArrayBuffer(1));
+  const list: KfInfo[] = await c.getKfList();
+  const id: string = list[0].kf_id;
+  const online: KfOnlineInfo[] = await c.getKfOnlineList();
+  const accepted: number = online[0].accepted_case;
+  const text: Message = { text: { content: "hi" }, kf_account: "a@b" };
+  await c.sendMessage("openid", text);
+  await c.sendMessage("openid", { news: { articles: [{ title: "t", url: "https://x" }] } });
+  await c.sendMessage("openid", { msgmenu: { list: [{ id: "1", content: "yes" }] } });
+  // @ts-expect-error unknown message kind
+  await c.sendMessage("openid", { sticker: { id: "1" } });
+  // @ts-expect-error the payload of text needs content
+  await c.sendMessage("openid", { text: {} });
+  // @ts-expect-error news holds exactly one article
+  await c.sendMessage("openid", { news: { articles: [] } });
+  await c.sendTyping("openid", "Typing");
+  // @ts-expect-error only Typing | CancelTyping
+  await c.sendTyping("openid", "typing");
+  await c.createKfSession("a@b", "openid");
+  await c.closeKfSession("a@b", "openid");
+  const session: KfSession = await c.getKfSession("openid");
+  const who: string | null = session.kf_account;
+  const sessions: SessionItem[] = await c.getKfSessionList("a@b");
+  const wait: WaitCaseList = await c.getWaitCaseList();
+  const page: MsgListPage = await c.getMsgList({ starttime: 1, endtime: 2, msgid: 1, number: 10 });
+  const token: string = await edge.accessToken();
+  const direct: AccessTokenResponse = await fixed.requestAccessToken({ appId: "wx", appSecret: "s", forceRefresh: true });
+  const walk = c.msgRecords({ from: new Date(), to: 2, pageSize: 100, signal });
+  for await (const r of walk) {
+    const rec: MsgRecord = r;
+    void rec.opercode;
+  }
+  const more: MsgRecord[] = await walk.nextPage();
+  const cursor: RecordCursor | null = walk.cursor();
+  if (cursor) c.msgRecords({ cursor });
+  // @ts-expect-error a range or a cursor, not both
+  c.msgRecords({ from: 1, to: 2, cursor: { window_start: 1, to: 2, msgid: 1, skip: 0 } });
+  const fetches: number = c.tokenFetches + walk.pagesFetched;
+  void [n, id, accepted, who, sessions, wait, page, token, direct, more, fetches];
+}
+
+function errors(e: unknown): string {
+  if (e instanceof ApiError) return `${e.errcode} ${e.errmsg} ${e.code} ${e.retry} ${e.family}`;
+  if (e instanceof ValidationError) return `${e.field}: ${e.reason}`;
+  if (e instanceof TransportError) return e.transportKind;
+  if (e instanceof CallbackError) return e.callbackKind;
+  if (e instanceof HttpStatusError) return String(e.status);
+  if (e instanceof DecodeError) return e.reason;
+  if (isWxkfError(e, "RESPONSE_COUNT_EXCEEDED")) {
+    const w: WxkfError = e;
+    const errcode: number | null = w.errcode;
+    return `${w.kind} ${errcode}`;
+  }
+  return "";
+}
+
+function push(hook: Webhook, query: URLSearchParams, body: Uint8Array): string {
+  const echo: string = hook.checkUrl(query, { now: 1 });
+  const opened: OpenedPush = hook.open(query, body);
+  const m: PushMessage = opened.message;
+  let reply: Reply = { type: "success" };
+  switch (m.type) {
+    case "text":
+      reply = { type: "transfer_customer_service", kf_account: m.content.length > 0 ? "a@b" : null };
+      break;
+    case "kf_switch_session":
+      reply = { type: "text", content: `${m.from_kf_account} -> ${m.to_kf_account}` };
+      break;
+    case "location": {
+      const x: number = m.location_x;
+      void x;
+      break;
+    }
+    default:
+      break;
+  }
+  // @ts-expect-error no such reply type
+  const badReply: Reply = { type: "music" };
+  void badReply;
+  return echo + hook.reply(opened, reply, { nonce: "1", random: "00" });
+}
+
+const hook = new Webhook({ token: "t", encodingAesKey: "k".repeat(43), appId: "wx", windowSecs: 300, replayCapacity: 0 });
+const served: Promise<Response> = hook.handle(new Request("http://x/"), (m) =>
+  m.type === "text" ? { type: "transfer_customer_service" } : undefined,
+);
+void [client, errors, push, served];

@@ -1,0 +1,287 @@
+// Unit tests of the JS surface with a fake `fetch` (no emulator): options, error classes,
+// retries, token stores, the record iterator, the fetch-style webhook handler.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import {
+  Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpStatusError, TransportError, CallbackError,
+  isWxkfError,
+} from "wxkf";
+
+const SECRET = "unit-secret-never-shown-9931";
+const vectors = (f) => JSON.parse(readFileSync(new URL(`../../tests/vectors/${f}`, import.meta.url), "utf8"));
+
+/** A fake WeChat: `routes[path](url, init, n)` answers; every call is logged. */
+function fakeFetch(routes) {
+  const calls = [];
+  const fetch = async (url, init) => {
+    const u = new URL(url);
+    calls.push({ path: u.pathname, token: u.searchParams.get("access_token"), init });
+    const route = routes[u.pathname];
+    if (!route) return Response.json({ errcode: 404, errmsg: "no route" });
+    return route(u, init, calls.filter((c) => c.path === u.pathname).length);
+  };
+  return { fetch, calls };
+}
+
+const stable = (n) => Response.json({ access_token: `TOK${n}`, expires_in: 7200 });
+
+test("error classes: instanceof, names, type guard, no secret", async () => {
+  assert.equal(isWxkfError(new Error("x")), false);
+  assert.equal(isWxkfError(null), false);
+  assert.equal(isWxkfError({ code: "VALIDATION" }), false);
+  const { fetch } = fakeFetch({ "/cgi-bin/stable_token": () => Response.json({ errcode: 40125, errmsg: "invalid appsecret" }) });
+  const c = new Client({ appId: "wx1", appSecret: SECRET, fetch });
+  const e = await c.getKfList().then(() => null, (x) => x);
+  assert.ok(e instanceof ApiError && e instanceof WxkfError && e instanceof Error);
+  assert.equal(e.name, "ApiError");
+  assert.equal(e.code, "INVALID_APPSECRET");
+  assert.equal(e.errcode, 40125);
+  assert.equal(e.errmsg, "invalid appsecret");
+  assert.equal(e.retry, "never");
+  assert.ok(isWxkfError(e, "INVALID_APPSECRET"));
+  assert.ok(!isWxkfError(e, "VALIDATION"));
+  for (const text of [e.message, String(e), JSON.stringify(e), e.stack ?? "", String(c), JSON.stringify(c)]) {
+    assert.ok(!text.includes(SECRET), `secret in ${text}`);
+  }
+});
+
+test("classic token: a failing fetch never shows the secret of the URL", async () => {
+  const fetch = async () => {
+    throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
+  };
+  const c = new Client({ appId: "wx1", appSecret: SECRET, token: "classic", fetch, retry: false });
+  const e = await c.getKfList().then(() => null, (x) => x);
+  assert.ok(e instanceof TransportError, String(e));
+  assert.equal(e.transportKind, "connect");
+  assert.ok(!e.message.includes(SECRET) && e.message.includes("/cgi-bin/token"), e.message);
+});
+
+test("HTTP status, undecodable body and a non-Response are typed errors", async () => {
+  const answers = {
+    "/cgi-bin/customservice/getkflist": () => new Response("<html>bad gateway</html>", { status: 502 }),
+    "/cgi-bin/customservice/getonlinekflist": () => new Response("not json", { status: 200 }),
+    "/customservice/kfsession/getwaitcase": () => ({ not: "a response" }),
+  };
+  const { fetch } = fakeFetch(answers);
+  const c = new Client({ accessToken: "T", fetch, retry: false });
+  const http = await c.getKfList().then(() => null, (x) => x);
+  assert.ok(http instanceof HttpStatusError && http.status === 502 && http.code === "HTTP_STATUS", String(http));
+  const decode = await c.getKfOnlineList().then(() => null, (x) => x);
+  assert.ok(decode instanceof DecodeError && typeof decode.reason === "string", String(decode));
+  const other = await c.getWaitCaseList().then(() => null, (x) => x);
+  assert.ok(other instanceof TransportError, String(other));
+});
+
+test("bad arguments reject with ValidationError naming the field, before any request", async () => {
+  const { fetch, calls } = fakeFetch({});
+  const c = new Client({ accessToken: "T", fetch });
+  const cases = [
+    [() => c.uploadKfHeadImg("a@b", "not bytes"), "image"],
+    [() => c.getMsgList({ starttime: 1.5, endtime: 2, msgid: 1, number: 1 }), "starttime"],
+    [() => c.getMsgList({ starttime: 1, endtime: 2, msgid: 1 }), "number"],
+    [() => c.getKfList({ signal: "nope" }), "signal"],
+    [() => c.sendMessage("u", { image: {} }), "message"],
+    [() => c.sendTyping(42, "Typing"), "touser"],
+    [() => c.requestAccessToken({ appId: "wx", appSecret: "s", token: "classic", forceRefresh: true }), "forceRefresh"],
+    [() => c.requestAccessToken({ appId: "wx", appSecret: "" }), "secret"],
+  ];
+  for (const [f, field] of cases) {
+    const e = await f().then(() => null, (x) => x);
+    assert.ok(e instanceof ValidationError, `${field}: ${e}`);
+    assert.equal(e.field, field, e.message);
+    assert.equal(e.code, "VALIDATION");
+  }
+  assert.equal(calls.length, 0, "nothing sent");
+  assert.throws(() => new Client({ accessToken: "T", retry: "often" }), (e) => e.field === "retry");
+  assert.throws(() => new Client({ accessToken: "T", retry: { maxAttempts: -1 } }), (e) => e.field === "retry.maxAttempts");
+  assert.throws(() => new Client({ accessToken: "T", fetch: 1 }), (e) => e.field === "fetch");
+  assert.throws(() => new Client({ accessToken: "T", appSecret: "s", appId: "x" }), (e) => e instanceof ValidationError);
+  assert.throws(() => new Client("nope"), (e) => e.field === "options");
+  assert.throws(() => c.msgRecords({ from: "yesterday", to: 1 }), (e) => e.field === "from");
+});
+
+test("AbortSignal.timeout makes a timeout error; abort() an aborted one; the fetch is aborted too", async () => {
+  let fetchSignal = null;
+  const fetch = (url, init) => {
+    fetchSignal = init.signal;
+    return new Promise(() => {}); // never answers
+  };
+  const c = new Client({ accessToken: "T", fetch, retry: false });
+  // Node's AbortSignal.timeout timer does not keep the process alive: hold it open meanwhile.
+  const keepAlive = setTimeout(() => {}, 10_000);
+  const e = await c.getKfList({ signal: AbortSignal.timeout(30) }).then(() => null, (x) => x);
+  clearTimeout(keepAlive);
+  assert.ok(e instanceof TransportError && e.transportKind === "timeout", String(e));
+  assert.ok(fetchSignal && fetchSignal.aborted, "the in-flight fetch was aborted");
+  const controller = new AbortController();
+  const pending = c.getKfList({ signal: controller.signal });
+  controller.abort();
+  const a = await pending.then(() => null, (x) => x);
+  assert.ok(a instanceof TransportError && a.transportKind === "aborted", String(a));
+});
+
+test("retries: a read is retried after -1, a write is not (by default)", async () => {
+  const { fetch, calls } = fakeFetch({
+    "/cgi-bin/customservice/getkflist": (u, i, n) => (n === 1 ? Response.json({ errcode: -1, errmsg: "busy" }) : Response.json({ kf_list: [] })),
+    "/customservice/kfaccount/add": () => Response.json({ errcode: -1, errmsg: "busy" }),
+  });
+  const c = new Client({ accessToken: "T", fetch, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  assert.deepEqual(await c.getKfList(), []);
+  assert.equal(calls.length, 2);
+  const e = await c.addKfAccount("a@b", "A").then(() => null, (x) => x);
+  assert.ok(e instanceof ApiError && e.errcode === -1 && e.retry === "retry_later", String(e));
+  assert.equal(calls.filter((x) => x.path === "/customservice/kfaccount/add").length, 1, "writes are not retried");
+  const retried = fakeFetch({ "/customservice/kfaccount/add": (u, i, n) => Response.json(n === 1 ? { errcode: -1, errmsg: "busy" } : { errcode: 0, errmsg: "ok" }) });
+  const w = new Client({ accessToken: "T", fetch: retried.fetch, retry: { baseDelayMs: 1, retryWrites: true } });
+  assert.equal(await w.addKfAccount("a@b", "A"), null);
+  assert.equal(retried.calls.length, 2, "retryWrites retries the write");
+});
+
+test("a token store: the rejected token is deleted, the new one stored, the call retried once", async () => {
+  const kv = new Map();
+  const log = [];
+  const store = {
+    get: (k) => kv.get(k),
+    set: (k, v) => {
+      log.push(`set ${v.access_token}`);
+      kv.set(k, v);
+    },
+    delete: (k) => {
+      log.push("delete");
+      kv.delete(k);
+    },
+  };
+  const { fetch, calls } = fakeFetch({
+    "/cgi-bin/stable_token": (u, i, n) => stable(n),
+    "/cgi-bin/customservice/getkflist": (u) =>
+      u.searchParams.get("access_token") === "TOK1" ? Response.json({ errcode: 40001, errmsg: "invalid credential" }) : Response.json({ kf_list: [] }),
+  });
+  const c = new Client({ appId: "wx1", appSecret: SECRET, fetch, tokenStore: store });
+  assert.deepEqual(await c.getKfList(), []);
+  assert.deepEqual(log, ["set TOK1", "delete", "set TOK2"]);
+  assert.deepEqual(calls.map((x) => x.token ?? x.path), ["/cgi-bin/stable_token", "TOK1", "/cgi-bin/stable_token", "TOK2"]);
+  assert.equal(c.tokenFetches, 2);
+  const stored = [...kv.values()][0];
+  assert.equal(typeof stored.expires_at_ms, "number");
+  assert.ok(!JSON.stringify([...kv.keys()]).includes(SECRET), "the store key holds no secret");
+  // a store that fails is a typed error, not a crash
+  const failing = { get: () => { throw new Error("kv down"); }, set: () => {}, delete: () => {} };
+  const f = new Client({ appId: "wx1", appSecret: SECRET, fetch, tokenStore: failing });
+  const e = await f.getKfList().then(() => null, (x) => x);
+  assert.ok(e instanceof WxkfError && /kv down/.test(e.message), String(e));
+});
+
+test("a token provider receives the token WeChat rejected", async () => {
+  const seen = [];
+  const { fetch } = fakeFetch({
+    "/cgi-bin/customservice/getkflist": (u) =>
+      u.searchParams.get("access_token") === "P1" ? Response.json({ errcode: 42001, errmsg: "expired" }) : Response.json({ kf_list: [] }),
+  });
+  let n = 0;
+  const c = new Client({
+    fetch,
+    tokenProvider: (failed) => {
+      seen.push(failed ?? null);
+      n += 1;
+      return { accessToken: `P${n}`, expiresAt: Date.now() + 60_000 };
+    },
+  });
+  assert.deepEqual(await c.getKfList(), []);
+  assert.deepEqual(seen, [null, "P1"]);
+  assert.equal(await c.accessToken(), "P2");
+  const throwing = new Client({ fetch, tokenProvider: async () => { throw new Error("broker down"); } });
+  const e = await throwing.getKfList().then(() => null, (x) => x);
+  assert.ok(e instanceof TransportError && /broker down/.test(e.message), String(e));
+});
+
+test("record iterator: overlapping next() calls never fetch a page twice; cursor resumes", async () => {
+  const records = Array.from({ length: 7 }, (_, i) => ({ openid: "o", opercode: 2001, text: `r${i}`, time: 1700000000 + i, worker: "" }));
+  const { fetch, calls } = fakeFetch({
+    "/customservice/msgrecord/getmsglist": async (u, init) => {
+      const q = JSON.parse(new TextDecoder().decode(init.body));
+      const start = q.msgid - 1;
+      const page = records.slice(start, start + q.number);
+      await new Promise((r) => setTimeout(r, 5));
+      return Response.json({ recordlist: page, number: page.length, msgid: start + page.length + 1 });
+    },
+  });
+  const c = new Client({ accessToken: "T", fetch });
+  const walk = c.msgRecords({ from: 1700000000, to: 1700000100, pageSize: 3 });
+  const got = await Promise.all([walk.next(), walk.next(), walk.next(), walk.next()]);
+  assert.deepEqual(got.map((r) => r.value.text), ["r0", "r1", "r2", "r3"]);
+  assert.equal(walk.pagesFetched, 2);
+  const cursor = walk.cursor();
+  const rest = [];
+  for await (const r of c.msgRecords({ cursor })) rest.push(r.text);
+  assert.deepEqual(rest, ["r4", "r5", "r6"]);
+  assert.deepEqual(await walk.nextPage(), records.slice(4, 6));
+  assert.deepEqual((await walk.nextPage()).map((r) => r.text), ["r6"]);
+  assert.deepEqual(await walk.nextPage(), []);
+  assert.deepEqual(await walk.next(), { done: true, value: undefined });
+  assert.equal(walk.cursor(), null);
+});
+
+test("Webhook.handle answers URL checks, pushes (with onPush's reply), refusals and other methods", async () => {
+  const doc = vectors("push-messages.json");
+  const plain = doc.cases.find((c) => c.name === "plain_text");
+  const safe = doc.cases.find((c) => c.name === "safe_text");
+  // The vectors are signed in 2023: a window wide enough to accept them with today's clock.
+  const hook = new Webhook({ token: doc.config.token, encodingAesKey: doc.config.encoding_aes_key, appId: doc.config.appid, windowSecs: 4_000_000_000 });
+  const url = (q) => `https://hook.example/wx?${new URLSearchParams(q)}`;
+  const seen = [];
+  const onPush = (message, push) => {
+    seen.push([message.type, push.encrypted]);
+    return { type: "transfer_customer_service", kf_account: "carol@gh_x" };
+  };
+  const r1 = await hook.handle(new Request(url(plain.query), { method: "POST", body: plain.body }), onPush);
+  assert.equal(r1.status, 200);
+  const body1 = await r1.text();
+  assert.match(body1, /<MsgType><!\[CDATA\[transfer_customer_service\]\]><\/MsgType>/);
+  assert.match(body1, /<KfAccount><!\[CDATA\[carol@gh_x\]\]><\/KfAccount>/);
+  const r2 = await hook.handle(new Request(url(safe.query), { method: "POST", body: safe.body }), onPush);
+  const body2 = await r2.text();
+  assert.match(body2, /^<xml><Encrypt>/, "an encrypted push gets an encrypted reply");
+  assert.deepEqual(seen, [["text", false], ["text", true]]);
+  const r3 = await hook.handle(new Request(url(plain.query), { method: "POST", body: plain.body }), () => undefined);
+  assert.equal(r3.status, 403, "the same nonce again is a replay");
+  const other = doc.cases.find((c) => c.name === "plain_image");
+  const r4 = await hook.handle(new Request(url(other.query), { method: "POST", body: other.body }), () => undefined);
+  assert.equal(await r4.text(), "success", "no reply from onPush: success");
+  const check = vectors("push-url.json");
+  const good = check.cases.find((c) => c.name === "good");
+  const urlHook = new Webhook({ token: check.config.token, windowSecs: 4_000_000_000 });
+  const r5 = await urlHook.handle(new Request(url(good.query)), () => undefined);
+  assert.equal(await r5.text(), good.expect.echostr);
+  const r6 = await urlHook.handle(new Request(url({ ...good.query, signature: "0".repeat(40) })), () => undefined);
+  assert.equal(r6.status, 403);
+  assert.equal((await urlHook.handle(new Request(url(good.query), { method: "PUT", body: "x" }), () => undefined)).status, 405);
+  // an onPush that throws is the app's error: it propagates
+  await assert.rejects(
+    hook.handle(new Request(url(doc.cases.find((c) => c.name === "plain_voice").query), { method: "POST", body: doc.cases.find((c) => c.name === "plain_voice").body }), () => {
+      throw new RangeError("app bug");
+    }),
+    RangeError,
+  );
+});
+
+test("Webhook: options are validated; replies are random unless fixed; refusals are CallbackErrors", () => {
+  assert.throws(() => new Webhook({}), (e) => e instanceof ValidationError && e.field === "token");
+  assert.throws(() => new Webhook({ token: "t", encodingAesKey: "short", appId: "wx1" }), (e) => e instanceof ValidationError && e.field === "encoding_aes_key");
+  assert.throws(() => new Webhook({ token: "t", windowSecs: -1 }), (e) => e.field === "windowSecs");
+  const doc = vectors("push-messages.json");
+  const safe = doc.cases.find((c) => c.name === "safe_text");
+  const hook = new Webhook({ token: doc.config.token, encodingAesKey: doc.config.encoding_aes_key, appId: doc.config.appid, replayCapacity: 0 });
+  const push = hook.open(safe.query, new TextEncoder().encode(safe.body), { now: safe.now });
+  const a = hook.reply(push, { type: "text", content: "hi" }, { now: safe.now });
+  const b = hook.reply(push, { type: "text", content: "hi" }, { now: safe.now });
+  assert.notEqual(a, b, "fresh nonce and random bytes each time");
+  assert.throws(() => hook.reply(push, { type: "text", content: "hi" }, { random: "xyz" }), (e) => e.field === "random");
+  assert.throws(() => hook.reply(push, { type: "dance" }), (e) => e instanceof ValidationError && e.field === "reply");
+  assert.throws(
+    () => hook.open({ ...safe.query, msg_signature: "0".repeat(40) }, safe.body, { now: safe.now }),
+    (e) => e instanceof CallbackError && e.callbackKind === "signature" && e.code === "CALLBACK" && !e.message.includes(doc.config.encoding_aes_key),
+  );
+  assert.throws(() => hook.open(safe.query, 42, { now: safe.now }), (e) => e.field === "body");
+  assert.equal(hook.open(`?${new URLSearchParams(safe.query)}`, safe.body, { now: new Date(safe.now * 1000) }).message.type, "text", "a query string and a Date work");
+});

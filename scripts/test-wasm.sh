@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Builds the npm package `wxkf` (bindings-wasm) and runs all of its tests: the shared vectors
+# (push vectors too) in Node, the JS unit tests, tsc against a typed usage file, the e2e
+# scenario against the emulator in Node, Deno and workerd, the Node webhook example e2e
+# (issue 8), the size budget, and `npm pack` installed into a fresh project.
+# Installs what it needs (idempotent, cached under ~/.cache/wxkf).
+: "${CARGO_TARGET_DIR:=$HOME/.cache/wxkf/target-wasm}"
+export CARGO_TARGET_DIR
+source "$(dirname "$0")/env.sh"
+
+WASM_BINDGEN_VERSION=0.2.130 # = the exact `wasm-bindgen` pin in bindings-wasm/Cargo.toml
+SIZE_TARGET_GZ=$((150 * 1024)) # issue 5's budget: not met yet (see the package README)
+SIZE_CEILING_GZ=$((215 * 1024)) # regression guard: fail when the wasm grows past today's size
+PKG="$ROOT/bindings-wasm/pkg"
+TESTS="$ROOT/bindings-wasm/tests"
+
+step "toolchain (rust, wasm32 target, binaryen, node, wasm-bindgen-cli $WASM_BINDGEN_VERSION)"
+ensure_rust
+ensure_wasm_target
+apt_install wasm-opt binaryen
+command -v node >/dev/null || apt_install node nodejs
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  { echo "Node >= 20 is required (found $(node --version))" >&2; exit 1; }
+WB_ROOT="$TOOLS_DIR/wasm-bindgen-$WASM_BINDGEN_VERSION"
+WASM_BINDGEN="$WB_ROOT/bin/wasm-bindgen"
+if ! [ -x "$WASM_BINDGEN" ] || ! "$WASM_BINDGEN" --version | grep -q " $WASM_BINDGEN_VERSION"; then
+  # Not --locked: the registry mirror here lags a patch release of a dependency (TOOLCHAIN.md).
+  CARGO_TARGET_DIR="$HOME/.cache/wxkf/target-wasm-tools" \
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WB_ROOT"
+fi
+
+step "cargo fmt --check and clippy of the wasm crate (wasm32 target, warnings denied)"
+cargo fmt -p wxkf-wasm --check
+cargo clippy -p wxkf-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "emulator (debug)"
+cargo build -p wxkf-emulator
+export WXKF_EMULATOR="$CARGO_TARGET_DIR/debug/wxkf-emulator"
+
+step "wasm (release: opt-level z, LTO, one codegen unit, panic=abort — the shipped artifact is what we test)"
+started=$(date +%s)
+# Not strip=true: wasm-bindgen reads the target_features section; wasm-opt strips the rest.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+  CARGO_PROFILE_RELEASE_PANIC=abort CARGO_PROFILE_RELEASE_DEBUG=false \
+  cargo build -p wxkf-wasm --target wasm32-unknown-unknown --release
+echo "wasm build: $(($(date +%s) - started)) s"
+rm -rf "$PKG/gen"
+# wasm-opt runs BEFORE wasm-bindgen: binaryen 108 (Debian's) corrupts the externref table that
+# wasm-bindgen adds (even a plain round trip fails in V8), while the raw Rust module is fine.
+WASM_IN="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/wxkf_wasm.wasm"
+before=$(stat -c %s "$WASM_IN")
+wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  -o "$CARGO_TARGET_DIR/wxkf_wasm.opt.wasm" "$WASM_IN"
+"$WASM_BINDGEN" --target web --out-dir "$PKG/gen" --out-name wxkf_wasm --no-typescript "$CARGO_TARGET_DIR/wxkf_wasm.opt.wasm"
+raw=$(stat -c %s "$PKG/gen/wxkf_wasm_bg.wasm")
+gz=$(gzip -9 -c "$PKG/gen/wxkf_wasm_bg.wasm" | wc -c)
+js_gz=$(gzip -9 -c "$PKG/gen/wxkf_wasm.js" "$PKG/lib/api.js" | wc -c)
+echo "wasm: $before B from cargo, $raw B after wasm-opt -Oz + wasm-bindgen, $gz B gzipped ($((gz / 1024)) KiB); JS glue $js_gz B gzipped"
+if [ "$gz" -gt "$SIZE_TARGET_GZ" ]; then
+  echo "NOTE: over issue 5's target of $((SIZE_TARGET_GZ / 1024)) KiB gzipped by $(((gz - SIZE_TARGET_GZ) / 1024)) KiB (known, reported)"
+fi
+[ "$gz" -le "$SIZE_CEILING_GZ" ] || { echo "the wasm grew past the regression ceiling of $((SIZE_CEILING_GZ / 1024)) KiB" >&2; exit 1; }
+
+step "test dependencies (npm: typescript, deno, miniflare/workerd)"
+cd "$TESTS"
+if ! [ -x node_modules/.bin/tsc ] || ! [ -x node_modules/.bin/deno ] || ! [ -d node_modules/miniflare ] ||
+  [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+# The package under test, as `import "wxkf"` sees it (tests and the Node example).
+ln -sfn ../../pkg node_modules/wxkf
+mkdir -p "$ROOT/examples/node/node_modules"
+ln -sfn ../../../bindings-wasm/pkg "$ROOT/examples/node/node_modules/wxkf"
+
+step "tsc --noEmit: index.d.ts against a typed usage file"
+node_modules/.bin/tsc -p tsconfig.json
+
+step "node --test: vectors, unit tests, e2e (Node, Deno, workerd), webhook example e2e"
+node --test --test-reporter=spec vectors.test.mjs unit.test.mjs e2e.test.mjs webhook.test.mjs
+
+step "npm pack, install the tarball into a fresh project, import it there"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+(cd "$PKG" && npm pack --silent --pack-destination "$scratch" >/dev/null)
+tarball="$(ls "$scratch"/wxkf-*.tgz)"
+echo "tarball: $(basename "$tarball"), $(stat -c %s "$tarball") B"
+mkdir -p "$scratch/app"
+cd "$scratch/app"
+echo '{"name":"app","private":true,"type":"module"}' >package.json
+npm install --no-audit --no-fund --loglevel=error "$tarball"
+cp "$TESTS/pack_check.mjs" . && node pack_check.mjs
+
+echo
+echo "bindings-wasm: all checks passed."
