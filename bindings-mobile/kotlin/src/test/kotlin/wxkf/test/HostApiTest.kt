@@ -1,0 +1,148 @@
+package wxkf.test
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import wxkf.AccessToken
+import wxkf.CallbackConfig
+import wxkf.CallbackKind
+import wxkf.Client
+import wxkf.ClientOptions
+import wxkf.HttpRequest
+import wxkf.HttpResponse
+import wxkf.HttpTransport
+import wxkf.KfException
+import wxkf.PushKind
+import wxkf.PushQuery
+import wxkf.ReplayGuard
+import wxkf.TokenProvider
+import wxkf.TransportKind
+import java.security.MessageDigest
+
+/** Answers every call with an empty kf list and remembers the tokens it saw. */
+class EmptyListTransport : HttpTransport {
+    val tokens = mutableListOf<String>()
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        tokens += queryPairs(request.url()).first { it.first == "access_token" }.second
+        return HttpResponse(200u, listOf(), """{"kf_list":[]}""".toByteArray())
+    }
+}
+
+/** Answers `errcode -1` (system busy) `busy` times, then success; records the paths. */
+class BusyThenOkTransport(private var busy: Int, private val ok: String) : HttpTransport {
+    val paths = mutableListOf<String>()
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        paths += urlPath(request.url())
+        val body = if (busy-- > 0) """{"errcode":-1,"errmsg":"system error"}""" else ok
+        return HttpResponse(200u, listOf(), body.toByteArray())
+    }
+}
+
+/** The host-facing parts that the e2e suite does not reach: token provider edge cases, the
+ *  `AccessToken` constructors and the replay guard's counters. */
+class HostApiTest {
+    private val base = "https://api.weixin.qq.com"
+
+    @Test
+    fun aProviderWithoutATokenOrThatThrowsFailsTheCallAsTransport() = runBlocking {
+        val none = object : TokenProvider {
+            override suspend fun token(failed: String?): AccessToken? = null
+        }
+        val t = EmptyListTransport()
+        val e = runCatching { Client.withTokenProvider(none, t, ClientOptions(baseUrl = base)).getKfList() }.exceptionOrNull()
+        assertTrue(e is KfException.Transport && e.kind == TransportKind.OTHER && e.reason.contains("no token"), "$e")
+        val throwing = object : TokenProvider {
+            override suspend fun token(failed: String?): AccessToken? = throw IllegalStateException("broker down")
+        }
+        val e2 = runCatching { Client.withTokenProvider(throwing, t, ClientOptions(baseUrl = base)).getKfList() }.exceptionOrNull()
+        assertTrue(e2 is KfException.Transport && e2.kind == TransportKind.OTHER, "$e2")
+        val refusing = object : TokenProvider {
+            override suspend fun token(failed: String?): AccessToken? = throw KfException.Validation("user", "signed out")
+        }
+        val e3 = runCatching { Client.withTokenProvider(refusing, t, ClientOptions(baseUrl = base)).getKfList() }.exceptionOrNull()
+        assertTrue(e3 is KfException.Validation && e3.field == "user" && e3.reason == "signed out", "$e3")
+        assertEquals(0, t.tokens.size, "no request without a token")
+    }
+
+    @Test
+    fun tokensWithAnAbsoluteExpiryAreRefetchedFiveMinutesAhead() = runBlocking {
+        val clock = ManualClock(1_000_000)
+        var n = 0
+        val broker = object : TokenProvider {
+            override suspend fun token(failed: String?): AccessToken {
+                n++
+                return AccessToken.expiringAt("TOKEN_$n", clock.now + 600_000)
+            }
+        }
+        val t = EmptyListTransport()
+        val client = Client.withTokenProvider(broker, t, ClientOptions(baseUrl = base, clock = clock))
+        assertEquals(listOf<Any>(), client.getKfList())
+        clock.now += 299_000 // 5 min 1 s before expiry: still fresh
+        client.getKfList()
+        clock.now += 2_000 // inside the 5-minute margin: fetched again
+        client.getKfList()
+        assertEquals(listOf("TOKEN_1", "TOKEN_1", "TOKEN_2"), t.tokens)
+        assertEquals(2uL, client.tokenFetches())
+        val abs = AccessToken.expiringAt("x", 42)
+        assertEquals(42L, abs.expiresAtMs())
+        assertEquals(null, abs.expiresInSecs())
+        val rel = AccessToken("SECRET_Y", 7200)
+        assertEquals(7200L, rel.expiresInSecs())
+        assertEquals(null, rel.expiresAtMs())
+        assertEquals("SECRET_Y", rel.accessToken())
+        assertTrue(!rel.toString().contains("SECRET_Y"), rel.toString())
+    }
+
+    @Test
+    fun theReplayGuardCountsAcceptedPushesAndRefusesARepeat() {
+        val token = "guardToken"
+        val cfg = CallbackConfig(token, "wx0123456789abcdef")
+        val ts = "1700000000"
+        val nonce = "123456"
+        val sig = MessageDigest.getInstance("SHA-1").digest(listOf(token, ts, nonce).sorted().joinToString("").toByteArray())
+            .joinToString("") { "%02x".format(it) }
+        val body = ("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o_1]]></FromUserName>" +
+            "<CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_switch_session]]></Event>" +
+            "<FromKfAccount><![CDATA[a@gh]]></FromKfAccount><ToKfAccount><![CDATA[b@gh]]></ToKfAccount></xml>").toByteArray()
+        val guard = ReplayGuard(10u)
+        assertTrue(guard.isEmpty())
+        val opened = cfg.openPushGuarded(PushQuery(sig, ts, nonce, null, null), body, guard, 1700000010)
+        assertEquals(PushKind.KfSwitchSession("a@gh", "b@gh"), opened.message.kind)
+        assertEquals(1uL, guard.len())
+        assertTrue(!guard.isEmpty())
+        val again = runCatching { cfg.openPushGuarded(PushQuery(sig, ts, nonce, null, null), body, guard, 1700000011) }.exceptionOrNull()
+        assertTrue(again is KfException.Callback && again.kind == CallbackKind.REPLAY, "$again")
+        // Without a guard the same push opens again; a stale one does not.
+        assertEquals(opened, cfg.openPush(PushQuery(sig, ts, nonce, null, null), body, 1700000010))
+        val stale = runCatching { cfg.openPush(PushQuery(sig, ts, nonce, null, null), body, 1700009999) }.exceptionOrNull()
+        assertTrue(stale is KfException.Callback && stale.kind == CallbackKind.TIMESTAMP, "$stale")
+    }
+
+    @Test
+    fun readsAreRetriedOnTheHostClockWritesOnlyWhenOptedIn() = runBlocking {
+        // A read retries a busy answer; the back-off sleeps on the host clock.
+        val clock = ManualClock(5_000_000)
+        val t = BusyThenOkTransport(2, """{"kf_list":[]}""")
+        val c = Client.withFixedToken("T", t, ClientOptions(baseUrl = base, maxAttempts = 3u, baseDelayMs = 1000u, clock = clock))
+        assertEquals(0, c.getKfList().size)
+        assertEquals(3, t.paths.size)
+        assertTrue(clock.now - 5_000_000 >= 500 + 1000, "slept ${clock.now - 5_000_000} ms")
+        // A write does not retry a busy answer: it may have been applied.
+        val w = BusyThenOkTransport(1, """{"errcode":0,"errmsg":"ok"}""")
+        val writer = Client.withFixedToken("T", w, ClientOptions(baseUrl = base, maxAttempts = 3u, clock = clock))
+        val e = runCatching { writer.sendTyping("o", wxkf.TypingCommand.TYPING) }.exceptionOrNull()
+        assertTrue(e is KfException.Api && e.errcode == -1L && e.retry == wxkf.RetryClass.RETRY_LATER, "$e")
+        assertEquals(1, w.paths.size)
+        // Opted in, it does; here on the system clock (a timer thread) with short delays.
+        val w2 = BusyThenOkTransport(1, """{"errcode":0,"errmsg":"ok"}""")
+        val optedIn = Client.withFixedToken("T", w2, ClientOptions(baseUrl = base, maxAttempts = 2u, baseDelayMs = 20u, retryWrites = true))
+        val started = System.nanoTime()
+        optedIn.sendTyping("o", wxkf.TypingCommand.CANCEL_TYPING)
+        assertEquals(2, w2.paths.size)
+        assertTrue(System.nanoTime() - started >= 10_000_000, "the system clock slept")
+        // Options are validated.
+        val bad = runCatching { Client.withFixedToken("T", w2, ClientOptions(maxAttempts = 0u)) }.exceptionOrNull()
+        assertTrue(bad is KfException.Validation && bad.field == "max_attempts", "$bad")
+    }
+}

@@ -1,0 +1,112 @@
+package wxkf.test
+
+import kotlinx.coroutines.future.await
+import org.json.JSONArray
+import org.json.JSONObject
+import wxkf.HostClock
+import wxkf.HttpHeader
+import wxkf.HttpRequest
+import wxkf.HttpResponse
+import wxkf.HttpTransport
+import wxkf.KfException
+import wxkf.TransportKind
+import java.io.File
+import java.io.IOException
+import java.net.ConnectException
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpConnectTimeoutException
+import java.net.http.HttpRequest.BodyPublishers
+import java.net.http.HttpResponse.BodyHandlers
+import java.net.http.HttpTimeoutException
+import java.time.Duration
+import java.util.concurrent.atomic.AtomicInteger
+
+/**
+ * The host transport of the tests and of the README: `java.net.http` driven by coroutines.
+ * Failures below HTTP become `KfException.Transport` with the right kind (CONNECT only when
+ * the request surely never left, so wxkf may retry even a write).
+ */
+class JdkHttpTransport(
+    private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+    private val timeout: Duration = Duration.ofSeconds(20),
+) : HttpTransport {
+    val sent = AtomicInteger()
+
+    override suspend fun send(request: HttpRequest): HttpResponse {
+        sent.incrementAndGet()
+        val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url())).timeout(timeout)
+        for (h in request.headers()) builder.header(h.name, h.value)
+        when (request.method()) {
+            "GET" -> builder.GET()
+            else -> builder.method(request.method(), BodyPublishers.ofByteArray(request.body()))
+        }
+        try {
+            val resp = http.sendAsync(builder.build(), BodyHandlers.ofByteArray()).await()
+            val headers = resp.headers().map().flatMap { (name, values) -> values.map { HttpHeader(name, it) } }
+            return HttpResponse(resp.statusCode().toUShort(), headers, resp.body())
+        } catch (e: HttpConnectTimeoutException) {
+            throw KfException.Transport(TransportKind.CONNECT, "connect timed out")
+        } catch (e: ConnectException) {
+            throw KfException.Transport(TransportKind.CONNECT, "connection refused")
+        } catch (e: HttpTimeoutException) {
+            throw KfException.Transport(TransportKind.TIMEOUT, "no response in time")
+        } catch (e: IOException) {
+            throw KfException.Transport(TransportKind.RESET, "connection failed: ${e.javaClass.simpleName}")
+        }
+    }
+}
+
+/** A clock the test moves by hand; `sleep` just advances it. */
+class ManualClock(@Volatile var now: Long) : HostClock {
+    override fun nowMs(): Long = now
+    override suspend fun sleep(ms: ULong) {
+        now += ms.toLong()
+    }
+}
+
+fun vectorsDir(): File = File(System.getProperty("wxkf.vectors") ?: "../../tests/vectors")
+
+fun readJson(file: File): JSONObject = JSONObject(file.readText(Charsets.UTF_8))
+
+/** Deep JSON equality with numbers compared by value (1 == 1.0) and key order free. */
+fun jsonEq(a: Any?, b: Any?): Boolean {
+    val x = if (a == null) JSONObject.NULL else a
+    val y = if (b == null) JSONObject.NULL else b
+    return when {
+        x === JSONObject.NULL || y === JSONObject.NULL -> x === y
+        x is Number && y is Number -> x.toDouble() == y.toDouble()
+        x is JSONObject && y is JSONObject ->
+            x.keySet() == y.keySet() && x.keySet().all { jsonEq(x.opt(it), y.opt(it)) }
+        x is JSONArray && y is JSONArray -> x.length() == y.length() && (0 until x.length()).all { jsonEq(x.opt(it), y.opt(it)) }
+        else -> x == y
+    }
+}
+
+fun obj(vararg pairs: Pair<String, Any?>): JSONObject {
+    val o = JSONObject()
+    for ((k, v) in pairs) o.put(k, v ?: JSONObject.NULL)
+    return o
+}
+
+fun arr(items: List<Any?>): JSONArray = JSONArray().also { a -> items.forEach { a.put(it ?: JSONObject.NULL) } }
+
+/** Decoded query pairs of a URL (percent-decoding as UTF-8). */
+fun queryPairs(url: String): List<Pair<String, String>> {
+    val q = url.substringAfter('?', "")
+    if (q.isEmpty()) return emptyList()
+    return q.split('&').filter { it.isNotEmpty() }.map {
+        val k = it.substringBefore('=')
+        val v = it.substringAfter('=', "")
+        java.net.URLDecoder.decode(k.replace("+", "%2B"), Charsets.UTF_8) to
+            java.net.URLDecoder.decode(v.replace("+", "%2B"), Charsets.UTF_8)
+    }
+}
+
+fun urlPath(url: String): String {
+    val rest = url.substringAfter("://")
+    return "/" + rest.substringAfter('/', "").substringBefore('?')
+}
+
+fun header(request: HttpRequest, name: String): String? =
+    request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value

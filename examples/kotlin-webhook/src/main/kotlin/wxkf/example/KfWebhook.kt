@@ -1,0 +1,82 @@
+package wxkf.example
+
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpServer
+import wxkf.CallbackConfig
+import wxkf.KfException
+import wxkf.PushKind
+import wxkf.PushQuery
+import wxkf.ReplayGuard
+import wxkf.Reply
+import wxkf.UrlQuery
+import java.net.InetSocketAddress
+import java.net.URLDecoder
+
+/**
+ * A WeChat push webhook in Kotlin (JVM, JDK `HttpServer` only): answers the URL check (GET),
+ * opens each push (signature, timestamp window, replay guard, AES decryption, typed parse) and
+ * hands users who write in to customer service — to the kf `kfAccount` when given.
+ */
+class KfWebhook(private val config: CallbackConfig, private val kfAccount: String?) {
+    private val guard = ReplayGuard(10_000u)
+
+    /** Every accepted push, newest last (for logging or tests). */
+    val received: MutableList<PushKind> = java.util.Collections.synchronizedList(mutableListOf())
+
+    /** Handles one request: returns the status and the body to send. */
+    fun handle(method: String, rawQuery: String?, body: ByteArray): Pair<Int, String> {
+        val q = parseQuery(rawQuery)
+        return try {
+            when (method) {
+                "GET" -> 200 to config.checkUrl(UrlQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["echostr"] ?: ""))
+                "POST" -> {
+                    val query = PushQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["encrypt_type"], q["msg_signature"])
+                    val opened = config.openPushGuarded(query, body, guard)
+                    received += opened.message.kind
+                    val reply = when (opened.message.kind) {
+                        is PushKind.Text, is PushKind.Image, is PushKind.Voice, is PushKind.Video,
+                        is PushKind.ShortVideo, is PushKind.Location, is PushKind.Link ->
+                            Reply.TransferCustomerService(kfAccount)
+                        else -> Reply.Success
+                    }
+                    200 to config.buildReply(opened, reply) // encrypted when the push was
+                }
+                else -> 405 to "method not allowed"
+            }
+        } catch (e: KfException.Callback) {
+            // Forged, stale, replayed or undecryptable: refuse without details.
+            (if (e.kind == wxkf.CallbackKind.TOO_LARGE) 413 else 403) to "refused"
+        } catch (e: KfException) {
+            400 to "refused"
+        }
+    }
+
+    /** Serves `path` on 127.0.0.1:`port` (0 = any free port). */
+    fun serve(port: Int, path: String = "/wx"): HttpServer {
+        val server = HttpServer.create(InetSocketAddress("127.0.0.1", port), 0)
+        server.createContext(path) { ex: HttpExchange ->
+            val (status, answer) = handle(ex.requestMethod, ex.requestURI.rawQuery, ex.requestBody.readAllBytes())
+            val bytes = answer.toByteArray(Charsets.UTF_8)
+            ex.responseHeaders.add("content-type", "text/plain; charset=utf-8")
+            ex.sendResponseHeaders(status, bytes.size.toLong())
+            ex.responseBody.use { it.write(bytes) }
+        }
+        server.start()
+        return server
+    }
+
+    companion object {
+        fun parseQuery(raw: String?): Map<String, String> =
+            (raw ?: "").split('&').filter { it.isNotEmpty() }.associate {
+                URLDecoder.decode(it.substringBefore('='), Charsets.UTF_8) to URLDecoder.decode(it.substringAfter('=', ""), Charsets.UTF_8)
+            }
+    }
+}
+
+/** `WXKF_TOKEN=… WXKF_APPID=… WXKF_AES_KEY=… [WXKF_KF=kf01@gh_x] [PORT=8080] java … wxkf.example.KfWebhookKt` */
+fun main() {
+    fun env(name: String) = System.getenv(name)?.takeIf { it.isNotEmpty() }
+    val config = CallbackConfig(env("WXKF_TOKEN") ?: error("set WXKF_TOKEN"), env("WXKF_APPID") ?: error("set WXKF_APPID"), env("WXKF_AES_KEY"))
+    val server = KfWebhook(config, env("WXKF_KF")).serve(env("PORT")?.toInt() ?: 8080)
+    println("listening on http://127.0.0.1:${server.address.port}/wx")
+}
