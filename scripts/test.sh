@@ -19,6 +19,13 @@ cargo build -p wxkf-core --target wasm32-unknown-unknown
 step "cargo test (workspace)"
 cargo test --workspace --all-features
 
+# The bindings: each script installs its tools, builds its artifact once and runs its suites
+# (shared vectors, push vectors, unit tests, e2e against the emulator, examples).
+for binding in wasm python mobile; do
+  step "bindings-$binding (scripts/test-$binding.sh)"
+  bash "scripts/test-$binding.sh"
+done
+
 step "benchmark harness smoke (fractions of a second per cell; make bench runs the real one)"
 bash scripts/bench.sh --smoke | tail -1
 
