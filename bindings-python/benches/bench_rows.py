@@ -1,0 +1,134 @@
+"""BENCHMARKS.md rows for Python: wxkf Client (threads) and AsyncClient, raw httpx, wechatpy.
+
+Usage: bench_rows.py URL SECONDS — against a running emulator (appid/secret = its defaults,
+response limit off). Prints one JSON object per row, like the Rust harness.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+APPID, SECRET, USER = "wxemulator0000001", "emulator_secret", "oBENCH_user_0001"
+url, seconds = sys.argv[1], float(sys.argv[2])
+
+
+def row(contender: str, workload: str, concurrency: int, lat: list[float], errors: int, elapsed: float) -> None:
+    lat.sort()
+    pick = lambda p: lat[min(len(lat) - 1, int((len(lat) - 1) * p))] * 1000 if lat else 0.0  # noqa: E731
+    print(json.dumps({"runtime": "python", "contender": contender, "workload": workload, "concurrency": concurrency,
+                      "calls": len(lat), "errors": errors, "calls_per_sec": len(lat) / elapsed,
+                      "p50_ms": pick(0.5), "p99_ms": pick(0.99)}), flush=True)
+
+
+def threaded(contender: str, workload: str, concurrency: int, call: Callable[[int], Any]) -> None:
+    for warm in (True, False):
+        deadline = time.perf_counter() + (0.2 if warm else seconds)
+        lats: list[list[float]] = [[] for _ in range(concurrency)]
+        errs = [0] * concurrency
+
+        def worker(w: int) -> None:
+            i = w * 1_000_000_000
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                try:
+                    call(i)
+                except Exception:  # counted, not fatal: a row reports its errors
+                    errs[w] += 1
+                lats[w].append(time.perf_counter() - t)
+                i += 1
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=worker, args=(w,)) for w in range(concurrency)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if not warm:
+            row(contender, workload, concurrency, [x for l in lats for x in l], sum(errs), time.perf_counter() - started)
+
+
+def asynchronous(contender: str, workload: str, concurrency: int, make: Callable[[], Any]) -> None:
+    async def go() -> None:
+        call = make()
+        for warm in (True, False):
+            deadline = time.perf_counter() + (0.2 if warm else seconds)
+            lat: list[float] = []
+            errors = 0
+
+            async def worker(w: int) -> None:
+                nonlocal errors
+                i = w * 1_000_000_000
+                while time.perf_counter() < deadline:
+                    t = time.perf_counter()
+                    try:
+                        await call(i)
+                    except Exception:
+                        errors += 1
+                    lat.append(time.perf_counter() - t)
+                    i += 1
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(w) for w in range(concurrency)))
+            if not warm:
+                row(contender, workload, concurrency, lat, errors, time.perf_counter() - started)
+
+    asyncio.run(go())
+
+
+def import_ms(module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
+    return min(float(subprocess.check_output([sys.executable, "-c", code])) for _ in range(5))
+
+
+def main() -> None:
+    import httpx
+    import wxkf
+    from wechatpy import WeChatClient
+
+    print(json.dumps({"runtime": "python", "contender": "wxkf", "workload": "import",
+                      "import_wxkf_ms": round(import_ms("wxkf"), 1),
+                      "import_wechatpy_ms": round(import_ms("wechatpy"), 1)}), flush=True)
+    client = wxkf.Client.stable(APPID, SECRET, base_url=url)
+    token = client.access_token()
+    wp = WeChatClient(APPID, SECRET, access_token=token)  # its token URL is fixed: give it ours
+    wp.API_BASE_URL = url + "/cgi-bin/"
+    raw = httpx.Client(limits=httpx.Limits(max_keepalive_connections=64, max_connections=64))
+
+    def raw_ok(r: httpx.Response) -> None:
+        if r.json().get("errcode", 0) != 0:
+            raise RuntimeError(r.text)
+
+    calls: dict[str, dict[str, Callable[[int], Any]]] = {
+        "get_kf_list": {
+            "raw httpx": lambda i: raw_ok(raw.get(f"{url}/cgi-bin/customservice/getkflist", params={"access_token": token})),
+            "wxkf Client": lambda i: client.get_kf_list(),
+            "wechatpy": lambda i: wp.customservice.get_accounts(),
+        },
+        "send_text": {
+            "raw httpx": lambda i: raw_ok(raw.post(f"{url}/cgi-bin/message/custom/send", params={"access_token": token},
+                                                   content=json.dumps({"touser": USER, "msgtype": "text", "text": {"content": f"bench {i}"}}, ensure_ascii=False).encode())),
+            "wxkf Client": lambda i: client.send_message(USER, wxkf.Text(f"bench {i}")),
+            "wechatpy": lambda i: wp.message.send_text(USER, f"bench {i}"),
+        },
+    }
+    for workload, contenders in calls.items():
+        for concurrency in (1, 32):
+            for name, call in contenders.items():
+                threaded(name, workload, concurrency, call)
+
+            def make_async(workload: str = workload) -> Callable[[int], Any]:
+                ac = wxkf.AsyncClient.fixed(token, base_url=url)
+                if workload == "get_kf_list":
+                    return lambda i: ac.get_kf_list()
+                return lambda i: ac.send_message(USER, wxkf.Text(f"bench {i}"))
+
+            asynchronous("wxkf AsyncClient", workload, concurrency, make_async)
+
+
+if __name__ == "__main__":
+    main()
