@@ -268,7 +268,8 @@ async fn export(url: &str, appid: &str, secret: &str, contender: &str, from: i64
         let mut start = from;
         while start < to {
             let midnight = (start + 8 * 3600).div_euclid(day) * day - 8 * 3600 + day;
-            let end = midnight.min(to) - 1;
+            // endtime is exclusive (the emulator's and wxkf's window is [start, end)).
+            let end = midnight.min(to);
             let mut msgid = 1;
             loop {
                 let body = json!({"starttime": start, "endtime": end, "msgid": msgid, "number": 10_000});

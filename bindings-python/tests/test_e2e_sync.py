@@ -188,10 +188,10 @@ def test_token_refresh_after_invalidation(emu: Emulator) -> None:
     assert t.value.errcode == 40001 and t.value.retry == "refresh_token" and first not in str(t.value)
 
 
-def test_ten_threads_share_one_token_fetch(emu: Emulator) -> None:
+def test_a_hundred_threads_share_one_token_fetch(emu: Emulator) -> None:
     c = client_for(emu)
     emu.admin("POST", "faults", {"path": "/cgi-bin/stable_token", "kind": "latency_ms", "ms": 200})
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(100)
     errors: List[BaseException] = []
 
     def work() -> None:
@@ -201,18 +201,39 @@ def test_ten_threads_share_one_token_fetch(emu: Emulator) -> None:
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=work) for _ in range(10)]
-    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(100)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
     assert errors == []
     assert c.token_fetches == 1
     assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
-    # The GIL is released while waiting: ten calls behind one 200 ms fetch overlap.
-    assert elapsed < 1.5, elapsed
+
+
+def test_the_gil_is_released_while_a_call_waits(emu: Emulator) -> None:
+    c = client_for(emu)
+    c.get_kf_list()
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 400, "count": 1})
+    ticks = 0
+    done = threading.Event()
+    entered = threading.Event()
+
+    def ticker() -> None:
+        nonlocal ticks
+        entered.wait()
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    entered.set()
+    c.get_kf_list()  # held in the emulator for 400 ms
+    done.set()
+    t.join()
+    # Progress, not timing: a call holding the GIL would leave the ticker at (almost) zero.
+    assert ticks >= 20, ticks
 
 
 def test_provider_and_raw_token_calls(emu: Emulator) -> None:
@@ -399,7 +420,8 @@ def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
     started = time.perf_counter()
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=20)
-    assert out.strip() == "interrupted" and time.perf_counter() - started < 3
+    # Interrupted during the 8-second wait, not after it (a behaviour check, with a wide margin).
+    assert out.strip() == "interrupted" and time.perf_counter() - started < 6
 
 
 def test_sync_client_with_a_coroutine_provider_inside_a_running_loop_fails_fast(emu: Emulator) -> None:

@@ -70,3 +70,14 @@ test("workerd: the same scenario in a worker (miniflare), through the workerd en
     await mf.dispose();
   }
 });
+
+test("Node: 100 concurrent calls on a cold cache make one token fetch (Promise.all)", async () => {
+  await withEmulator(async (baseUrl) => {
+    const client = new wxkf.Client({ appId: APPID, appSecret: SECRET, baseUrl });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => client.getKfList()));
+    assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
+    const fetches = (await (await fetch(`${baseUrl}/__admin/token-fetches`)).json()).token_fetches;
+    assert.equal(fetches.length, 1, JSON.stringify(fetches));
+    assert.equal(client.tokenFetches, 1);
+  });
+});
