@@ -47,7 +47,7 @@ fi
 for script in bindings-python/benches/bench.sh bindings-wasm/bench/bench.sh; do
   if [ -f "$script" ] && [ $smoke = 0 ]; then
     step "$script"
-    bash "$script" "$url" "$seconds" >> "$rows" || echo "($script failed; its rows are missing)"
+    bash "$script" "$url" "$seconds" "$from" "$to" >> "$rows" || echo "($script failed; its rows are missing)"
   fi
 done
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Python rows for `make bench`: a release wheel in a cached venv with httpx and wechatpy.
-# Usage: bench.sh URL SECONDS (called by scripts/bench.sh with a running emulator).
+# Usage: bench.sh URL SECONDS [FROM TO] (called by scripts/bench.sh with a running emulator).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${CARGO_TARGET_DIR:=$HOME/.cache/wxkf/target}"
@@ -12,4 +12,4 @@ maturin="$HOME/.cache/wxkf/venv-python/bin/maturin" # installed by scripts/test-
 [ -x "$maturin" ] || { "$venv/bin/pip" install -q maturin==1.16.0 >&2; maturin="$venv/bin/maturin"; }
 "$maturin" build -q --release -m bindings-python/Cargo.toml -i "$venv/bin/python" -o "$CARGO_TARGET_DIR/wheels-python-release" >&2
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$(ls -t "$CARGO_TARGET_DIR"/wheels-python-release/wxkf-*.whl | head -1)" >&2
-"$venv/bin/python" bindings-python/benches/bench_rows.py "$1" "$2"
+"$venv/bin/python" bindings-python/benches/bench_rows.py "$@"

@@ -1,7 +1,9 @@
 """BENCHMARKS.md rows for Python: wxkf Client (threads) and AsyncClient, raw httpx, wechatpy.
 
-Usage: bench_rows.py URL SECONDS — against a running emulator (appid/secret = its defaults,
-response limit off). Prints one JSON object per row, like the Rust harness.
+Usage: bench_rows.py URL SECONDS [FROM TO] — against a running emulator (appid/secret = its
+defaults, response limit off). Prints one JSON object per row, like the Rust harness. With
+FROM and TO (unix seconds) it also exports that record range in a fresh process (peak RSS).
+`bench_rows.py export URL FROM TO` is that child.
 """
 from __future__ import annotations
 
@@ -130,5 +132,57 @@ def main() -> None:
             asynchronous("wxkf AsyncClient", workload, concurrency, make_async)
 
 
+EXPORT = """
+import json, resource, sys, time, wxkf
+url, start, end = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+client = wxkf.Client.stable("wxemulator0000001", "emulator_secret", base_url=url)
+t, n = time.perf_counter(), 0
+for _ in client.iter_msg_records(start, end):
+    n += 1
+secs = time.perf_counter() - t
+print(json.dumps({"runtime": "python", "contender": "wxkf Client", "workload": "export", "records": n,
+                  "seconds": secs, "records_per_sec": n / secs,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def export_and_cold(start: int, end: int) -> None:
+    import wxkf
+
+    print(subprocess.check_output([sys.executable, "-c", EXPORT, url, str(start), str(end)], text=True).strip(),
+          flush=True)
+    before = len(json.loads(httpx_get(f"{url}/__admin/token-fetches"))["token_fetches"])
+    cold = wxkf.Client.stable(APPID, SECRET, base_url=url)
+    errors = 0
+    barrier = threading.Barrier(100)
+
+    def one() -> None:
+        nonlocal errors
+        barrier.wait()
+        try:
+            cold.get_kf_list()
+        except Exception:
+            errors += 1
+
+    threads = [threading.Thread(target=one) for _ in range(100)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    ms = (time.perf_counter() - t) * 1000
+    after = len(json.loads(httpx_get(f"{url}/__admin/token-fetches"))["token_fetches"])
+    print(json.dumps({"runtime": "python", "contender": "wxkf Client", "workload": "cold_100", "concurrency": 100,
+                      "all_done_ms": ms, "token_fetches": after - before, "errors": errors}), flush=True)
+
+
+def httpx_get(u: str) -> str:
+    import httpx
+
+    return httpx.get(u).text
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) > 4:
+        export_and_cold(int(sys.argv[3]), int(sys.argv[4]))
