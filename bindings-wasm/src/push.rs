@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wxkf::callback::MemoryReplayGuard;
 use wxkf::{
-    build_reply, check_url, open_push, open_push_guarded, CallbackConfig, KfError, OpenedPush, PushQuery, Reply,
+    build_reply_to, check_url, open_push, open_push_guarded, CallbackConfig, KfError, PushQuery, Reply, ReplyTo,
     UrlQuery,
 };
 
@@ -93,7 +93,15 @@ impl WasmWebhook {
         nonce: JsValue,
         random_hex: JsValue,
     ) -> Result<String, JsValue> {
-        let opened: OpenedPush = from_js(opened, "push").map_err(js_err)?;
+        // Only the addressing is read back: deserializing the whole opened push would compile
+        // every push kind's deserializer into the wasm for two strings and a flag.
+        let message = get(&opened, "message");
+        let account = text(&get(&message, "to_user_name"), "push.message.to_user_name").map_err(js_err)?;
+        let user = text(&get(&message, "from_user_name"), "push.message.from_user_name").map_err(js_err)?;
+        let encrypted = get(&opened, "encrypted")
+            .as_bool()
+            .ok_or_else(|| js_err(KfError::validation("push.encrypted", "must be a boolean")))?;
+        let to = ReplyTo { to_user_name: &account, from_user_name: &user, encrypted };
         let reply: Reply = from_js(reply, "reply").map_err(js_err)?;
         let now = now_or(&now, "now").map_err(js_err)?;
         let nonce = match opt_text(&nonce, "nonce").map_err(js_err)? {
@@ -108,7 +116,7 @@ impl WasmWebhook {
             Some(h) => parse_hex16(&h).ok_or_else(|| js_err(KfError::validation("random", "must be 32 hex digits")))?,
             None => random16(),
         };
-        build_reply(&self.config, &opened, &reply, now, &nonce, &random).map_err(js_err)
+        build_reply_to(&self.config, to, &reply, now, &nonce, &random).map_err(js_err)
     }
 }
 

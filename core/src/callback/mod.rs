@@ -206,6 +206,29 @@ fn check_replay(guard: Option<&mut dyn ReplayGuard>, nonce: &str, ts: i64, now: 
     Ok(())
 }
 
+/// Who a reply goes to: the two header fields of the push and whether it came encrypted.
+/// Enough to build a reply without the whole [`OpenedPush`] (bindings hand this over alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyTo<'a> {
+    /// The push's `ToUserName` (the Official Account), the reply's sender.
+    pub to_user_name: &'a str,
+    /// The push's `FromUserName` (the user), the reply's recipient.
+    pub from_user_name: &'a str,
+    /// Whether the push came encrypted (then the reply is encrypted too).
+    pub encrypted: bool,
+}
+
+impl OpenedPush {
+    /// Who a reply to this push goes to.
+    pub fn reply_to(&self) -> ReplyTo<'_> {
+        ReplyTo {
+            to_user_name: &self.message.to_user_name,
+            from_user_name: &self.message.from_user_name,
+            encrypted: self.encrypted,
+        }
+    }
+}
+
 /// Builds the HTTP body answering `opened`: plain XML, or the encrypted envelope when the
 /// push came encrypted (`nonce` and `random16` are used only then). [`Reply::Success`]
 /// always yields the bare `success`.
@@ -217,10 +240,22 @@ pub fn build_reply(
     nonce: &str,
     random16: &[u8; 16],
 ) -> Result<String, KfError> {
-    let Some(xml) = reply::reply_xml(&opened.message, reply, now)? else {
+    build_reply_to(config, opened.reply_to(), reply, now, nonce, random16)
+}
+
+/// [`build_reply`] from the reply's addressing alone.
+pub fn build_reply_to(
+    config: &CallbackConfig,
+    to: ReplyTo<'_>,
+    reply: &Reply,
+    now: i64,
+    nonce: &str,
+    random16: &[u8; 16],
+) -> Result<String, KfError> {
+    let Some(xml) = reply::reply_xml(to.to_user_name, to.from_user_name, reply, now)? else {
         return Ok("success".to_string());
     };
-    if !opened.encrypted {
+    if !to.encrypted {
         return Ok(xml);
     }
     let keys = config

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::message::PushMessage;
 use crate::{validate, KfError};
 
 /// What to answer a push with.
@@ -41,8 +40,9 @@ fn check_xml_chars(field: &str, value: &str) -> Result<(), KfError> {
     }
 }
 
-/// The reply XML (unencrypted) to `push`, with To/From swapped; `None` for [`Reply::Success`].
-pub fn reply_xml(push: &PushMessage, reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
+/// The reply XML (unencrypted) to a push from `user` to `account`, with the two swapped;
+/// `None` for [`Reply::Success`].
+pub fn reply_xml(account: &str, user: &str, reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
     let body = match reply {
         Reply::Success => return Ok(None),
         Reply::Text { content } => {
@@ -67,8 +67,8 @@ pub fn reply_xml(push: &PushMessage, reply: &Reply, now: i64) -> Result<Option<S
     };
     Ok(Some(format!(
         "<xml><ToUserName>{}</ToUserName><FromUserName>{}</FromUserName><CreateTime>{now}</CreateTime>{body}</xml>",
-        cdata(&push.from_user_name),
-        cdata(&push.to_user_name),
+        cdata(user),
+        cdata(account),
     )))
 }
 
@@ -85,21 +85,14 @@ pub fn encrypted_envelope(encrypt: &str, msg_signature: &str, timestamp: i64, no
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::callback::message::PushKind;
-
-    fn push() -> PushMessage {
-        PushMessage {
-            to_user_name: "gh_1".into(),
-            from_user_name: "o1".into(),
-            create_time: 1,
-            kind: PushKind::Unsubscribe,
-        }
+    fn reply_xml(reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
+        super::reply_xml("gh_1", "o1", reply, now)
     }
 
     #[test]
     fn cdata_escapes_terminator() {
         assert_eq!(cdata("a]]>b"), "<![CDATA[a]]]]><![CDATA[>b]]>");
-        let xml = reply_xml(&push(), &Reply::Text { content: "x]]><y>".into() }, 5).unwrap().unwrap();
+        let xml = reply_xml(&Reply::Text { content: "x]]><y>".into() }, 5).unwrap().unwrap();
         let fields = crate::callback::fields::read_fields(&xml).unwrap();
         assert_eq!(crate::callback::fields::field(&fields, "Content"), Some("x]]><y>"));
         assert_eq!(crate::callback::fields::field(&fields, "ToUserName"), Some("o1"));
@@ -108,10 +101,10 @@ mod tests {
     #[test]
     fn transfer_validates_kf() {
         let ok = Reply::TransferCustomerService { kf_account: Some("kf1@gh_1".into()) };
-        assert!(reply_xml(&push(), &ok, 5).unwrap().unwrap().contains("<TransInfo><KfAccount><![CDATA[kf1@gh_1]]>"));
+        assert!(reply_xml(&ok, 5).unwrap().unwrap().contains("<TransInfo><KfAccount><![CDATA[kf1@gh_1]]>"));
         let bad = Reply::TransferCustomerService { kf_account: Some("nope".into()) };
-        assert!(reply_xml(&push(), &bad, 5).is_err());
-        assert!(reply_xml(&push(), &Reply::Text { content: "a\u{0}".into() }, 5).is_err());
-        assert_eq!(reply_xml(&push(), &Reply::Success, 5).unwrap(), None);
+        assert!(reply_xml(&bad, 5).is_err());
+        assert!(reply_xml(&Reply::Text { content: "a\u{0}".into() }, 5).is_err());
+        assert_eq!(reply_xml(&Reply::Success, 5).unwrap(), None);
     }
 }
