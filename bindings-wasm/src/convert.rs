@@ -66,12 +66,9 @@ pub(crate) fn error_to_js(error: &KfError) -> JsValue {
     o.into()
 }
 
-/// The serde name of a unit enum value (`"refresh_token"`, `"connect"`, ...).
-fn enum_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
+/// The serde name of a unit enum value (`"refresh_token"`, `"connect"`, ...) as a JS string.
+fn enum_name<T: Serialize>(value: &T) -> JsValue {
+    to_js(value).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Serializes a result for JS: plain objects, numbers as numbers, `None` as `null`.

@@ -249,7 +249,7 @@ impl MessageContent {
 /// A message to send: its content and, optionally, the kf account it is sent as.
 ///
 /// Its serde form is the binding-facing shape `{"<msgtype>": {payload}, "kf_account"?: "…"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Message {
     /// What to send (flattened: `{"text":{…},"kf_account":"…"}`).
     #[serde(flatten)]
@@ -258,6 +258,78 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kf_account: Option<String>,
 }
+
+/// Read by hand rather than with `#[serde(flatten)]`: flatten buffers every value into serde's
+/// `Content` tree first, which costs ~20 KB of wasm and gives vaguer errors than these.
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MessageVisitor)
+    }
+}
+
+struct MessageVisitor;
+
+impl<'de> serde::de::Visitor<'de> for MessageVisitor {
+    type Value = Message;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a message object with one kind key (text, image, …) and an optional kf_account")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+        use serde::de::Error;
+        let mut content: Option<MessageContent> = None;
+        let mut kf_account: Option<String> = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let kind = match key.as_ref() {
+                "kf_account" => {
+                    kf_account = map.next_value()?;
+                    continue;
+                }
+                "text" => MessageContent::Text(map.next_value()?),
+                "image" => MessageContent::Image(map.next_value()?),
+                "voice" => MessageContent::Voice(map.next_value()?),
+                "video" => MessageContent::Video(map.next_value()?),
+                "music" => MessageContent::Music(map.next_value()?),
+                "news" => MessageContent::News(map.next_value()?),
+                "mpnews" => MessageContent::Mpnews(map.next_value()?),
+                "mpnewsarticle" => MessageContent::Mpnewsarticle(map.next_value()?),
+                "msgmenu" => MessageContent::Msgmenu(map.next_value()?),
+                "wxcard" => MessageContent::Wxcard(map.next_value()?),
+                "miniprogrampage" => MessageContent::Miniprogrampage(map.next_value()?),
+                other => return Err(A::Error::unknown_variant(other, &MESSAGE_KEYS)),
+            };
+            if let Some(first) = &content {
+                return Err(A::Error::custom(format_args!(
+                    "a message holds one kind, got both `{}` and `{}`",
+                    first.msgtype(),
+                    kind.msgtype()
+                )));
+            }
+            content = Some(kind);
+        }
+        let content = content.ok_or_else(|| {
+            A::Error::custom(format_args!("a message needs one kind key, one of {}", MSG_TYPES.join(", ")))
+        })?;
+        Ok(Message { content, kf_account })
+    }
+}
+
+/// The keys a message object may hold.
+const MESSAGE_KEYS: [&str; 12] = [
+    "text",
+    "image",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "mpnews",
+    "mpnewsarticle",
+    "msgmenu",
+    "wxcard",
+    "miniprogrampage",
+    "kf_account",
+];
 
 impl From<MessageContent> for Message {
     fn from(content: MessageContent) -> Self {
@@ -351,5 +423,58 @@ impl Message {
             validate::kf_account("kf_account", kf)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Message, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_kind_and_the_account_in_any_order() {
+        let m = parse(r#"{"kf_account":"a@b","text":{"content":"hi"}}"#).unwrap();
+        assert_eq!(m, Message::text("hi").from_kf("a@b"));
+        let m = parse(r#"{"image":{"media_id":"M"},"kf_account":null}"#).unwrap();
+        assert_eq!(m, Message::image("M"));
+    }
+
+    #[test]
+    fn round_trips_every_kind() {
+        for kind in MSG_TYPES {
+            let json = match kind {
+                "text" => r#"{"text":{"content":"c"}}"#.to_string(),
+                "news" => r#"{"news":{"articles":[{"title":"t","url":"u"}]}}"#.to_string(),
+                "msgmenu" => r#"{"msgmenu":{"list":[{"id":"1","content":"c"}]}}"#.to_string(),
+                "mpnewsarticle" => r#"{"mpnewsarticle":{"article_id":"A"}}"#.to_string(),
+                "wxcard" => r#"{"wxcard":{"card_id":"C"}}"#.to_string(),
+                "music" => r#"{"music":{"musicurl":"m","hqmusicurl":"h","thumb_media_id":"T"}}"#.to_string(),
+                "video" => r#"{"video":{"media_id":"M","thumb_media_id":"T"}}"#.to_string(),
+                "miniprogrampage" => {
+                    r#"{"miniprogrampage":{"title":"t","appid":"a","pagepath":"p","thumb_media_id":"T"}}"#.to_string()
+                }
+                media => format!(r#"{{"{media}":{{"media_id":"M"}}}}"#),
+            };
+            let m = parse(&json).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(m.content.msgtype(), kind);
+            let again: Message = serde_json::from_value(serde_json::to_value(&m).unwrap()).unwrap();
+            assert_eq!(again, m);
+        }
+    }
+
+    #[test]
+    fn refuses_unknown_missing_and_doubled_kinds() {
+        let e = parse(r#"{"sticker":{}}"#).unwrap_err();
+        assert!(e.contains("unknown variant `sticker`") && e.contains("miniprogrampage"), "{e}");
+        let e = parse(r#"{"kf_account":"a@b"}"#).unwrap_err();
+        assert!(e.contains("needs one kind key"), "{e}");
+        let e = parse(r#"{"text":{"content":"a"},"image":{"media_id":"M"}}"#).unwrap_err();
+        assert!(e.contains("both `text` and `image`"), "{e}");
+        let e = parse(r#"{"text":{}}"#).unwrap_err();
+        assert!(e.contains("missing field `content`"), "{e}");
+        assert!(parse(r#"["text"]"#).is_err());
     }
 }

@@ -176,6 +176,20 @@ impl Fields {
             .parse()
             .map_err(|_| KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {raw:?}")))
     }
+
+    /// A decimal field (coordinates, scale, precision), read with serde_json's number parser:
+    /// `str::parse::<f64>` would add core's second float parser and its tables (~8 KB of wasm).
+    fn decimal(&self, name: &str) -> Result<f64, KfError> {
+        let raw = field(&self.0, name).ok_or_else(|| missing(name))?;
+        let text = raw.trim();
+        let plain = !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        let text = text.strip_prefix('+').unwrap_or(text);
+        plain
+            .then(|| serde_json::from_str::<f64>(text).ok())
+            .flatten()
+            .ok_or_else(|| KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {raw:?}")))
+    }
 }
 
 /// Parses a (decrypted) push XML document into a [`PushMessage`].
@@ -200,8 +214,8 @@ pub fn parse_push(xml: &str) -> Result<PushMessage, KfError> {
             PushKind::ShortVideo { media_id: f.req("MediaId")?, thumb_media_id: f.req("ThumbMediaId")?, msg_id }
         }
         "location" => PushKind::Location {
-            location_x: f.num("Location_X")?,
-            location_y: f.num("Location_Y")?,
+            location_x: f.decimal("Location_X")?,
+            location_y: f.decimal("Location_Y")?,
             scale: f.num("Scale")?,
             label: f.req("Label")?,
             msg_id,
@@ -274,5 +288,46 @@ mod tests {
         let no_content = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
                           <MsgType>text</MsgType></xml>";
         assert!(matches!(parse_push(no_content), Err(KfError::Callback { kind: CallbackKind::Xml, .. })));
+    }
+
+    #[test]
+    fn coordinates_parse_like_the_standard_parser() {
+        let location = |x: &str| {
+            let xml = format!(
+                "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
+                 <MsgType>location</MsgType><Location_X>{x}</Location_X><Location_Y> {x} </Location_Y>\
+                 <Scale>15</Scale><Label>l</Label><MsgId>1</MsgId></xml>"
+            );
+            match parse_push(&xml).map(|m| m.kind) {
+                Ok(PushKind::Location { location_x, location_y, .. }) => {
+                    assert_eq!(location_x.to_bits(), location_y.to_bits());
+                    Ok(location_x)
+                }
+                Ok(other) => panic!("not a location: {other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        // Every coordinate WeChat can send (6 decimals, both signs) on a stride through the range.
+        let mut checked = 0;
+        let mut micro: i64 = -180_000_000;
+        while micro <= 180_000_000 {
+            let text = format!(
+                "{}{}.{:06}",
+                if micro < 0 { "-" } else { "" },
+                micro.abs() / 1_000_000,
+                micro.abs() % 1_000_000
+            );
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(location(&text).unwrap().to_bits(), expected.to_bits(), "{text}");
+            micro += 7_919;
+            checked += 1;
+        }
+        assert!(checked > 45_000);
+        for ok in ["0", "+23.5", "1e2", "-0.000001", "113.358803"] {
+            assert_eq!(location(ok).unwrap(), ok.parse::<f64>().unwrap(), "{ok}");
+        }
+        for bad in ["", " ", "abc", "NaN", "inf", "1,5", "0x10", "--1", "1.2.3", "23 .1"] {
+            assert!(matches!(location(bad), Err(KfError::Callback { kind: CallbackKind::Xml, .. })), "{bad:?}");
+        }
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{validate, KfError};
 
 /// What to answer a push with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Reply {
     /// The plain `success` acknowledgement (never encrypted: WeChat accepts it as is).
@@ -21,6 +21,50 @@ pub enum Reply {
         #[serde(default)]
         kf_account: Option<String>,
     },
+}
+
+/// Read by hand: the derived internally tagged form buffers the object in serde's `Content`
+/// tree first (~10 KB of wasm). Same shape: `{"type": "text", "content": "…"}`; other keys are
+/// ignored, as the derive did.
+impl<'de> Deserialize<'de> for Reply {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ReplyVisitor)
+    }
+}
+
+struct ReplyVisitor;
+
+/// The values of a reply's `type`.
+const REPLY_TYPES: [&str; 3] = ["success", "text", "transfer_customer_service"];
+
+impl<'de> serde::de::Visitor<'de> for ReplyVisitor {
+    type Value = Reply;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a reply object with a `type`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Reply, A::Error> {
+        use serde::de::Error;
+        let (mut kind, mut content, mut kf_account) = (None::<String>, None::<String>, None::<String>);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "type" => kind = Some(map.next_value()?),
+                "content" => content = map.next_value()?,
+                "kf_account" => kf_account = map.next_value()?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        match kind.as_deref() {
+            Some("success") => Ok(Reply::Success),
+            Some("text") => Ok(Reply::Text { content: content.ok_or_else(|| A::Error::missing_field("content"))? }),
+            Some("transfer_customer_service") => Ok(Reply::TransferCustomerService { kf_account }),
+            Some(other) => Err(A::Error::unknown_variant(other, &REPLY_TYPES)),
+            None => Err(A::Error::missing_field("type")),
+        }
+    }
 }
 
 /// Wraps `value` in CDATA, splitting any `]]>` so it cannot close the section early.
@@ -87,6 +131,30 @@ mod tests {
     use super::*;
     fn reply_xml(reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
         super::reply_xml("gh_1", "o1", reply, now)
+    }
+
+    #[test]
+    fn reads_replies_in_any_key_order() {
+        let read = |json: &str| serde_json::from_str::<Reply>(json).map_err(|e| e.to_string());
+        assert_eq!(read(r#"{"type":"success"}"#).unwrap(), Reply::Success);
+        assert_eq!(read(r#"{"content":"hi","type":"text"}"#).unwrap(), Reply::Text { content: "hi".into() });
+        assert_eq!(
+            read(r#"{"type":"transfer_customer_service","kf_account":"a@b","extra":[1]}"#).unwrap(),
+            Reply::TransferCustomerService { kf_account: Some("a@b".into()) }
+        );
+        assert_eq!(
+            read(r#"{"type":"transfer_customer_service","kf_account":null}"#).unwrap(),
+            Reply::TransferCustomerService { kf_account: None }
+        );
+        assert!(read(r#"{"type":"text"}"#).unwrap_err().contains("missing field `content`"));
+        assert!(read(r#"{"content":"x"}"#).unwrap_err().contains("missing field `type`"));
+        assert!(read(r#"{"type":"image"}"#).unwrap_err().contains("unknown variant `image`"));
+        assert!(read(r#"{"type":7}"#).is_err());
+        for reply in
+            [Reply::Success, Reply::Text { content: "c".into() }, Reply::TransferCustomerService { kf_account: None }]
+        {
+            assert_eq!(serde_json::from_value::<Reply>(serde_json::to_value(&reply).unwrap()).unwrap(), reply);
+        }
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 
 use token::TokenManager;
 
-use crate::endpoint::{BuildContext, Endpoint, DEFAULT_BASE_URL};
-use crate::{KfError, Secret};
+use crate::endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
+use crate::{HttpRequest, HttpResponse, KfError, Secret};
 
 /// Settings of a client besides its transport, store and clock.
 #[derive(Debug, Clone)]
@@ -131,9 +131,27 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     }
 
     /// Runs any endpoint with token handling and retries; the named methods call this.
-    pub async fn execute<E: Endpoint>(&self, request: &E) -> Result<E::Output, KfError> {
+    pub async fn execute<E>(&self, request: &E) -> Result<E::Output, KfError>
+    where
+        E: Endpoint + MaybeSend,
+        E::Output: MaybeSend,
+    {
         // Bad input fails before anything, a token fetch included, touches the network.
         request.validate()?;
+        let meta = CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN };
+        let mut output = None;
+        let mut parse = |response: &HttpResponse| {
+            output = Some(E::parse(response)?);
+            Ok(())
+        };
+        self.run(meta, &|ctx: &BuildContext<'_>| request.build(ctx), &mut parse).await?;
+        // `run` returns Ok only after `parse` succeeded, so `output` is set.
+        output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
+    }
+
+    /// The token and retry loop, shared by every endpoint: not generic over the endpoint, so
+    /// it is compiled once per client type (the wasm package would otherwise carry 17 copies).
+    async fn run(&self, meta: CallMeta, build: &BuildFn<'_>, parse: &mut ParseFn<'_>) -> Result<(), KfError> {
         let started = self.clock.now_ms();
         let mut attempt = 0u32;
         let mut retries = 0u32;
@@ -141,7 +159,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         let mut next_token: Option<Secret> = None;
         loop {
             attempt += 1;
-            let token = if E::NEEDS_TOKEN {
+            let token = if meta.needs_token {
                 Some(match next_token.take() {
                     Some(t) => t,
                     None => self.access_token().await?,
@@ -155,17 +173,17 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
                 access_token: token.as_ref().map(Secret::expose),
                 nonce: &nonce,
             };
-            let http = request.build(&ctx)?;
-            tracing::debug!(op = E::NAME, method = %http.method, url = %http.redacted_url(), attempt, "sending");
+            let http = build(&ctx)?;
+            tracing::debug!(op = meta.name, method = %http.method, url = %http.redacted_url(), attempt, "sending");
             let result = match self.transport.send(http).await {
-                Ok(response) => E::parse(&response),
+                Ok(response) => parse(&response),
                 Err(e) => Err(e),
             };
             let error = match result {
-                Ok(output) => {
+                Ok(()) => {
                     let ms = self.clock.now_ms().saturating_sub(started);
-                    tracing::debug!(op = E::NAME, duration_ms = ms, retries, "ok");
-                    return Ok(output);
+                    tracing::debug!(op = meta.name, duration_ms = ms, retries, "ok");
+                    return Ok(());
                 }
                 Err(e) => e,
             };
@@ -175,7 +193,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
                     token_retried = true;
                     retries += 1;
                     attempt -= 1;
-                    tracing::info!(op = E::NAME, errcode = error.errcode(), "token rejected; refreshing once");
+                    tracing::info!(op = meta.name, errcode = error.errcode(), "token rejected; refreshing once");
                     next_token = Some(
                         self.tokens
                             .refresh_after_failure(&self.transport, &self.clock, &self.base_url, &self.retry, failed)
@@ -187,17 +205,36 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             let delay = self.retry.delay_ms(attempt, self.clock.random_u64());
             let elapsed = self.clock.now_ms().saturating_sub(started).max(0) as u64;
             if attempt < self.retry.max_attempts
-                && self.retry.may_retry(E::CLASS, &error)
+                && self.retry.may_retry(meta.class, &error)
                 && elapsed.saturating_add(delay) < self.retry.deadline_ms
             {
                 retries += 1;
-                tracing::info!(op = E::NAME, error = %error, delay_ms = delay, attempt, "retrying");
+                tracing::info!(op = meta.name, error = %error, delay_ms = delay, attempt, "retrying");
                 self.clock.sleep(delay).await;
                 continue;
             }
             let ms = self.clock.now_ms().saturating_sub(started);
-            tracing::warn!(op = E::NAME, duration_ms = ms, retries, errcode = error.errcode(), error = %error, "failed");
+            tracing::warn!(op = meta.name, duration_ms = ms, retries, errcode = error.errcode(), error = %error, "failed");
             return Err(error);
         }
     }
 }
+
+/// What the retry loop needs to know of an endpoint.
+#[derive(Clone, Copy)]
+struct CallMeta {
+    name: &'static str,
+    class: OpClass,
+    needs_token: bool,
+}
+
+/// Builds one attempt's request (`Sync` natively so the call's future stays `Send`).
+#[cfg(not(target_arch = "wasm32"))]
+type BuildFn<'a> = dyn Fn(&BuildContext<'_>) -> Result<HttpRequest, KfError> + Sync + 'a;
+#[cfg(target_arch = "wasm32")]
+type BuildFn<'a> = dyn Fn(&BuildContext<'_>) -> Result<HttpRequest, KfError> + 'a;
+/// Parses a response, keeping the typed result aside (`Send` natively, as above).
+#[cfg(not(target_arch = "wasm32"))]
+type ParseFn<'a> = dyn FnMut(&HttpResponse) -> Result<(), KfError> + Send + 'a;
+#[cfg(target_arch = "wasm32")]
+type ParseFn<'a> = dyn FnMut(&HttpResponse) -> Result<(), KfError> + 'a;
