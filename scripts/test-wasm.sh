@@ -2,7 +2,8 @@
 # Builds the npm package `wxkf` (bindings-wasm) and runs all of its tests: the shared vectors
 # (push vectors too) in Node, the JS unit tests, tsc against a typed usage file, the e2e
 # scenario against the emulator in Node, Deno and workerd, the Node webhook example e2e
-# (issue 8), the size budget, and `npm pack` installed into a fresh project.
+# (issue 8), the secrets scan and bad input from JS (issue 10), the size budget, and
+# `npm pack` installed into a fresh project.
 # Installs what it needs (idempotent, cached under ~/.cache/wxkf).
 : "${CARGO_TARGET_DIR:=$HOME/.cache/wxkf/target-wasm}"
 export CARGO_TARGET_DIR
@@ -82,8 +83,8 @@ ln -sfn ../../../bindings-wasm/pkg "$ROOT/examples/node/node_modules/wxkf"
 step "tsc --noEmit: index.d.ts against a typed usage file"
 node_modules/.bin/tsc -p tsconfig.json
 
-step "node --test: vectors, unit tests, e2e (Node, Deno, workerd), webhook example e2e"
-node --test --test-reporter=spec vectors.test.mjs unit.test.mjs e2e.test.mjs webhook.test.mjs
+step "node --test: vectors, unit tests, e2e (Node, Deno, workerd), webhook example e2e, secrets scan, bad input"
+node --test --test-reporter=spec vectors.test.mjs unit.test.mjs e2e.test.mjs webhook.test.mjs secrets.test.mjs bad_input.test.mjs
 
 step "npm pack, install the tarball into a fresh project, import it there"
 scratch="$(mktemp -d)"

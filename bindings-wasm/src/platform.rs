@@ -11,7 +11,7 @@ use web_sys::{AbortController, Headers, RequestInit, Response};
 use wxkf::client::{CachedToken, Clock, MemoryStore, TokenProvider, TokenStore, Transport};
 use wxkf::{HttpRequest, HttpResponse, KfError, TransportKind};
 
-use crate::convert::{absent, from_js, get, to_js};
+use crate::convert::{absent, from_js, get, set, to_js};
 
 #[wasm_bindgen]
 extern "C" {
@@ -224,7 +224,22 @@ impl TokenStore for JsTokenStore {
         if absent(&value) {
             return Ok(None);
         }
-        from_js::<CachedToken>(value, "tokenStore.get").map(Some)
+        if value.is_string() {
+            return Err(KfError::validation("tokenStore.get", "returned a string (parse the JSON first)"));
+        }
+        // Only the three fields, read with Reflect here (serde would run the object's getters
+        // inside the wasm, where a throw leaks its stack), and without serde's error text: it
+        // quotes the value, and the value holds the token.
+        let plain = js_sys::Object::new();
+        for key in ["access_token", "expires_at_ms", "obtained_at_ms"] {
+            let field = get(&value, key);
+            if !field.is_undefined() {
+                set(&plain, key, field);
+            }
+        }
+        from_js::<CachedToken>(plain.into(), "tokenStore.get")
+            .map(Some)
+            .map_err(|_| KfError::validation("tokenStore.get", "must return null or a stored token"))
     }
 
     async fn set(&self, key: &str, token: &CachedToken) -> Result<(), KfError> {

@@ -1,12 +1,14 @@
 // The public JS API of wxkf: thin classes over the WebAssembly core (generated in ../gen).
 // Every behaviour (tokens, retries, validation, paging, push crypto) lives in the Rust core;
 // this file only shapes arguments, wraps errors into WxkfError classes and adds iterators.
+// Arguments are screened here for what cannot safely cross into the wasm (lone surrogates,
+// cycles, throwing getters, fake typed arrays): see `data()`.
 import { WasmClient, WasmWebhook } from "../gen/wxkf_wasm.js";
 
 /** Base class of every error wxkf throws or rejects with. */
 export class WxkfError extends Error {
   constructor(info) {
-    super(info.message);
+    super(clip(info.message));
     this.name = "WxkfError";
     /** "api" | "validation" | "decode" | "http" | "transport" | "callback" | "internal" */
     this.kind = info.kind;
@@ -33,7 +35,7 @@ export class ValidationError extends WxkfError {
     super(info);
     this.name = "ValidationError";
     this.field = info.field;
-    this.reason = info.reason;
+    this.reason = clip(info.reason);
   }
 }
 
@@ -42,7 +44,7 @@ export class DecodeError extends WxkfError {
   constructor(info) {
     super(info);
     this.name = "DecodeError";
-    this.reason = info.reason;
+    this.reason = clip(info.reason);
   }
 }
 
@@ -70,8 +72,16 @@ export class CallbackError extends WxkfError {
     super(info);
     this.name = "CallbackError";
     this.callbackKind = info.callbackKind;
-    this.reason = info.reason;
+    this.reason = clip(info.reason);
   }
+}
+
+// An error text quoting a huge input (serde's "unknown variant" does) is cut short.
+const MAX_TEXT = 1000;
+function clip(text) {
+  return typeof text === "string" && text.length > MAX_TEXT
+    ? `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`
+    : text;
 }
 
 const CLASSES = {
@@ -121,14 +131,95 @@ async function callAsync(f) {
   }
 }
 
-const signalOf = (opts) => opts?.signal;
+/** A property as the core reads one: a throwing getter or Proxy trap reads as undefined. */
+function peek(object, key) {
+  try {
+    return object?.[key];
+  } catch {
+    return undefined;
+  }
+}
+
+const signalOf = (opts) => peek(opts, "signal");
+
+function invalid(field, reason) {
+  return new ValidationError({ kind: "validation", code: "VALIDATION", field, reason, message: `invalid ${field}: ${reason}` });
+}
+
+// The glue would turn a lone surrogate (invalid UTF-16) into U+FFFD without a word.
+const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s) => (typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE.test(s));
+
+/** A string argument; a lone surrogate is refused (non-strings go on to the core's checks). */
+function str(value, field) {
+  if (typeof value === "string" && !wellFormed(value)) throw invalid(field, "holds a lone surrogate (invalid UTF-16)");
+  return value;
+}
+
+/** Checks the string options `keys` of `options`. */
+function strOptions(options, keys) {
+  for (const k of keys) str(peek(options, k), k);
+}
+
+/** Bytes: an object posing as a Uint8Array (a Proxy, `Object.create(Uint8Array.prototype)`) would throw inside the wasm. */
+function bytesArg(value, field) {
+  let fake;
+  try {
+    fake = value instanceof Uint8Array && !ArrayBuffer.isView(value);
+  } catch {
+    fake = true;
+  }
+  if (fake) throw invalid(field, "must be a Uint8Array or an ArrayBuffer");
+  return value;
+}
+
+const MAX_DEPTH = 16;
+const NOT_DATA = [ArrayBuffer, Map, Set, Date, RegExp, Promise, WeakMap, WeakSet];
+
+/**
+ * A plain copy of an object the core deserializes (a message, a reply, a query, a cursor).
+ * Each property is read once, here: a throwing getter or Proxy trap becomes a ValidationError
+ * instead of a JS exception thrown through the wasm (which leaks its stack: a few hundred
+ * break the instance), and a cycle or deep nesting is refused before the deserializer
+ * recurses through it (a stack overflow traps and breaks the instance). `path` names fields
+ * the way the core does (`text.content`, `news.articles[0].title`).
+ */
+function data(value, field, path, depth = 0) {
+  if (typeof value === "string") return str(value, path || field);
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_DEPTH) throw invalid(field, "is nested too deeply (or cyclic)");
+  const at = path || field;
+  const read = (f, where) => {
+    try {
+      return f();
+    } catch (e) {
+      throw e instanceof WxkfError ? e : invalid(where, `could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  if (read(() => ArrayBuffer.isView(value) || NOT_DATA.some((T) => value instanceof T), at)) {
+    throw invalid(at, "must be plain data (objects, arrays, strings, numbers, booleans)");
+  }
+  if (read(() => Array.isArray(value), at)) {
+    return read(() => Array.from(value), at).map((v, i) => data(v, field, `${at}[${i}]`, depth + 1));
+  }
+  const copy = {};
+  for (const key of read(() => Object.keys(value), at)) {
+    const where = path ? `${path}.${key}` : key;
+    const v = data(read(() => value[key], where), field, where, depth + 1);
+    Object.defineProperty(copy, key, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
 
 /** The customer-service (kf) API client. */
 export class Client {
   #inner;
 
   constructor(options) {
-    this.#inner = call(() => new WasmClient(options));
+    this.#inner = call(() => {
+      strOptions(options, ["appId", "appSecret", "accessToken"]);
+      return new WasmClient(options);
+    });
   }
 
   /** Tokens fetched so far (from WeChat or the provider). */
@@ -143,19 +234,22 @@ export class Client {
 
   /** Calls WeChat's token endpoint directly, bypassing the cache (e.g. a stable-token force refresh). */
   requestAccessToken(credentials, opts) {
-    return callAsync(() => this.#inner.requestAccessToken(credentials, signalOf(opts)));
+    return callAsync(() => {
+      strOptions(credentials, ["appId", "appSecret"]);
+      return this.#inner.requestAccessToken(credentials, signalOf(opts));
+    });
   }
 
   addKfAccount(kfAccount, nickname, opts) {
-    return callAsync(() => this.#inner.addKfAccount(kfAccount, nickname, signalOf(opts)));
+    return callAsync(() => this.#inner.addKfAccount(str(kfAccount, "kf_account"), str(nickname, "nickname"), signalOf(opts)));
   }
 
   updateKfAccount(kfAccount, nickname, opts) {
-    return callAsync(() => this.#inner.updateKfAccount(kfAccount, nickname, signalOf(opts)));
+    return callAsync(() => this.#inner.updateKfAccount(str(kfAccount, "kf_account"), str(nickname, "nickname"), signalOf(opts)));
   }
 
   delKfAccount(kfAccount, opts) {
-    return callAsync(() => this.#inner.delKfAccount(kfAccount, signalOf(opts)));
+    return callAsync(() => this.#inner.delKfAccount(str(kfAccount, "kf_account"), signalOf(opts)));
   }
 
   getKfList(opts) {
@@ -167,35 +261,35 @@ export class Client {
   }
 
   inviteWorker(kfAccount, inviteWx, opts) {
-    return callAsync(() => this.#inner.inviteWorker(kfAccount, inviteWx, signalOf(opts)));
+    return callAsync(() => this.#inner.inviteWorker(str(kfAccount, "kf_account"), str(inviteWx, "invite_wx"), signalOf(opts)));
   }
 
   uploadKfHeadImg(kfAccount, image, opts) {
-    return callAsync(() => this.#inner.uploadKfHeadImg(kfAccount, image, signalOf(opts)));
+    return callAsync(() => this.#inner.uploadKfHeadImg(str(kfAccount, "kf_account"), bytesArg(image, "image"), signalOf(opts)));
   }
 
   sendMessage(touser, message, opts) {
-    return callAsync(() => this.#inner.sendMessage(touser, message, signalOf(opts)));
+    return callAsync(() => this.#inner.sendMessage(str(touser, "touser"), data(message, "message", ""), signalOf(opts)));
   }
 
   sendTyping(touser, command, opts) {
-    return callAsync(() => this.#inner.sendTyping(touser, command, signalOf(opts)));
+    return callAsync(() => this.#inner.sendTyping(str(touser, "touser"), data(command, "command", "command"), signalOf(opts)));
   }
 
   createKfSession(kfAccount, openid, opts) {
-    return callAsync(() => this.#inner.createKfSession(kfAccount, openid, signalOf(opts)));
+    return callAsync(() => this.#inner.createKfSession(str(kfAccount, "kf_account"), str(openid, "openid"), signalOf(opts)));
   }
 
   closeKfSession(kfAccount, openid, opts) {
-    return callAsync(() => this.#inner.closeKfSession(kfAccount, openid, signalOf(opts)));
+    return callAsync(() => this.#inner.closeKfSession(str(kfAccount, "kf_account"), str(openid, "openid"), signalOf(opts)));
   }
 
   getKfSession(openid, opts) {
-    return callAsync(() => this.#inner.getKfSession(openid, signalOf(opts)));
+    return callAsync(() => this.#inner.getKfSession(str(openid, "openid"), signalOf(opts)));
   }
 
   getKfSessionList(kfAccount, opts) {
-    return callAsync(() => this.#inner.getKfSessionList(kfAccount, signalOf(opts)));
+    return callAsync(() => this.#inner.getKfSessionList(str(kfAccount, "kf_account"), signalOf(opts)));
   }
 
   getWaitCaseList(opts) {
@@ -208,8 +302,12 @@ export class Client {
 
   /** Every record of `[from, to)` (or from a saved `cursor`), as an async iterator. */
   msgRecords(options) {
-    const walk = call(() => this.#inner.msgRecords(options));
-    return new RecordIterator(walk, options?.signal);
+    const walk = call(() => {
+      const cursor = peek(options, "cursor");
+      const plain = cursor == null ? options : { pageSize: peek(options, "pageSize"), cursor: data(cursor, "cursor", "cursor") };
+      return this.#inner.msgRecords(plain);
+    });
+    return new RecordIterator(walk, peek(options, "signal"));
   }
 }
 
@@ -280,10 +378,14 @@ class RecordIterator {
 }
 
 function plainQuery(query) {
-  if (query instanceof URLSearchParams) return Object.fromEntries(query);
-  if (query instanceof URL) return Object.fromEntries(query.searchParams);
   if (typeof query === "string") {
     return Object.fromEntries(new URLSearchParams(query.includes("?") ? query.slice(query.indexOf("?") + 1) : query));
+  }
+  try {
+    if (query instanceof URLSearchParams) return Object.fromEntries(query);
+    if (query instanceof URL) return Object.fromEntries(query.searchParams);
+  } catch {
+    // a revoked Proxy: data() refuses it
   }
   return query;
 }
@@ -293,22 +395,25 @@ export class Webhook {
   #inner;
 
   constructor(options) {
-    this.#inner = call(() => new WasmWebhook(options));
+    this.#inner = call(() => {
+      strOptions(options, ["token", "encodingAesKey", "appId"]);
+      return new WasmWebhook(options);
+    });
   }
 
   /** Verifies a URL check (GET) and returns the `echostr` to answer with. */
   checkUrl(query, opts) {
-    return call(() => this.#inner.checkUrl(plainQuery(query), opts?.now));
+    return call(() => this.#inner.checkUrl(data(plainQuery(query), "query", "query"), peek(opts, "now")));
   }
 
   /** Verifies, decrypts (safe mode) and parses a push (POST). */
   open(query, body, opts) {
-    return call(() => this.#inner.open(plainQuery(query), body, opts?.now));
+    return call(() => this.#inner.open(data(plainQuery(query), "query", "query"), bytesArg(body, "body"), peek(opts, "now")));
   }
 
   /** The HTTP body answering `push`: plain or encrypted like the push; `success` for `{type: "success"}`. */
   reply(push, reply, opts) {
-    return call(() => this.#inner.reply(push, reply, opts?.now, opts?.nonce, opts?.random));
+    return call(() => this.#inner.reply(push, data(reply, "reply", ""), peek(opts, "now"), peek(opts, "nonce"), peek(opts, "random")));
   }
 
   /**
@@ -317,7 +422,14 @@ export class Webhook {
    * Refused pushes get 403, other methods 405.
    */
   async handle(request, onPush) {
-    const query = new URL(request.url).searchParams;
+    let query = null;
+    try {
+      query = new URL(request.url).searchParams;
+    } catch {
+      // not a Request: refused below
+    }
+    if (!query || typeof peek(request, "arrayBuffer") !== "function") throw invalid("request", "must be a fetch Request");
+    if (typeof onPush !== "function") throw invalid("onPush", "must be a function");
     try {
       if (request.method === "GET") {
         return new Response(this.checkUrl(query), { headers: { "content-type": "text/plain" } });
