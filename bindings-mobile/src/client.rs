@@ -81,9 +81,8 @@ impl Client {
         stable: Option<(String, Secret)>,
     ) -> Result<Arc<Self>, KfError> {
         let o = options.unwrap_or_default();
-        if o.base_url.trim().is_empty() {
-            return Err(validation("base_url", "must not be empty"));
-        }
+        // Non-empty and at most 64 KiB (a 10 MB base URL would be sent with every request).
+        wxkf::validate::required("base_url", &o.base_url)?;
         if !(o.base_url.starts_with("http://") || o.base_url.starts_with("https://")) {
             return Err(validation("base_url", "must start with http:// or https://"));
         }
@@ -104,11 +103,9 @@ impl Client {
     }
 }
 
+/// Non-empty and at most `wxkf::validate::MAX_FIELD_BYTES` (core's rule for every field).
 fn required(field: &str, value: &str) -> Result<(), KfError> {
-    if value.trim().is_empty() {
-        return Err(validation(field, "must not be empty"));
-    }
-    Ok(())
+    Ok(wxkf::validate::required(field, value)?)
 }
 
 #[uniffi::export]

@@ -229,23 +229,44 @@ impl From<wxkf::RetryClass> for RetryClass {
     }
 }
 
+/// Longest text (in bytes) an error carries into Kotlin/Swift; longer ones are cut.
+const MAX_TEXT_BYTES: usize = 1024;
+
+/// `text` cut to at most `MAX_TEXT_BYTES` (on a character boundary), saying how long it was.
+/// Some texts quote input (a push's `encrypt_type`, a host's exception, a server's `errmsg`):
+/// a 10 MB input must not become a 10 MB exception message that apps log.
+fn capped(text: String) -> String {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
 impl From<wxkf::KfError> for KfError {
     fn from(e: wxkf::KfError) -> Self {
-        let description = e.to_string();
+        let description = capped(e.to_string());
         match e {
             wxkf::KfError::Api { code, errcode, errmsg } => KfError::Api {
                 code: code.name().to_string(),
                 errcode,
-                errmsg,
+                errmsg: capped(errmsg),
                 family: code.family().into(),
                 retry: code.retry_class().into(),
                 description,
             },
-            wxkf::KfError::Validation { field, reason } => KfError::Validation { field, reason },
-            wxkf::KfError::Decode { reason, body } => KfError::Decode { reason, body },
-            wxkf::KfError::Http { status, body } => KfError::Http { status, body },
-            wxkf::KfError::Transport { kind, message } => KfError::Transport { kind: kind.into(), reason: message },
-            wxkf::KfError::Callback { kind, reason } => KfError::Callback { kind: kind.into(), reason },
+            wxkf::KfError::Validation { field, reason } => {
+                KfError::Validation { field: capped(field), reason: capped(reason) }
+            }
+            wxkf::KfError::Decode { reason, body } => KfError::Decode { reason: capped(reason), body: capped(body) },
+            wxkf::KfError::Http { status, body } => KfError::Http { status, body: capped(body) },
+            wxkf::KfError::Transport { kind, message } => {
+                KfError::Transport { kind: kind.into(), reason: capped(message) }
+            }
+            wxkf::KfError::Callback { kind, reason } => KfError::Callback { kind: kind.into(), reason: capped(reason) },
         }
     }
 }
@@ -259,6 +280,39 @@ impl From<KfError> for wxkf::KfError {
             KfError::Http { status, body } => wxkf::KfError::Http { status, body },
             KfError::Transport { kind, reason } => wxkf::KfError::Transport { kind: kind.into(), message: reason },
             KfError::Callback { kind, reason } => wxkf::KfError::Callback { kind: kind.into(), reason },
+        }
+    }
+}
+
+/// Secrets shorter than this are not scrubbed (replacing a one-letter test token would
+/// mangle every text); real access tokens and AppSecrets are far longer.
+const MIN_SCRUBBED_LEN: usize = 8;
+
+impl KfError {
+    /// The error with every occurrence of `secrets` in its texts replaced by `***`.
+    ///
+    /// Applied to what host callbacks throw: a host transport that echoes the request URL
+    /// (`…?access_token=…`) or a broker that echoes the rejected token in its exception text
+    /// would otherwise put the secret into a `KfException` that apps log.
+    pub(crate) fn scrubbed(self, secrets: &[String]) -> KfError {
+        let mut secrets: Vec<&str> =
+            secrets.iter().map(String::as_str).filter(|s| s.len() >= MIN_SCRUBBED_LEN).collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        // Longest first, so a secret that contains another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let clean =
+            |text: String| secrets.iter().fold(text, |t, s| if t.contains(s) { t.replace(s, "***") } else { t });
+        match self {
+            KfError::Api { code, errcode, errmsg, family, retry, description } => {
+                KfError::Api { code, errcode, errmsg: clean(errmsg), family, retry, description: clean(description) }
+            }
+            KfError::Validation { field, reason } => KfError::Validation { field: clean(field), reason: clean(reason) },
+            KfError::Decode { reason, body } => KfError::Decode { reason: clean(reason), body: clean(body) },
+            KfError::Http { status, body } => KfError::Http { status, body: clean(body) },
+            KfError::Transport { kind, reason } => KfError::Transport { kind, reason: clean(reason) },
+            KfError::Callback { kind, reason } => KfError::Callback { kind, reason: clean(reason) },
         }
     }
 }
@@ -285,6 +339,39 @@ mod tests {
         }
         let back: wxkf::KfError = e.into();
         assert_eq!(back.errcode(), Some(40164));
+    }
+
+    #[test]
+    fn scrubbing_replaces_secrets_in_every_text() {
+        let secrets = vec!["TOKEN_MARKER_123".to_string(), "short".to_string()];
+        let e = KfError::Transport {
+            kind: TransportKind::Reset,
+            reason: "reset: http://h/p?access_token=TOKEN_MARKER_123&a=short".into(),
+        };
+        assert_eq!(
+            e.scrubbed(&secrets),
+            KfError::Transport {
+                kind: TransportKind::Reset,
+                reason: "reset: http://h/p?access_token=***&a=short".into()
+            }
+        );
+        let e = KfError::Validation { field: "user".into(), reason: "TOKEN_MARKER_123 refused".into() };
+        assert_eq!(e.scrubbed(&secrets), KfError::Validation { field: "user".into(), reason: "*** refused".into() });
+        let e = KfError::Http { status: 502, body: "x".into() };
+        assert_eq!(e.clone().scrubbed(&[]), e);
+    }
+
+    #[test]
+    fn long_texts_are_capped_on_a_character_boundary() {
+        let e: KfError = wxkf::KfError::callback(wxkf::CallbackKind::Crypto, "é".repeat(600_000)).into();
+        match e {
+            KfError::Callback { reason, .. } => {
+                assert!(reason.len() < MAX_TEXT_BYTES + 40, "{}", reason.len());
+                assert!(reason.ends_with("… (1200000 bytes in all)"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(capped("short".into()), "short");
     }
 
     #[test]

@@ -79,7 +79,8 @@ pub struct HttpResponse {
 ///
 /// Throw `KfException.Transport` for failures below HTTP, with kind `CONNECT` only when the
 /// request surely never left (wxkf then retries even writes); `TIMEOUT`/`RESET` otherwise.
-/// Any other exception counts as a transport failure of kind `OTHER`.
+/// Any other exception counts as a transport failure of kind `OTHER`. Whatever it throws is
+/// scrubbed of the request's `access_token` and `secret` before it reaches the caller.
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait HttpTransport: Send + Sync {
@@ -232,13 +233,43 @@ pub(crate) struct TransportAdapter(pub(crate) Arc<dyn HttpTransport>);
 #[async_trait]
 impl wxkf::client::Transport for TransportAdapter {
     async fn send(&self, request: wxkf::HttpRequest) -> Result<wxkf::HttpResponse, wxkf::KfError> {
-        let response = self.0.send(Arc::new(HttpRequest { inner: request })).await.map_err(wxkf::KfError::from)?;
+        let secrets = secrets_of(&request);
+        let response = self
+            .0
+            .send(Arc::new(HttpRequest { inner: request }))
+            .await
+            .map_err(|e| wxkf::KfError::from(e.scrubbed(&secrets)))?;
         Ok(wxkf::HttpResponse {
             status: response.status,
             headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),
             body: response.body,
         })
     }
+}
+
+/// The secret values a request carries: `access_token` and `secret` in the query (raw and
+/// decoded) and `secret` in a JSON body (stable tokens). What a host throws is scrubbed of them.
+fn secrets_of(request: &wxkf::HttpRequest) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((_, query)) = request.url.split_once('?') {
+        for (k, v) in query.split('&').filter_map(|pair| pair.split_once('=')) {
+            if k == "access_token" || k == "secret" {
+                out.push(v.to_string());
+            }
+        }
+    }
+    for (k, v) in wxkf::http::query_pairs(&request.url) {
+        if k == "access_token" || k == "secret" {
+            out.push(v);
+        }
+    }
+    // Core writes the stable-token body with serde_json: `"secret":"…"`, escaped as JSON.
+    let body = String::from_utf8_lossy(&request.body);
+    if let Some((_, rest)) = body.split_once("\"secret\":\"") {
+        let end = rest.find('"').unwrap_or(rest.len());
+        out.push(rest[..end].to_string());
+    }
+    out
 }
 
 /// Core's `TokenProvider` over the host's broker.
@@ -250,13 +281,20 @@ pub(crate) struct ProviderAdapter {
 #[async_trait]
 impl wxkf::client::TokenProvider for ProviderAdapter {
     async fn token(&self, failed: Option<&str>) -> Result<CachedToken, wxkf::KfError> {
-        let token = self.provider.token(failed.map(str::to_string)).await.map_err(wxkf::KfError::from)?;
+        let rejected: Vec<String> = failed.map(str::to_string).into_iter().collect();
+        let token = self
+            .provider
+            .token(failed.map(str::to_string))
+            .await
+            .map_err(|e| wxkf::KfError::from(e.scrubbed(&rejected)))?;
         let Some(token) = token else {
             return Err(wxkf::KfError::Transport {
                 kind: wxkf::TransportKind::Other,
                 message: "the token provider returned no token".to_string(),
             });
         };
+        // Core refuses an empty token; a huge one would be sent in every URL.
+        wxkf::validate::bounded("access_token", token.token.expose())?;
         Ok(token.cached(wxkf::client::Clock::now_ms(&self.clock)))
     }
 }
@@ -279,6 +317,18 @@ mod tests {
         };
         assert!(!format!("{r:?}").contains("MARKER"));
         assert!(!r.redacted_url().contains("MARKER"));
+    }
+
+    #[test]
+    fn secrets_of_a_request_are_its_token_and_secret() {
+        let r = wxkf::HttpRequest {
+            method: wxkf::Method::Post,
+            url: "http://h/cgi-bin/stable_token?access_token=A%2BB&x=1".into(),
+            headers: vec![],
+            body: br#"{"grant_type":"client_credential","appid":"wx1","secret":"S3CRET","force_refresh":false}"#
+                .to_vec(),
+        };
+        assert_eq!(secrets_of(&r), vec!["A%2BB".to_string(), "A+B".to_string(), "S3CRET".to_string()]);
     }
 
     #[test]
