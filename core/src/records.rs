@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::api::record::get_msg_list::{GetMsgList, MsgListPage};
-use crate::KfError;
+use crate::{validate, KfError};
 
 /// China Standard Time offset (UTC+8), in seconds.
 pub const CHINA_OFFSET_SECS: i64 = 8 * 3600;
@@ -58,12 +58,12 @@ pub fn parse_time(text: &str) -> Result<i64, KfError> {
                 .from_local_datetime(&naive)
                 .single()
                 .map(|t| t.timestamp())
-                .ok_or_else(|| KfError::validation("time", format!("{text:?} is not a valid time")));
+                .ok_or_else(|| KfError::validation("time", format!("{} is not a valid time", validate::quote(text))));
         }
     }
     Err(KfError::validation(
         "time",
-        format!("{text:?} is not `YYYY-MM-DD HH:MM:SS` (China time) or RFC 3339 with an offset"),
+        format!("{} is not `YYYY-MM-DD HH:MM:SS` (China time) or RFC 3339 with an offset", validate::quote(text)),
     ))
 }
 
@@ -108,6 +108,8 @@ impl RecordPager {
 
     /// Continues a walk from a cursor.
     pub fn resume(cursor: RecordCursor, number: i64) -> Result<Self, KfError> {
+        validate::unix_time("from", cursor.window_start)?;
+        validate::unix_time("to", cursor.to)?;
         if !(1..=MAX_PAGE_SIZE).contains(&number) {
             return Err(KfError::validation("number", format!("must be 1-{MAX_PAGE_SIZE}")));
         }

@@ -11,6 +11,32 @@ pub const MAX_KF_PREFIX: usize = 10;
 /// Longest nickname, in characters.
 pub const MAX_NICKNAME_CHARS: usize = 16;
 
+/// Latest unix time accepted (9999-12-31 23:59:59 UTC): keeps time arithmetic far from overflow
+/// and a record walk from stepping through billions of day windows.
+pub const MAX_UNIX_SECS: i64 = 253_402_300_799;
+/// Longest excerpt of a bad value quoted in an error message, in characters.
+const MAX_QUOTE_CHARS: usize = 64;
+
+/// A unix time in seconds between 1970 and the year 9999.
+pub fn unix_time(field: &str, value: i64) -> Result<(), KfError> {
+    if !(0..=MAX_UNIX_SECS).contains(&value) {
+        return Err(KfError::validation(
+            field,
+            format!("must be unix seconds between 0 and {MAX_UNIX_SECS} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` quoted for an error message, cut after a few dozen characters so that a huge input
+/// never comes back as a huge error.
+pub fn quote(value: &str) -> String {
+    match value.char_indices().nth(MAX_QUOTE_CHARS) {
+        None => format!("{value:?}"),
+        Some((cut, _)) => format!("{:?}… ({} bytes in all)", &value[..cut], value.len()),
+    }
+}
+
 /// Non-empty and not absurdly large.
 pub fn required(field: &str, value: &str) -> Result<(), KfError> {
     if value.trim().is_empty() {
@@ -64,6 +90,18 @@ pub fn nickname(field: &str, value: &str) -> Result<(), KfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotes_are_short_and_times_bounded() {
+        assert_eq!(quote("ab\"c"), r#""ab\"c""#);
+        let long = "é".repeat(5_000_000);
+        let q = quote(&long);
+        assert!(q.len() < 200 && q.ends_with("(10000000 bytes in all)"), "{q}");
+        assert!(unix_time("t", 0).is_ok() && unix_time("t", MAX_UNIX_SECS).is_ok());
+        for bad in [-1, MAX_UNIX_SECS + 1, i64::MIN, i64::MAX] {
+            assert!(matches!(unix_time("t", bad), Err(KfError::Validation { field, .. }) if field == "t"));
+        }
+    }
 
     #[test]
     fn kf_account_rules() {

@@ -129,7 +129,11 @@ impl CallbackKeys {
         if appid != self.appid.as_bytes() {
             return Err(KfError::callback(
                 CallbackKind::Appid,
-                format!("payload is for appid {:?}, expected {:?}", String::from_utf8_lossy(appid), self.appid),
+                format!(
+                    "payload is for appid {}, expected {}",
+                    crate::validate::quote(&String::from_utf8_lossy(appid)),
+                    crate::validate::quote(&self.appid)
+                ),
             ));
         }
         String::from_utf8(xml.to_vec())

@@ -172,9 +172,9 @@ impl Fields {
 
     fn num<T: std::str::FromStr>(&self, name: &str) -> Result<T, KfError> {
         let raw = field(&self.0, name).ok_or_else(|| missing(name))?;
-        raw.trim()
-            .parse()
-            .map_err(|_| KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {raw:?}")))
+        raw.trim().parse().map_err(|_| {
+            KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {}", crate::validate::quote(raw)))
+        })
     }
 
     /// A decimal field (coordinates, scale, precision), read with serde_json's number parser:
@@ -185,10 +185,9 @@ impl Fields {
         let plain = !text.is_empty()
             && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
         let text = text.strip_prefix('+').unwrap_or(text);
-        plain
-            .then(|| serde_json::from_str::<f64>(text).ok())
-            .flatten()
-            .ok_or_else(|| KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {raw:?}")))
+        plain.then(|| serde_json::from_str::<f64>(text).ok()).flatten().ok_or_else(|| {
+            KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {}", crate::validate::quote(raw)))
+        })
     }
 }
 

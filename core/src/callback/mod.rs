@@ -168,7 +168,10 @@ fn open(
         None | Some("") | Some("raw") => false,
         Some(t) if t.eq_ignore_ascii_case("aes") => true,
         Some(other) => {
-            return Err(KfError::callback(CallbackKind::Crypto, format!("unsupported encrypt_type {other:?}")));
+            return Err(KfError::callback(
+                CallbackKind::Crypto,
+                format!("unsupported encrypt_type {}", crate::validate::quote(other)),
+            ));
         }
     };
     let raw_xml = if encrypted {
@@ -199,7 +202,7 @@ fn check_replay(guard: Option<&mut dyn ReplayGuard>, nonce: &str, ts: i64, now: 
         if g.seen(nonce, ts, now) {
             return Err(KfError::callback(
                 CallbackKind::Replay,
-                format!("nonce {nonce:?} with timestamp {ts} was already accepted"),
+                format!("nonce {} with timestamp {ts} was already accepted", crate::validate::quote(nonce)),
             ));
         }
     }

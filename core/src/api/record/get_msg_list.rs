@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::{json_body, parse_json, Body, BuildContext, Endpoint, OpClass};
 use crate::http::{HttpResponse, Method};
 use crate::records::{china_day, MAX_PAGE_SIZE, MAX_WINDOW_SECS};
-use crate::KfError;
+use crate::{validate, KfError};
 
 /// Request for one page of records in `[starttime, endtime)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +121,8 @@ impl Endpoint for GetMsgList {
     const CLASS: OpClass = OpClass::Read;
 
     fn validate(&self) -> Result<(), KfError> {
+        validate::unix_time("starttime", self.starttime)?;
+        validate::unix_time("endtime", self.endtime)?;
         if self.endtime <= self.starttime {
             return Err(KfError::validation("endtime", "must be after starttime"));
         }
