@@ -73,6 +73,8 @@ class Op(val name: String, val fields: List<Pair<String, String>>, val call: sus
 
 private const val KF = "kf01@gh_test"
 private const val DAY = 1_795_449_600L // 2026-11-24 00:00:00 China time
+/** The last unix second core accepts (9999-12-31 23:59:59 UTC). */
+private const val MAX_UNIX = 253_402_300_799L
 
 /** Fields whose empty value is valid (optional texts): an empty one is sent. */
 private val OPTIONAL = setOf(
@@ -332,8 +334,10 @@ class BadInputTest {
         val min = Long.MIN_VALUE
         val max = Long.MAX_VALUE
         // getMsgList: the window, the page size and the cursor.
-        for ((s, e) in listOf(min to max, max to min, min to min, max to max, DAY to DAY, DAY to DAY - 1, DAY to DAY + 86_401, DAY - 60 to DAY + 60, 0L to max, min to 0L)) {
-            expectValidation("numbers", "getMsgList($s, $e)", "endtime", t) { c.getMsgList(s, e, 1, 10) }
+        // Times outside 0..=MAX_UNIX (year 9999) name the first bad one; then the window rules.
+        for ((s, e) in listOf(min to max, max to min, min to min, max to max, DAY to DAY, DAY to DAY - 1, DAY to DAY + 86_401, DAY - 60 to DAY + 60, 0L to max, min to 0L, -1L to 59L, MAX_UNIX to MAX_UNIX + 1)) {
+            val field = if (s !in 0..MAX_UNIX) "starttime" else "endtime"
+            expectValidation("numbers", "getMsgList($s, $e)", field, t) { c.getMsgList(s, e, 1, 10) }
         }
         for (n in listOf(0L, -1L, 10_001L, min, max)) {
             expectValidation("numbers", "getMsgList(number $n)", "number", t) { c.getMsgList(DAY, DAY + 60, 1, n) }
@@ -342,10 +346,13 @@ class BadInputTest {
             expectValidation("numbers", "getMsgList(msgid $m)", "msgid", t) { c.getMsgList(DAY, DAY + 60, m, 10) }
         }
         expectOk("numbers", "getMsgList(number 10000, msgid MAX)", t, 1) { c.getMsgList(DAY, DAY + 86_400, max, 10_000) }
-        // Windows far outside any real time but within one China day: core has no range rule for
-        // them, so they are sent (WeChat refuses them); they must at least not overflow.
+        // Windows far outside any real time but within one China day are refused before the
+        // network; the last valid second (9999-12-31 23:59:59 UTC) and the epoch are sent.
         for ((s, e) in listOf(max - 60 to max, min to min + 60, -86_400L to -86_340L)) {
-            expectOk("numbers (far-off windows: sent)", "getMsgList($s, $e)", t, 1) { c.getMsgList(s, e, 1, 10) }
+            expectValidation("numbers", "getMsgList($s, $e)", "starttime", t) { c.getMsgList(s, e, 1, 10) }
+        }
+        for ((s, e) in listOf(MAX_UNIX - 60 to MAX_UNIX, 0L to 60L)) {
+            expectOk("numbers (edge windows: sent)", "getMsgList($s, $e)", t, 1) { c.getMsgList(s, e, 1, 10) }
         }
         // msgRecords / resumeMsgRecords: the range, the page size and the cursor.
         for ((from, to) in listOf(max to min, DAY to DAY, DAY to DAY - 1, 0L to min)) {
@@ -361,11 +368,17 @@ class BadInputTest {
         for (k in listOf(-1L, min)) {
             expectValidation("numbers", "resumeMsgRecords(skip $k)", "cursor.skip", t) { c.resumeMsgRecords(RecordCursor(DAY, DAY + 60, 1, k), 100) }
         }
-        // The whole i64 range is a valid (if absurd) walk: nothing is sent until a page is
-        // pulled; its first window is then sent (no overflow) and a refusal ends the pull.
+        // Walks outside 0..=MAX_UNIX are refused at once, naming the bad end.
+        for ((from, to) in listOf(min to max, max - 1 to max, min to min + 1, -1L to DAY)) {
+            expectValidation("numbers", "msgRecords($from, $to)", "from", t) { c.msgRecords(from, to, 100) }
+        }
+        expectValidation("numbers", "msgRecords(0, MAX_UNIX + 1)", "to", t) { c.msgRecords(0, MAX_UNIX + 1, 100) }
+        expectValidation("numbers", "resumeMsgRecords(min..max)", "from", t) { c.resumeMsgRecords(RecordCursor(min, max, max, max), 10_000) }
+        // The whole valid range is a (if absurd) walk: nothing is sent until a page is pulled; its
+        // first window is then sent (no overflow) and a refusal ends the pull.
         val refusing = RefusingTransport()
         val rc = client(refusing)
-        for ((from, to) in listOf(min to max, max - 1 to max, min to min + 1)) {
+        for ((from, to) in listOf(0L to MAX_UNIX, MAX_UNIX - 1 to MAX_UNIX, 0L to 1L)) {
             val walk = expectTyped("numbers", "msgRecords($from, $to)") { rc.msgRecords(from, to, 10_000) }
             assertTrue(walk is wxkf.MsgRecords, "$walk")
             val before = refusing.calls.get()
@@ -373,11 +386,11 @@ class BadInputTest {
             assertTrue(page is KfException.Api && page.errcode == 65416L, "$page")
             assertEquals(before + 1, refusing.calls.get())
         }
-        val resumed = rc.resumeMsgRecords(RecordCursor(min, max, max, max), 10_000)
+        val resumed = rc.resumeMsgRecords(RecordCursor(0, MAX_UNIX, max, max), 10_000)
         count("numbers")
         val r = runCatching { resumed.nextPage() }.exceptionOrNull()
         assertTrue(r is KfException.Api, "$r")
-        val done = c.resumeMsgRecords(RecordCursor(max, min, 1, 0), 100) // an empty range: done at once
+        val done = c.resumeMsgRecords(RecordCursor(DAY + 60, DAY, 1, 0), 100) // an empty range: done at once
         count("numbers")
         assertEquals(listOf<Any>(), done.nextPage())
         assertEquals(null, done.cursor())
