@@ -297,7 +297,7 @@ impl<'de> serde::de::Visitor<'de> for MessageVisitor {
                 "msgmenu" => MessageContent::Msgmenu(map.next_value()?),
                 "wxcard" => MessageContent::Wxcard(map.next_value()?),
                 "miniprogrampage" => MessageContent::Miniprogrampage(map.next_value()?),
-                other => return Err(A::Error::unknown_variant(other, &MESSAGE_KEYS)),
+                other => return Err(A::Error::unknown_variant(other, &MSG_TYPES)),
             };
             if let Some(first) = &content {
                 return Err(A::Error::custom(format_args!(
@@ -314,22 +314,6 @@ impl<'de> serde::de::Visitor<'de> for MessageVisitor {
         Ok(Message { content, kf_account })
     }
 }
-
-/// The keys a message object may hold.
-const MESSAGE_KEYS: [&str; 12] = [
-    "text",
-    "image",
-    "voice",
-    "video",
-    "music",
-    "news",
-    "mpnews",
-    "mpnewsarticle",
-    "msgmenu",
-    "wxcard",
-    "miniprogrampage",
-    "kf_account",
-];
 
 impl From<MessageContent> for Message {
     fn from(content: MessageContent) -> Self {
