@@ -128,6 +128,17 @@ impl TokenProvider for PyProvider {
         if token.is_empty() || !expires_in.is_finite() || expires_in <= 0.0 {
             return Err(KfError::validation("provider", "returned an empty token or a non-positive expires_in"));
         }
+        // A huge token would be sent in every URL: held to core's field bound (64 KiB).
+        if token.len() > wxkf::validate::MAX_FIELD_BYTES {
+            return Err(KfError::validation(
+                "provider",
+                format!(
+                    "returned a token of {} bytes; at most {} are accepted",
+                    token.len(),
+                    wxkf::validate::MAX_FIELD_BYTES
+                ),
+            ));
+        }
         let now = now_ms();
         Ok(CachedToken {
             access_token: Secret::new(token),

@@ -10,6 +10,7 @@ mod dispatch;
 mod errors;
 mod hosted;
 mod push;
+mod pyvalue;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,7 +24,7 @@ use wxkf::records::{RecordCursor, RecordPager};
 use wxkf::{Client, ClientConfig, KfError, RetryPolicy, Secret, TokenSource};
 
 use crate::dispatch::Creds;
-use crate::errors::{arg_error, into_py_result, to_pyerr};
+use crate::errors::{into_py_result, to_pyerr};
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
@@ -83,9 +84,12 @@ impl Core {
         timeout_secs: f64,
         connect_timeout_secs: f64,
     ) -> PyResult<Self> {
+        // Every text is held to core's field bound (64 KiB): a 10 MB token or base URL would
+        // otherwise go out with every request.
+        let bounded = |value: &str, field: &str| wxkf::validate::bounded(field, value).map_err(|e| to_pyerr(py, e));
         let need = |value: Option<String>, field: &str| -> PyResult<String> {
             match value {
-                Some(v) if !v.is_empty() => Ok(v),
+                Some(v) if !v.is_empty() => bounded(&v, field).map(|()| v),
                 _ => {
                     Err(to_pyerr(py, KfError::validation(field, format!("is required for the {source} token source"))))
                 }
@@ -142,6 +146,7 @@ impl Core {
             ..RetryPolicy::default()
         });
         if let Some(url) = base_url {
+            wxkf::validate::required("base_url", &url).map_err(|e| to_pyerr(py, e))?;
             config = config.base_url(url.trim_end_matches('/'));
         }
         let store: Arc<dyn TokenStore> = match (store, redis_url) {
@@ -152,6 +157,7 @@ impl Core {
                 Arc::new(hosted::PyStore::new(py, obj, host_errors.clone()).map_err(|e| to_pyerr(py, e))?)
             }
             (None, Some(url)) => {
+                bounded(&url, "redis_url")?;
                 let store = block_on(py, wxkf::redis_store::RedisStore::connect(&url))?.map_err(|e| to_pyerr(py, e))?;
                 Arc::new(store)
             }
@@ -169,7 +175,7 @@ impl Core {
     /// with the GIL released.
     #[pyo3(signature = (op, args, data=None))]
     fn call(&self, py: Python<'_>, op: String, args: &Bound<'_, PyDict>, data: Option<Vec<u8>>) -> PyResult<Py<PyAny>> {
-        let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
+        let args = pyvalue::to_value(args.as_any(), "").map_err(|e| to_pyerr(py, e))?;
         let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
         let out = block_on(py, fut)?;
         host_result(py, &self.host_errors, out)
@@ -184,7 +190,7 @@ impl Core {
         args: &Bound<'py, PyDict>,
         data: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let args: Value = pythonize::depythonize(args.as_any()).map_err(|e| arg_error(py, "arguments", e))?;
+        let args = pyvalue::to_value(args.as_any(), "").map_err(|e| to_pyerr(py, e))?;
         let fut = hosted::on_caller_loop(py, dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data))?;
         let host_errors = self.host_errors.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
@@ -213,7 +219,7 @@ impl Core {
     /// A record walk resumed from a cursor (a dict as given by `RecordWalk.cursor`).
     #[pyo3(signature = (cursor, page_size=10000))]
     fn resume_records(&self, py: Python<'_>, cursor: &Bound<'_, PyAny>, page_size: i64) -> PyResult<RecordWalk> {
-        let cursor: RecordCursor = pythonize::depythonize(cursor).map_err(|e| arg_error(py, "cursor", e))?;
+        let cursor: RecordCursor = pyvalue::from_py(cursor, "cursor").map_err(|e| to_pyerr(py, e))?;
         // Validates the cursor and the page size before any request.
         RecordPager::resume(cursor, page_size).map_err(|e| to_pyerr(py, e))?;
         if cursor.skip < 0 {

@@ -8,6 +8,7 @@ Rust core; this module only names the calls and types the results.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -25,6 +26,7 @@ from typing import (
     Union,
 )
 
+from . import _check as _c
 from . import _wxkf
 from .errors import ValidationError
 if TYPE_CHECKING:
@@ -69,25 +71,75 @@ TokenProvider = Callable[[Optional[str]], Union[TokenResult, Awaitable[TokenResu
 object with those attributes, directly or as an awaitable."""
 
 
+_MAX_UNIX = 253_402_300_799
+
+
 def _unix(value: TimeLike, field: str) -> int:
     if isinstance(value, bool):
-        raise ValidationError(f"invalid {field}: must be unix seconds or a datetime", field=field, reason="not a time")
+        _c.fail(field, "must be unix seconds or a datetime")
+    if isinstance(value, float) and not math.isfinite(value):
+        _c.fail(field, "must be a finite number of unix seconds")
     if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, _dt.datetime):
+        seconds = int(value)
+    elif isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=CHINA)
-        return int(value.timestamp())
-    if isinstance(value, _dt.date):
-        return int(_dt.datetime(value.year, value.month, value.day, tzinfo=CHINA).timestamp())
-    raise ValidationError(
-        f"invalid {field}: must be unix seconds, a datetime or a date",
-        field=field,
-        reason="must be unix seconds, a datetime or a date",
-    )
+        seconds = int(value.timestamp())
+    elif isinstance(value, _dt.date):
+        seconds = int(_dt.datetime(value.year, value.month, value.day, tzinfo=CHINA).timestamp())
+    else:
+        _c.fail(field, "must be unix seconds, a datetime or a date")
+    # The core checks the range (0 to 9999-12-31); what does not fit 64 bits cannot reach it.
+    if not _c.I64_MIN <= seconds <= _c.I64_MAX:
+        _c.fail(field, f"must be unix seconds between 0 and {_MAX_UNIX}")
+    return seconds
+
+
+def _renamed(e: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    """The core's error with its field named as the Python argument (``from`` -> ``start``)."""
+    if e.field not in names:
+        return e
+    field = names[e.field]
+    return ValidationError(f"invalid {field}: {e.reason}", field=field, reason=e.reason)
+
+
+# Fields of the core's record walk, named as the arguments of ``iter_msg_records`` and
+# ``resume_msg_records``.
+_WALK_NAMES = {"from": "start", "to": "end", "number": "page_size"}
+_RESUME_NAMES = {"from": "cursor.window_start", "to": "cursor.to", "msgid": "cursor.msgid", "number": "page_size"}
+
+
+def _walk(core: Any, start: TimeLike, end: TimeLike, page_size: int) -> Any:
+    a, b = _unix(start, "start"), _unix(end, "end")
+    page_size = _c.integer(page_size, "page_size")
+    try:
+        return core.records(a, b, page_size)
+    except ValidationError as e:
+        raise _renamed(e, _WALK_NAMES) from None
+
+
+def _resume(core: Any, cursor: Any, page_size: int) -> Any:
+    if isinstance(cursor, _t.RecordCursor):
+        c = cursor.to_dict()
+    elif isinstance(cursor, Mapping):
+        c = dict(cursor)
+    else:
+        _c.fail("cursor", "must be a RecordCursor or its dict")
+    page_size = _c.integer(page_size, "page_size")
+    try:
+        return core.resume_records(c, page_size)
+    except ValidationError as e:
+        raise _renamed(e, _RESUME_NAMES) from None
 
 
 _C = TypeVar("_C", bound="_Base")
+
+
+def _timeout(value: Any, field: str) -> float:
+    seconds = _c.number(value, field)
+    if not 0 < seconds < 86_400:
+        _c.fail(field, "must be a number of seconds in (0, 86400)")
+    return seconds
 
 
 class _Base:
@@ -109,6 +161,14 @@ class _Base:
         timeout: float = 15.0,
         connect_timeout: float = 5.0,
     ) -> None:
+        source = _c.text(source, "source")
+        appid, secret = _c.opt_text(appid, "appid"), _c.opt_text(secret, "secret")
+        token, base_url = _c.opt_text(token, "token"), _c.opt_text(base_url, "base_url")
+        redis_url = _c.opt_text(redis_url, "redis_url")
+        max_attempts = _c.integer(max_attempts, "max_attempts", 1, _c.U32_MAX)
+        retry_writes = _c.flag(retry_writes, "retry_writes")
+        timeout = _timeout(timeout, "timeout")
+        connect_timeout = _timeout(connect_timeout, "connect_timeout")
         self._source = source
         self._appid = appid
         self._base_url = base_url or "https://api.weixin.qq.com"
@@ -277,15 +337,19 @@ class Client(_Base):
 
     def add_kf_account(self, kf_account: str, nickname: str) -> None:
         """Adds a kf account (``prefix@wechat_id``, nickname 1-16 characters)."""
-        self._call("add_kf_account", kf_account=kf_account, nickname=nickname)
+        self._call(
+            "add_kf_account", kf_account=_c.text(kf_account, "kf_account"), nickname=_c.text(nickname, "nickname")
+        )
 
     def update_kf_account(self, kf_account: str, nickname: str) -> None:
         """Changes a kf account's nickname."""
-        self._call("update_kf_account", kf_account=kf_account, nickname=nickname)
+        self._call(
+            "update_kf_account", kf_account=_c.text(kf_account, "kf_account"), nickname=_c.text(nickname, "nickname")
+        )
 
     def del_kf_account(self, kf_account: str) -> None:
         """Deletes a kf account."""
-        self._call("del_kf_account", kf_account=kf_account)
+        self._call("del_kf_account", kf_account=_c.text(kf_account, "kf_account"))
 
     def get_kf_list(self) -> List[KfInfo]:
         """Every kf account."""
@@ -297,36 +361,53 @@ class Client(_Base):
 
     def invite_worker(self, kf_account: str, invite_wx: str) -> None:
         """Invites a WeChat user (by WeChat id) to bind a kf account."""
-        self._call("invite_worker", kf_account=kf_account, invite_wx=invite_wx)
+        self._call(
+            "invite_worker", kf_account=_c.text(kf_account, "kf_account"), invite_wx=_c.text(invite_wx, "invite_wx")
+        )
 
     def upload_kf_head_img(self, kf_account: str, image: bytes, filename: Optional[str] = None) -> None:
         """Uploads a kf account's avatar (JPEG bytes; ``filename`` defaults to ``avatar.jpg``)."""
-        self._call("upload_kf_head_img", data=bytes(image), kf_account=kf_account, filename=filename)
+        self._call(
+            "upload_kf_head_img",
+            data=_c.data(image, "image"),
+            kf_account=_c.text(kf_account, "kf_account"),
+            filename=_c.opt_text(filename, "filename"),
+        )
 
     def send_message(self, touser: str, message: MessageLike, *, kf_account: Optional[str] = None) -> None:
         """Sends a message (``wxkf.Text(...)`` etc. or its dict) within 48 h of the user's
         last interaction; ``kf_account`` sends as that kf."""
-        self._call("send_message", touser=touser, message=_t._message_dict(message, kf_account))
+        self._call(
+            "send_message",
+            touser=_c.text(touser, "touser"),
+            message=_t._message_dict(message, _c.opt_text(kf_account, "kf_account")),
+        )
 
     def send_typing(self, touser: str, typing: bool = True) -> None:
         """Shows (``typing=True``) or hides the "typing..." indicator."""
-        self._call("send_typing", touser=touser, command="Typing" if typing else "CancelTyping")
+        command = "Typing" if _c.flag(typing, "typing") else "CancelTyping"
+        self._call("send_typing", touser=_c.text(touser, "touser"), command=command)
 
     def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""
-        self._call("create_kf_session", kf_account=kf_account, openid=openid)
+        self._call(
+            "create_kf_session", kf_account=_c.text(kf_account, "kf_account"), openid=_c.text(openid, "openid")
+        )
 
     def close_kf_session(self, kf_account: str, openid: str) -> None:
         """Closes a kf's session with a user."""
-        self._call("close_kf_session", kf_account=kf_account, openid=openid)
+        self._call(
+            "close_kf_session", kf_account=_c.text(kf_account, "kf_account"), openid=_c.text(openid, "openid")
+        )
 
     def get_kf_session(self, openid: str) -> KfSession:
         """Which kf serves a user (``kf_account`` is ``None`` if none)."""
-        return _t.KfSession._from(self._call("get_kf_session", openid=openid))
+        return _t.KfSession._from(self._call("get_kf_session", openid=_c.text(openid, "openid")))
 
     def get_kf_session_list(self, kf_account: str) -> List[SessionItem]:
         """The users a kf is serving."""
-        return _t._list(_t.SessionItem, self._call("get_kf_session_list", kf_account=kf_account))
+        kf = _c.text(kf_account, "kf_account")
+        return _t._list(_t.SessionItem, self._call("get_kf_session_list", kf_account=kf))
 
     def get_wait_case_list(self) -> WaitCaseList:
         """The users waiting for a kf."""
@@ -339,21 +420,20 @@ class Client(_Base):
                 "get_msg_list",
                 starttime=_unix(starttime, "starttime"),
                 endtime=_unix(endtime, "endtime"),
-                msgid=msgid,
-                number=number,
+                msgid=_c.integer(msgid, "msgid"),
+                number=_c.integer(number, "number"),
             )
         )
 
     def iter_msg_records(self, start: TimeLike, end: TimeLike, *, page_size: int = 10000) -> RecordIterator:
         """Every record of ``[start, end)``, split by China-time day and paged by ``msgid``."""
-        return RecordIterator(self._core.records(_unix(start, "start"), _unix(end, "end"), page_size))
+        return RecordIterator(_walk(self._core, start, end, page_size))
 
     def resume_msg_records(
         self, cursor: Union[RecordCursor, Mapping[str, Any]], *, page_size: int = 10000
     ) -> RecordIterator:
         """Continues a walk from a saved ``RecordIterator.cursor`` (or its dict)."""
-        c = cursor.to_dict() if isinstance(cursor, _t.RecordCursor) else dict(cursor)
-        return RecordIterator(self._core.resume_records(c, page_size))
+        return RecordIterator(_resume(self._core, cursor, page_size))
 
     def access_token(self) -> str:
         """The current access token (cached; fetched when needed). For brokers."""
@@ -365,7 +445,8 @@ class Client(_Base):
 
     def get_stable_access_token(self, force_refresh: bool = False) -> AccessToken:
         """A raw ``/cgi-bin/stable_token`` call (not cached; needs appid and secret)."""
-        return _t.AccessToken._from(self._call("get_stable_access_token", force_refresh=force_refresh))
+        force = _c.flag(force_refresh, "force_refresh")
+        return _t.AccessToken._from(self._call("get_stable_access_token", force_refresh=force))
 
 
 class AsyncClient(_Base):
@@ -377,15 +458,19 @@ class AsyncClient(_Base):
 
     async def add_kf_account(self, kf_account: str, nickname: str) -> None:
         """Adds a kf account (``prefix@wechat_id``, nickname 1-16 characters)."""
-        await self._call("add_kf_account", kf_account=kf_account, nickname=nickname)
+        await self._call(
+            "add_kf_account", kf_account=_c.text(kf_account, "kf_account"), nickname=_c.text(nickname, "nickname")
+        )
 
     async def update_kf_account(self, kf_account: str, nickname: str) -> None:
         """Changes a kf account's nickname."""
-        await self._call("update_kf_account", kf_account=kf_account, nickname=nickname)
+        await self._call(
+            "update_kf_account", kf_account=_c.text(kf_account, "kf_account"), nickname=_c.text(nickname, "nickname")
+        )
 
     async def del_kf_account(self, kf_account: str) -> None:
         """Deletes a kf account."""
-        await self._call("del_kf_account", kf_account=kf_account)
+        await self._call("del_kf_account", kf_account=_c.text(kf_account, "kf_account"))
 
     async def get_kf_list(self) -> List[KfInfo]:
         """Every kf account."""
@@ -397,35 +482,52 @@ class AsyncClient(_Base):
 
     async def invite_worker(self, kf_account: str, invite_wx: str) -> None:
         """Invites a WeChat user (by WeChat id) to bind a kf account."""
-        await self._call("invite_worker", kf_account=kf_account, invite_wx=invite_wx)
+        await self._call(
+            "invite_worker", kf_account=_c.text(kf_account, "kf_account"), invite_wx=_c.text(invite_wx, "invite_wx")
+        )
 
     async def upload_kf_head_img(self, kf_account: str, image: bytes, filename: Optional[str] = None) -> None:
         """Uploads a kf account's avatar (JPEG bytes)."""
-        await self._call("upload_kf_head_img", data=bytes(image), kf_account=kf_account, filename=filename)
+        await self._call(
+            "upload_kf_head_img",
+            data=_c.data(image, "image"),
+            kf_account=_c.text(kf_account, "kf_account"),
+            filename=_c.opt_text(filename, "filename"),
+        )
 
     async def send_message(self, touser: str, message: MessageLike, *, kf_account: Optional[str] = None) -> None:
         """Sends a message (see ``Client.send_message``)."""
-        await self._call("send_message", touser=touser, message=_t._message_dict(message, kf_account))
+        await self._call(
+            "send_message",
+            touser=_c.text(touser, "touser"),
+            message=_t._message_dict(message, _c.opt_text(kf_account, "kf_account")),
+        )
 
     async def send_typing(self, touser: str, typing: bool = True) -> None:
         """Shows (``typing=True``) or hides the "typing..." indicator."""
-        await self._call("send_typing", touser=touser, command="Typing" if typing else "CancelTyping")
+        command = "Typing" if _c.flag(typing, "typing") else "CancelTyping"
+        await self._call("send_typing", touser=_c.text(touser, "touser"), command=command)
 
     async def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""
-        await self._call("create_kf_session", kf_account=kf_account, openid=openid)
+        await self._call(
+            "create_kf_session", kf_account=_c.text(kf_account, "kf_account"), openid=_c.text(openid, "openid")
+        )
 
     async def close_kf_session(self, kf_account: str, openid: str) -> None:
         """Closes a kf's session with a user."""
-        await self._call("close_kf_session", kf_account=kf_account, openid=openid)
+        await self._call(
+            "close_kf_session", kf_account=_c.text(kf_account, "kf_account"), openid=_c.text(openid, "openid")
+        )
 
     async def get_kf_session(self, openid: str) -> KfSession:
         """Which kf serves a user."""
-        return _t.KfSession._from(await self._call("get_kf_session", openid=openid))
+        return _t.KfSession._from(await self._call("get_kf_session", openid=_c.text(openid, "openid")))
 
     async def get_kf_session_list(self, kf_account: str) -> List[SessionItem]:
         """The users a kf is serving."""
-        return _t._list(_t.SessionItem, await self._call("get_kf_session_list", kf_account=kf_account))
+        kf = _c.text(kf_account, "kf_account")
+        return _t._list(_t.SessionItem, await self._call("get_kf_session_list", kf_account=kf))
 
     async def get_wait_case_list(self) -> WaitCaseList:
         """The users waiting for a kf."""
@@ -440,21 +542,20 @@ class AsyncClient(_Base):
                 "get_msg_list",
                 starttime=_unix(starttime, "starttime"),
                 endtime=_unix(endtime, "endtime"),
-                msgid=msgid,
-                number=number,
+                msgid=_c.integer(msgid, "msgid"),
+                number=_c.integer(number, "number"),
             )
         )
 
     def iter_msg_records(self, start: TimeLike, end: TimeLike, *, page_size: int = 10000) -> AsyncRecordIterator:
         """Every record of ``[start, end)`` as an async iterator."""
-        return AsyncRecordIterator(self._core.records(_unix(start, "start"), _unix(end, "end"), page_size))
+        return AsyncRecordIterator(_walk(self._core, start, end, page_size))
 
     def resume_msg_records(
         self, cursor: Union[RecordCursor, Mapping[str, Any]], *, page_size: int = 10000
     ) -> AsyncRecordIterator:
         """Continues a walk from a saved cursor."""
-        c = cursor.to_dict() if isinstance(cursor, _t.RecordCursor) else dict(cursor)
-        return AsyncRecordIterator(self._core.resume_records(c, page_size))
+        return AsyncRecordIterator(_resume(self._core, cursor, page_size))
 
     async def access_token(self) -> str:
         """The current access token (cached; fetched when needed)."""
@@ -466,4 +567,5 @@ class AsyncClient(_Base):
 
     async def get_stable_access_token(self, force_refresh: bool = False) -> AccessToken:
         """A raw ``/cgi-bin/stable_token`` call (not cached)."""
-        return _t.AccessToken._from(await self._call("get_stable_access_token", force_refresh=force_refresh))
+        force = _c.flag(force_refresh, "force_refresh")
+        return _t.AccessToken._from(await self._call("get_stable_access_token", force_refresh=force))

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Type, Union
 
+from . import _check as _c
 from . import _wxkf
 from .types import _Record
 
@@ -60,6 +61,19 @@ class CallbackConfig(_Record):
     appid: str
     encoding_aes_key: Optional[str] = field(default=None, repr=False)
     window_secs: int = 300
+
+    def __post_init__(self) -> None:
+        _check_config(self.to_dict())
+
+
+def _check_config(d: Mapping[str, Any]) -> None:
+    """Types of the known fields of a config (the core checks the values)."""
+    for name in ("token", "appid"):
+        if name in d:
+            _c.text(d[name], name)
+    _c.opt_text(d.get("encoding_aes_key"), "encoding_aes_key")
+    if "window_secs" in d:
+        _c.integer(d["window_secs"], "window_secs", 0, _c.U64_MAX)
 
 
 @dataclass(frozen=True)
@@ -295,6 +309,12 @@ class Reply(_Record):
     content: Optional[str] = None
     kf_account: Optional[str] = None
 
+    def __post_init__(self) -> None:
+        if self.type not in ("success", "text", "transfer_customer_service"):
+            _c.fail("type", "must be success, text or transfer_customer_service")
+        _c.opt_text(self.content, "content")
+        _c.opt_text(self.kf_account, "kf_account")
+
     @classmethod
     def success(cls) -> "Reply":
         """The plain ``success`` acknowledgement."""
@@ -320,17 +340,48 @@ class Reply(_Record):
 
 
 def _config(config: Union[CallbackConfig, Mapping[str, Any]]) -> Dict[str, Any]:
-    return config.to_dict() if isinstance(config, CallbackConfig) else dict(config)
+    if isinstance(config, CallbackConfig):
+        return config.to_dict()
+    if not isinstance(config, Mapping):
+        _c.fail("config", f"must be a CallbackConfig or its dict, not {type(config).__name__}")
+    d = dict(config)
+    _check_config(d)
+    return d
 
 
 def _query(query: Mapping[str, Any]) -> Dict[str, Any]:
-    # Web frameworks give lists for repeated parameters: take the first value.
+    # Web frameworks give lists for repeated parameters: take the first value. A None value
+    # counts as absent; ints are written in decimal.
+    if not isinstance(query, Mapping):
+        _c.fail("query", f"must be a dict, not {type(query).__name__}")
     out: Dict[str, Any] = {}
     for k, v in query.items():
+        if not isinstance(k, str):
+            _c.fail("query", f"keys must be str, not {type(k).__name__}")
         if isinstance(v, (list, tuple)):
             v = v[0] if v else ""
-        out[str(k)] = str(v)
+        if v is None:
+            continue
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = str(v)
+        out[k] = _c.text(v, f"query.{_c.clip(k, 64)}")
     return out
+
+
+def _now(now: Optional[int]) -> int:
+    return int(time.time()) if now is None else _c.integer(now, "now")
+
+
+def _body(body: Union[bytes, str]) -> bytes:
+    if isinstance(body, str):
+        return _c.text(body, "body").encode("utf-8")
+    return _c.data(body, "body")
+
+
+def _guard(guard: Any) -> Any:
+    if guard is not None and not isinstance(guard, ReplayGuard):
+        _c.fail("guard", f"must be a wxkf.ReplayGuard or None, not {type(guard).__name__}")
+    return guard
 
 
 def check_url(
@@ -338,7 +389,7 @@ def check_url(
 ) -> str:
     """Answers WeChat's URL check (GET): verifies ``signature`` and ``timestamp`` and returns
     the ``echostr`` to answer with. Raises ``CallbackError`` otherwise."""
-    return str(_wxkf.check_url(_config(config), _query(query), int(time.time()) if now is None else now))
+    return str(_wxkf.check_url(_config(config), _query(query), _now(now)))
 
 
 def open_push(
@@ -350,8 +401,8 @@ def open_push(
 ) -> OpenedPush:
     """Verifies, decrypts (safe mode) and parses a push (POST). With a ``ReplayGuard``, a
     replayed (nonce, timestamp) is refused. Raises ``CallbackError`` (answer HTTP 400)."""
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    d = _wxkf.open_push(_config(config), _query(query), raw, int(time.time()) if now is None else now, guard)
+    cfg, q, raw, t, g = _config(config), _query(query), _body(body), _now(now), _guard(guard)
+    d = _wxkf.open_push(cfg, q, raw, t, g)
     return OpenedPush(message=_push_from(d["message"]), encrypted=bool(d["encrypted"]), raw_xml=str(d["raw_xml"]))
 
 
@@ -364,14 +415,18 @@ def build_reply(
     random16: Optional[bytes] = None,
 ) -> str:
     """The HTTP body answering ``opened`` (encrypted and signed when the push was)."""
+    if not isinstance(opened, OpenedPush):
+        _c.fail("opened", f"must be the OpenedPush open_push returned, not {type(opened).__name__}")
+    if not isinstance(reply, Reply):
+        _c.fail("reply", f"must be a wxkf.Reply, not {type(reply).__name__}")
     return str(
         _wxkf.build_reply(
             _config(config),
             opened.to_dict(),
             reply.to_dict(),
-            int(time.time()) if now is None else now,
-            nonce if nonce is not None else str(secrets.randbelow(10**10)),
-            random16 if random16 is not None else os.urandom(16),
+            _now(now),
+            _c.text(nonce, "nonce") if nonce is not None else str(secrets.randbelow(10**10)),
+            _c.data(random16, "random16") if random16 is not None else os.urandom(16),
         )
     )
 
@@ -381,8 +436,10 @@ class Webhook:
     ``verify_url`` (GET), ``open`` (POST) and ``reply``."""
 
     def __init__(self, config: CallbackConfig, *, guard: Optional[Any] = None) -> None:
+        if not isinstance(config, CallbackConfig):
+            _c.fail("config", f"must be a wxkf.CallbackConfig, not {type(config).__name__}")
         self.config = config
-        self.guard = guard if guard is not None else ReplayGuard(window_secs=config.window_secs)
+        self.guard = _guard(guard) if guard is not None else ReplayGuard(window_secs=config.window_secs)
 
     def verify_url(self, query: Mapping[str, Any]) -> str:
         """The ``echostr`` to answer a URL check with."""

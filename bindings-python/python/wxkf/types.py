@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
+from typing import Any, ClassVar, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
+
+from . import _check as _c
 
 __all__ = [
     "KfInfo",
@@ -171,10 +173,21 @@ class AccessToken(_Record):
 
 
 class Message(_Record):
-    """Base of the 11 message kinds. ``kf_account`` (optional) sends as that kf."""
+    """Base of the 11 message kinds. ``kf_account`` (optional) sends as that kf.
+
+    A field of the wrong type (or a str with an unpaired surrogate) raises ``ValidationError``
+    naming it (``text.content``); the rules on values are checked when the message is sent."""
 
     msgtype: ClassVar[str] = ""
     kf_account: Optional[str]
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name == "kf_account":
+                _c.opt_text(value, "kf_account")
+            elif f.name not in ("articles", "list"):
+                _c.text(value, f"{self.msgtype}.{f.name}")
 
     def to_dict(self) -> Dict[str, Any]:
         """``{"<msgtype>": {payload}, "kf_account"?: ...}`` (the shape ``message_from_dict`` reads)."""
@@ -247,6 +260,10 @@ class Article(_Record):
     description: str = ""
     picurl: str = ""
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _c.text(getattr(self, f.name), f"news.articles.{f.name}")
+
 
 @dataclass(frozen=True)
 class News(Message):
@@ -257,8 +274,9 @@ class News(Message):
     kf_account: Optional[str] = None
 
     def __init__(self, articles: Sequence[Article], kf_account: Optional[str] = None) -> None:
-        object.__setattr__(self, "articles", tuple(articles))
+        object.__setattr__(self, "articles", _items(Article, articles, "news.articles"))
         object.__setattr__(self, "kf_account", kf_account)
+        self.__post_init__()
 
 
 @dataclass(frozen=True)
@@ -286,6 +304,10 @@ class MenuItem(_Record):
     id: str
     content: str
 
+    def __post_init__(self) -> None:
+        _c.text(self.id, "msgmenu.list.id")
+        _c.text(self.content, "msgmenu.list.content")
+
 
 @dataclass(frozen=True)
 class MsgMenu(Message):
@@ -304,10 +326,11 @@ class MsgMenu(Message):
         tail_content: str = "",
         kf_account: Optional[str] = None,
     ) -> None:
-        object.__setattr__(self, "list", tuple(list))
+        object.__setattr__(self, "list", _items(MenuItem, list, "msgmenu.list"))
         object.__setattr__(self, "head_content", head_content)
         object.__setattr__(self, "tail_content", tail_content)
         object.__setattr__(self, "kf_account", kf_account)
+        self.__post_init__()
 
 
 @dataclass(frozen=True)
@@ -331,6 +354,26 @@ class MiniProgramPage(Message):
     kf_account: Optional[str] = None
 
 
+_I = TypeVar("_I", bound=_Record)
+
+
+def _items(cls: Type[_I], items: Any, field: str) -> Tuple[_I, ...]:
+    """The articles of a news or the choices of a menu: instances of ``cls`` (or their dicts)."""
+    if isinstance(items, (str, bytes, bytearray, Mapping)) or not isinstance(items, Iterable):
+        _c.fail(field, f"must be a list of {cls.__name__}, not {type(items).__name__}")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping):
+            try:
+                item = cls(**item)
+            except TypeError as e:
+                _c.fail(f"{field}[{i}]", _c.clip(str(e)))
+        elif not isinstance(item, cls):
+            _c.fail(f"{field}[{i}]", f"must be a {cls.__name__}, not {type(item).__name__}")
+        out.append(item)
+    return tuple(out)
+
+
 _KINDS: Dict[str, Type[Message]] = {
     c.msgtype: c
     for c in (Text, Image, Voice, Video, Music, News, MpNews, MpNewsArticle, MsgMenu, WxCard, MiniProgramPage)
@@ -341,6 +384,8 @@ def message_from_dict(d: Mapping[str, Any]) -> Message:
     """Reads ``{"<msgtype>": {payload}, "kf_account"?: ...}`` into a message object."""
     from .errors import ValidationError
 
+    if not isinstance(d, Mapping):
+        _c.fail("message", f"must be a dict, not {type(d).__name__}")
     kinds = [k for k in d if k != "kf_account"]
     if len(kinds) != 1 or kinds[0] not in _KINDS:
         raise ValidationError(
@@ -349,24 +394,28 @@ def message_from_dict(d: Mapping[str, Any]) -> Message:
             reason="must hold exactly one of " + ", ".join(_KINDS),
         )
     kind = kinds[0]
+    if not isinstance(d[kind], Mapping):
+        _c.fail(f"message.{kind}", f"must be a dict, not {type(d[kind]).__name__}")
     payload = dict(d[kind])
     if kind == "news":
-        payload["articles"] = [Article._from(a) for a in payload.get("articles", [])]
+        payload["articles"] = _items(Article, payload.get("articles", []), "message.news.articles")
     if kind == "msgmenu":
-        payload["list"] = [MenuItem._from(m) for m in payload.get("list", [])]
+        payload["list"] = _items(MenuItem, payload.get("list", []), "message.msgmenu.list")
     cls = _KINDS[kind]
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = set(payload) - names
     if unknown:
+        listed = "[" + ", ".join(_c.quote(k) for k in sorted(unknown, key=repr)[:5]) + "]"
         raise ValidationError(
-            f"invalid message.{kind}: unknown field(s) {sorted(unknown)}",
+            f"invalid message.{kind}: unknown field(s) {listed}",
             field=f"message.{kind}",
-            reason=f"unknown field(s) {sorted(unknown)}",
+            reason=f"unknown field(s) {listed}",
         )
     try:
         return cls(**payload, kf_account=d.get("kf_account"))  # type: ignore[call-arg]
     except TypeError as e:
-        raise ValidationError(f"invalid message.{kind}: {e}", field=f"message.{kind}", reason=str(e)) from None
+        reason = _c.clip(str(e))
+        raise ValidationError(f"invalid message.{kind}: {reason}", field=f"message.{kind}", reason=reason) from None
 
 
 MessageLike = Union[Message, Mapping[str, Any]]
