@@ -93,6 +93,7 @@ pub fn reply_xml(account: &str, user: &str, reply: &Reply, now: i64) -> Result<O
             if content.is_empty() {
                 return Err(KfError::validation("content", "must not be empty"));
             }
+            validate::bounded("content", content)?;
             check_xml_chars("content", content)?;
             format!("<MsgType>{}</MsgType><Content>{}</Content>", cdata("text"), cdata(content))
         }
@@ -131,6 +132,14 @@ mod tests {
     use super::*;
     fn reply_xml(reply: &Reply, now: i64) -> Result<Option<String>, KfError> {
         super::reply_xml("gh_1", "o1", reply, now)
+    }
+
+    #[test]
+    fn a_reply_text_is_bounded() {
+        let big = Reply::Text { content: "x".repeat(validate::MAX_FIELD_BYTES + 1) };
+        assert!(matches!(reply_xml(&big, 1), Err(KfError::Validation { field, .. }) if field == "content"));
+        let max = Reply::Text { content: "x".repeat(validate::MAX_FIELD_BYTES) };
+        assert!(reply_xml(&max, 1).unwrap().is_some());
     }
 
     #[test]
