@@ -7,6 +7,7 @@ use crate::{validate, KfError};
 
 /// A text message; `content` may hold `<a href=… data-miniprogram-appid=…>` links.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Text {
     /// The text.
     pub content: String,
@@ -14,6 +15,7 @@ pub struct Text {
 
 /// A message that refers to uploaded media (image, voice, mpnews).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Media {
     /// The media id.
     pub media_id: String,
@@ -21,6 +23,7 @@ pub struct Media {
 
 /// A video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Video {
     /// The video's media id.
     pub media_id: String,
@@ -36,6 +39,7 @@ pub struct Video {
 
 /// A music message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Music {
     /// Title.
     #[serde(default)]
@@ -53,6 +57,7 @@ pub struct Music {
 
 /// One external article of a news message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Article {
     /// Title.
     pub title: String,
@@ -68,6 +73,7 @@ pub struct Article {
 
 /// A news message: exactly one external article.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct News {
     /// The articles (WeChat accepts exactly one; more gives 45008).
     pub articles: Vec<Article>,
@@ -75,6 +81,7 @@ pub struct News {
 
 /// A published article, by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ArticleRef {
     /// The article id.
     pub article_id: String,
@@ -82,6 +89,7 @@ pub struct ArticleRef {
 
 /// One choice of a menu message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MenuItem {
     /// Id echoed back when the user taps the choice.
     pub id: String,
@@ -91,6 +99,7 @@ pub struct MenuItem {
 
 /// A menu message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MsgMenu {
     /// Text above the choices.
     #[serde(default)]
@@ -104,6 +113,7 @@ pub struct MsgMenu {
 
 /// A card/coupon.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WxCard {
     /// The card id.
     pub card_id: String,
@@ -111,6 +121,7 @@ pub struct WxCard {
 
 /// A mini-program page card.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MiniProgramPage {
     /// Title.
     pub title: String,
@@ -460,5 +471,8 @@ mod tests {
         let e = parse(r#"{"text":{}}"#).unwrap_err();
         assert!(e.contains("missing field `content`"), "{e}");
         assert!(parse(r#"["text"]"#).is_err());
+        // A misspelt optional field would otherwise vanish without a word.
+        let e = parse(r#"{"video":{"media_id":"M","thumb_media_id":"T","titel":"t"}}"#).unwrap_err();
+        assert!(e.contains("unknown field `titel`"), "{e}");
     }
 }
