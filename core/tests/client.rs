@@ -198,6 +198,30 @@ async fn fixed_tokens_surface_token_errors() {
     assert_eq!(fake.calls.load(Ordering::SeqCst), 1);
 }
 
+/// Hands out one huge token.
+struct HugeBroker;
+
+#[async_trait::async_trait]
+impl TokenProvider for HugeBroker {
+    async fn token(&self, _failed: Option<&str>) -> Result<CachedToken, KfError> {
+        Ok(CachedToken { access_token: "T".repeat(10 << 20).into(), expires_at_ms: i64::MAX / 2, obtained_at_ms: 0 })
+    }
+}
+
+#[tokio::test]
+async fn huge_fixed_or_provided_tokens_are_refused_before_any_send() {
+    let fake = Fake::new(|_, _| json(r#"{"errcode":0}"#));
+    let fixed = ClientConfig::fixed("T".repeat(10 << 20)).base_url("http://wx.test");
+    let provided = ClientConfig::provider(Arc::new(HugeBroker)).base_url("http://wx.test");
+    for config in [fixed, provided] {
+        let c = Client::new(config, fake.clone(), MemoryStore::new(), TestClock::default());
+        let err = c.get_wait_case_list().await.unwrap_err();
+        assert!(matches!(&err, KfError::Validation { field, .. } if field == "access_token"), "{err}");
+        assert!(err.to_string().len() < 200, "the error must not carry the token");
+    }
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 0);
+}
+
 /// A record source: `n` records per China day, paged by msgid like WeChat.
 fn record_server(per_day: i64) -> Arc<Fake> {
     Fake::new(move |req, _| match path(req) {

@@ -148,6 +148,8 @@ impl<S: TokenStore> TokenManager<S> {
         retry: &RetryPolicy,
     ) -> Result<Secret, KfError> {
         if let TokenSource::Fixed(token) = &self.source {
+            // Bounded like any field: it goes into every URL.
+            crate::validate::bounded("access_token", token.expose())?;
             return Ok(token.clone());
         }
         if let Some(token) = self.local_fresh(clock.now_ms()) {
@@ -270,6 +272,7 @@ impl<S: TokenStore> TokenManager<S> {
                 if token.access_token.is_empty() {
                     return Err(KfError::validation("access_token", "the token provider returned an empty token"));
                 }
+                crate::validate::bounded("access_token", token.access_token.expose())?;
                 Ok(token)
             }
             TokenSource::Stable { appid, secret } => {
