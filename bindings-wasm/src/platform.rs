@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use async_trait::async_trait;
-use js_sys::{Array, Function, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestInit, Response};
@@ -121,9 +121,21 @@ impl Transport for FetchTransport {
         let response: Response = response
             .dyn_into()
             .map_err(|_| KfError::transport(TransportKind::Other, "fetch did not resolve to a Response"))?;
-        let status = response.status();
+        // Read through Reflect, which catches: a custom `fetch` may resolve to an object that
+        // passes `instanceof Response` but whose getters throw, and an exception thrown through
+        // the wasm would leave the instance unusable.
+        let not_a_response = || KfError::transport(TransportKind::Other, "fetch resolved to an unusable Response");
+        let status = Reflect::get(&response, &JsValue::from_str("status"))
+            .ok()
+            .and_then(|s| s.as_f64())
+            .filter(|s| (100.0..=599.0).contains(s))
+            .ok_or_else(not_a_response)? as u16;
+        let response_headers: Headers = Reflect::get(&response, &JsValue::from_str("headers"))
+            .ok()
+            .and_then(|h| h.dyn_into().ok())
+            .ok_or_else(not_a_response)?;
         let mut headers = Vec::new();
-        if let Ok(Some(ct)) = response.headers().get("content-type") {
+        if let Ok(Some(ct)) = response_headers.get("content-type") {
             headers.push(("content-type".to_string(), ct));
         }
         let read = response.array_buffer().map_err(|e| fetch_error(&e, &request))?;
