@@ -34,14 +34,11 @@ import wxkf.TransportKind
 import wxkf.TypingCommand
 import wxkf.example.KfWebhook
 import java.security.MessageDigest
-import java.io.BufferedReader
-import java.io.InputStreamReader
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest.BodyPublishers
 import java.net.http.HttpResponse.BodyHandlers
 import java.util.Collections
-import java.util.concurrent.TimeUnit
 
 const val APPID = "wxe2emobile0001"
 const val SECRET = "e2e_mobile_secret"
@@ -82,38 +79,25 @@ class BackendTokenProvider(private val base: String) : TokenProvider {
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation::class)
 class E2eTest {
-    private lateinit var emulator: Process
-    private lateinit var base: String
+    private lateinit var emulator: EmulatorProcess
+    private val base get() = emulator.base
     private val admin = HttpClient.newHttpClient()
     private val transport = SpyTransport(JdkHttpTransport())
     private lateinit var server: Client
 
-    private fun adminCall(method: String, path: String, body: Any? = null): JSONObject {
-        val b = java.net.http.HttpRequest.newBuilder(URI.create("$base/__admin/$path")).header("content-type", "application/json")
-        b.method(method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofString(body.toString()))
-        val resp = admin.send(b.build(), BodyHandlers.ofString())
-        check(resp.statusCode() == 200) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
-        return JSONObject(resp.body())
-    }
+    private fun adminCall(method: String, path: String, body: Any? = null): JSONObject = emulator.admin(method, path, body)
 
     @BeforeAll
     fun start() {
-        val bin = System.getProperty("wxkf.emulator") ?: error("set -Dwxkf.emulator")
-        emulator = ProcessBuilder(
-            bin, "--port", "0", "--appid", APPID, "--secret", SECRET, "--account-id", ACCOUNT,
+        emulator = EmulatorProcess(
+            "--appid", APPID, "--secret", SECRET, "--account-id", ACCOUNT,
             "--callback-token", CB_TOKEN, "--aes-key", AES_KEY, "--response-limit", "0", "--seed", "7",
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val first = BufferedReader(InputStreamReader(emulator.inputStream)).readLine() ?: error("emulator printed nothing")
-        base = first.substringAfter("listening on ").trim()
-        check(base.startsWith("http://")) { "unexpected first line: $first" }
+        )
         server = Client.withStableToken(APPID, SECRET, transport, ClientOptions(baseUrl = base))
     }
 
     @AfterAll
-    fun stop() {
-        emulator.destroy()
-        emulator.waitFor(5, TimeUnit.SECONDS)
-    }
+    fun stop() = emulator.close()
 
     @Test
     @Order(1)

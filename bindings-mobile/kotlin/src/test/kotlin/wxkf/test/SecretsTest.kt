@@ -32,22 +32,15 @@ import wxkf.TokenProvider
 import wxkf.TransportKind
 import wxkf.TypingCommand
 import wxkf.UrlQuery
-import java.io.BufferedReader
 import java.io.ByteArrayOutputStream
 import java.io.File
 import java.io.IOException
-import java.io.InputStreamReader
 import java.io.OutputStream
 import java.io.PrintStream
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest.BodyPublishers
-import java.net.http.HttpResponse.BodyHandlers
 import java.nio.ByteBuffer
 import java.security.MessageDigest
 import java.time.Duration
 import java.util.Base64
-import java.util.concurrent.TimeUnit
 import javax.crypto.Cipher
 import javax.crypto.spec.IvParameterSpec
 import javax.crypto.spec.SecretKeySpec
@@ -197,35 +190,21 @@ fun encryptPush(aesKey: String, appid: String, xml: String): String {
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecretsTest {
-    private lateinit var emulator: Process
-    private lateinit var base: String
-    private val admin = HttpClient.newHttpClient()
+    private lateinit var emulator: EmulatorProcess
+    private val base get() = emulator.base
 
-    private fun adminCall(method: String, path: String, body: Any? = null): JSONObject {
-        val b = java.net.http.HttpRequest.newBuilder(URI.create("$base/__admin/$path")).header("content-type", "application/json")
-        b.method(method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofString(body.toString()))
-        val resp = admin.send(b.build(), BodyHandlers.ofString())
-        check(resp.statusCode() == 200) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
-        return JSONObject(resp.body())
-    }
+    private fun adminCall(method: String, path: String, body: Any? = null): JSONObject = emulator.admin(method, path, body)
 
     @BeforeAll
     fun start() {
-        val bin = System.getProperty("wxkf.emulator") ?: error("set -Dwxkf.emulator")
-        emulator = ProcessBuilder(
-            bin, "--port", "0", "--appid", S_APPID, "--secret", SECRET_MARKER, "--account-id", S_ACCOUNT,
+        emulator = EmulatorProcess(
+            "--appid", S_APPID, "--secret", SECRET_MARKER, "--account-id", S_ACCOUNT,
             "--callback-token", CB_TOKEN_MARKER, "--aes-key", AES_MARKER, "--response-limit", "0",
-        ).redirectError(ProcessBuilder.Redirect.DISCARD).start()
-        val first = BufferedReader(InputStreamReader(emulator.inputStream)).readLine() ?: error("emulator printed nothing")
-        base = first.substringAfter("listening on ").trim()
-        check(base.startsWith("http://")) { "unexpected first line: $first" }
+        )
     }
 
     @AfterAll
-    fun stop() {
-        emulator.destroy()
-        emulator.waitFor(5, TimeUnit.SECONDS)
-    }
+    fun stop() = emulator.close()
 
     @Test
     fun theScannerFindsAPlantedMarker() {

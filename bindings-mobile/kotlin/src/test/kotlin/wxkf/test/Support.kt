@@ -110,3 +110,37 @@ fun urlPath(url: String): String {
 
 fun header(request: HttpRequest, name: String): String? =
     request.headers().firstOrNull { it.name.equals(name, ignoreCase = true) }?.value
+
+/**
+ * The emulator in its own process (the binary from `-Dwxkf.emulator`, on a free port) and a
+ * client of its `/__admin` API; `args` are its flags besides the port.
+ */
+class EmulatorProcess(vararg args: String) : AutoCloseable {
+    private val process: Process
+    private val http = HttpClient.newHttpClient()
+
+    /** The emulator's base URL (`http://127.0.0.1:PORT`). */
+    val base: String
+
+    init {
+        val bin = System.getProperty("wxkf.emulator") ?: error("set -Dwxkf.emulator")
+        process = ProcessBuilder(bin, "--port", "0", *args).redirectError(ProcessBuilder.Redirect.DISCARD).start()
+        val first = process.inputStream.bufferedReader().readLine() ?: error("emulator printed nothing")
+        base = first.substringAfter("listening on ").trim()
+        check(base.startsWith("http://")) { "unexpected first line: $first" }
+    }
+
+    /** One admin call; fails the test unless it answers 200. */
+    fun admin(method: String, path: String, body: Any? = null): JSONObject {
+        val b = java.net.http.HttpRequest.newBuilder(URI.create("$base/__admin/$path")).header("content-type", "application/json")
+        b.method(method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofString(body.toString()))
+        val resp = http.send(b.build(), BodyHandlers.ofString())
+        check(resp.statusCode() == 200) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
+        return JSONObject(resp.body())
+    }
+
+    override fun close() {
+        process.destroy()
+        process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)
+    }
+}
