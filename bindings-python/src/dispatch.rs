@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use wxkf::api::message::typing::TypingCommand;
 use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
-use wxkf::native::NativeClient;
 use wxkf::{KfError, Message, Secret};
+use wxkf_native::NativeClient;
 
 /// AppID and AppSecret of a stable or classic client (for the raw token calls).
 #[derive(Clone)]

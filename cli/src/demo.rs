@@ -66,7 +66,7 @@ pub async fn run() -> Result<(), CliError> {
     let base = emu.base_url();
     println!("wxkf demo: a customer-service conversation against the embedded emulator at {base}");
     let admin = Admin { http: reqwest::Client::new(), base: base.clone() };
-    let client = wxkf::native::NativeClient::native(ClientConfig::stable(appid, secret).base_url(&base))?;
+    let client = wxkf_native::client(ClientConfig::stable(appid, secret).base_url(&base))?;
     let kf = "alice@gh_emulator";
     let user = "oDEMO_user_0001";
 

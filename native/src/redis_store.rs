@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 
-use crate::client::{CachedToken, TokenStore};
-use crate::{KfError, TransportKind};
+use wxkf::client::{CachedToken, TokenStore};
+use wxkf::{KfError, TransportKind};
 
 /// Tokens in Redis under keys like `wxkf:token:APPID:stable` (never the secret).
 #[derive(Clone)]

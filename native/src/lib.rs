@@ -1,4 +1,11 @@
-//! Native HTTP (reqwest with rustls and connection pooling) and a std/tokio clock.
+//! Native IO for wxkf: HTTP over reqwest (rustls, connection pooling), the system clock, and
+//! (feature `redis`) a token store shared by many processes. Everything else is `wxkf-core`'s.
+
+#[cfg(feature = "redis")]
+pub mod redis_store;
+
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -8,8 +15,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
-use crate::client::{Client, ClientConfig, Clock, MemoryStore, TokenStore, Transport};
-use crate::{HttpRequest, HttpResponse, KfError, Method, TransportKind};
+use wxkf::client::{Client, ClientConfig, Clock, MemoryStore, TokenStore, Transport};
+use wxkf::{HttpRequest, HttpResponse, KfError, Method, TransportKind};
 
 /// Responses larger than this are refused (a record page of 10 000 is a few MB).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -145,14 +152,12 @@ impl Clock for SystemClock {
     }
 }
 
-impl NativeClient {
-    /// A native client with the in-memory token store.
-    pub fn native(config: ClientConfig) -> Result<Self, KfError> {
-        Self::native_with_store(config, Arc::new(MemoryStore::new()))
-    }
+/// A native client with the in-memory token store.
+pub fn client(config: ClientConfig) -> Result<NativeClient, KfError> {
+    client_with_store(config, Arc::new(MemoryStore::new()))
+}
 
-    /// A native client with a shared token store (e.g. `RedisStore`).
-    pub fn native_with_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<Self, KfError> {
-        Ok(Client::new(config, ReqwestTransport::new(NativeOptions::default())?, store, SystemClock::default()))
-    }
+/// A native client with a shared token store (e.g. `RedisStore`).
+pub fn client_with_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<NativeClient, KfError> {
+    Ok(Client::new(config, ReqwestTransport::new(NativeOptions::default())?, store, SystemClock::default()))
 }

@@ -1,15 +1,18 @@
 //! The Redis token store against a real redis-server: sharing, compare-and-swap, the lock.
 #![cfg(feature = "redis")]
 
-mod common;
+#[path = "../../core/tests/common/fake.rs"]
+mod fake;
+#[path = "support/redis_server.rs"]
+mod redis_server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use common::fake::{json, token_of, Fake, TestClock};
-use common::redis_server::RedisServer;
+use fake::{json, token_of, Fake, TestClock};
+use redis_server::RedisServer;
 use wxkf::client::{CachedToken, Client, ClientConfig, TokenStore};
-use wxkf::redis_store::RedisStore;
+use wxkf_native::RedisStore;
 
 fn token(value: &str) -> CachedToken {
     CachedToken { access_token: value.into(), expires_at_ms: i64::MAX / 4, obtained_at_ms: 0 }
