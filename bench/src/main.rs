@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use wxkf::api::message::send::SendMessage;
+use wxkf::api::message::send_message::SendMessage;
 use wxkf::{BuildContext, ClientConfig, Endpoint, HttpResponse, Message};
 use wxkf_native::NativeClient;
 

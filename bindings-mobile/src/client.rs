@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wxkf::api::token::stable::GetStableAccessToken;
+use wxkf::api::token::get_stable_access_token::GetStableAccessToken;
 use wxkf::client::{MemoryStore, TokenSource};
 use wxkf::{ClientConfig, RetryPolicy, Secret};
 

@@ -174,7 +174,7 @@ pub enum TypingCommand {
     CancelTyping,
 }
 
-impl From<TypingCommand> for wxkf::api::message::typing::TypingCommand {
+impl From<TypingCommand> for wxkf::api::message::send_typing::TypingCommand {
     fn from(c: TypingCommand) -> Self {
         match c {
             TypingCommand::Typing => Self::Typing,
@@ -265,8 +265,8 @@ pub struct KfSession {
     pub createtime: i64,
 }
 
-impl From<wxkf::api::session::get_session::KfSession> for KfSession {
-    fn from(s: wxkf::api::session::get_session::KfSession) -> Self {
+impl From<wxkf::api::session::get_kf_session::KfSession> for KfSession {
+    fn from(s: wxkf::api::session::get_kf_session::KfSession) -> Self {
         KfSession { kf_account: s.kf_account, createtime: s.createtime }
     }
 }
@@ -280,8 +280,8 @@ pub struct SessionItem {
     pub createtime: i64,
 }
 
-impl From<wxkf::api::session::get_session_list::SessionItem> for SessionItem {
-    fn from(s: wxkf::api::session::get_session_list::SessionItem) -> Self {
+impl From<wxkf::api::session::get_kf_session_list::SessionItem> for SessionItem {
+    fn from(s: wxkf::api::session::get_kf_session_list::SessionItem) -> Self {
         SessionItem { openid: s.openid, createtime: s.createtime }
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::{KfError, Message, Secret};
 use wxkf_native::NativeClient;
 
@@ -79,7 +79,7 @@ pub(crate) async fn run(
         "upload_kf_head_img" => {
             let kf: String = arg(&args, "kf_account")?;
             let filename: Option<String> = arg(&args, "filename")?;
-            let request = wxkf::api::account::upload_head_img::UploadKfHeadImg {
+            let request = wxkf::api::account::upload_kf_head_img::UploadKfHeadImg {
                 kf_account: kf,
                 image: data.unwrap_or_default(),
                 filename: filename.unwrap_or_else(|| "avatar.jpg".to_string()),

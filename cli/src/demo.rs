@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use serde_json::{json, Value};
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::message::{Article, MenuItem, MiniProgramPage};
 use wxkf::records::format_china_time;
 use wxkf::{ClientConfig, Message};

@@ -8,7 +8,7 @@ mod export;
 mod output;
 
 use clap::Parser;
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::message::{Article, MenuItem, MiniProgramPage, Music};
 use wxkf::Message;
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use common::fake::{json, token_of, Fake, TestClock};
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::client::{CachedToken, Client, ClientConfig, MemoryStore, RetryPolicy, TokenProvider};
 use wxkf::{HttpRequest, KfError, Message, TransportKind};
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use base64::Engine as _;
 use serde_json::Value;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::client::{Client, ClientConfig, MemoryStore, RetryPolicy, Transport};
 use wxkf::{HttpRequest, HttpResponse, KfError, Message, TransportKind};
 

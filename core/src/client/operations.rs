@@ -3,16 +3,16 @@
 use crate::api::account::get_kf_list::{GetKfList, KfInfo};
 use crate::api::account::get_kf_online_list::{GetKfOnlineList, KfOnlineInfo};
 use crate::api::account::{
-    add::AddKfAccount, del::DelKfAccount, invite_worker::InviteWorker, update::UpdateKfAccount,
-    upload_head_img::UploadKfHeadImg,
+    add_kf_account::AddKfAccount, del_kf_account::DelKfAccount, invite_worker::InviteWorker,
+    update_kf_account::UpdateKfAccount, upload_kf_head_img::UploadKfHeadImg,
 };
-use crate::api::message::send::SendMessage;
-use crate::api::message::typing::{SendTyping, TypingCommand};
+use crate::api::message::send_message::SendMessage;
+use crate::api::message::send_typing::{SendTyping, TypingCommand};
 use crate::api::record::get_msg_list::{GetMsgList, MsgListPage};
-use crate::api::session::get_session::{GetKfSession, KfSession};
-use crate::api::session::get_session_list::{GetKfSessionList, SessionItem};
+use crate::api::session::get_kf_session::{GetKfSession, KfSession};
+use crate::api::session::get_kf_session_list::{GetKfSessionList, SessionItem};
 use crate::api::session::get_wait_case_list::{GetWaitCaseList, WaitCaseList};
-use crate::api::session::{close::CloseKfSession, create::CreateKfSession};
+use crate::api::session::{close_kf_session::CloseKfSession, create_kf_session::CreateKfSession};
 use crate::client::record_stream::RecordStream;
 use crate::client::{Client, Clock, TokenStore, Transport};
 use crate::records::{RecordCursor, MAX_PAGE_SIZE};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use crate::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use crate::client::retry::RetryPolicy;
 use crate::client::traits::{Clock, TokenProvider, TokenStore, Transport};
 use crate::endpoint::{BuildContext, Endpoint};

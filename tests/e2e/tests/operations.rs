@@ -2,7 +2,7 @@
 
 use futures_util::StreamExt;
 use serde_json::json;
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::message::{Article, MenuItem, MiniProgramPage, Music};
 use wxkf::{ClientConfig, KfError, Message};
 use wxkf_e2e::{Harness, APPID, SECRET};

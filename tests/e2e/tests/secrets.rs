@@ -90,7 +90,7 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     show(&mut out, "get session", &c.get_kf_session(USER).await);
     show(&mut out, "session list", &c.get_kf_session_list(KF).await);
     show(&mut out, "wait", &c.get_wait_case_list().await);
-    show(&mut out, "typing", &c.send_typing(USER, wxkf::api::message::typing::TypingCommand::Typing).await);
+    show(&mut out, "typing", &c.send_typing(USER, wxkf::api::message::send_typing::TypingCommand::Typing).await);
     show(&mut out, "send", &c.send_message(USER, Message::text("hello").from_kf(KF)).await);
     show(&mut out, "send to a stranger", &c.send_message("oNobody", Message::text("x")).await);
     let now = h.admin_get("clock").await["now"].as_i64().unwrap_or(0);

@@ -1,12 +1,12 @@
 //! kf account management: add, update, delete, invite, avatar, list, online list.
 
-pub mod add;
-pub mod del;
+pub mod add_kf_account;
+pub mod del_kf_account;
 pub mod get_kf_list;
 pub mod get_kf_online_list;
 pub mod invite_worker;
-pub mod update;
-pub mod upload_head_img;
+pub mod update_kf_account;
+pub mod upload_kf_head_img;
 
 use serde::Serialize;
 

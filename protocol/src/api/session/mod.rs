@@ -1,9 +1,9 @@
 //! Customer-service sessions: create, close, get, list, waiting cases.
 
-pub mod close;
-pub mod create;
-pub mod get_session;
-pub mod get_session_list;
+pub mod close_kf_session;
+pub mod create_kf_session;
+pub mod get_kf_session;
+pub mod get_kf_session_list;
 pub mod get_wait_case_list;
 
 use serde::Serialize;

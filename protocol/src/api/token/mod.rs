@@ -1,7 +1,7 @@
 //! Access-token calls: the classic `/cgi-bin/token` and the stable `/cgi-bin/stable_token`.
 
-pub mod classic;
-pub mod stable;
+pub mod get_access_token;
+pub mod get_stable_access_token;
 
 use serde::{Deserialize, Serialize};
 
