@@ -121,7 +121,7 @@ async fn reads_retry_on_busy_and_writes_do_not_retry_on_timeout() {
     assert_eq!(c.get_kf_list().await.unwrap_err().errcode(), Some(-1));
     assert_eq!(fake.count(LIST), 3, "max_attempts reads");
     let err = c.send_message("o", Message::text("x")).await.unwrap_err();
-    assert!(matches!(err, KfError::Transport { kind: TransportKind::Timeout, .. }));
+    assert!(matches!(err, KfError::Transport { transport_kind: TransportKind::Timeout, .. }));
     assert_eq!(fake.count(SEND), 1, "a write that may have left is never resent");
     assert!(c.send_typing("o", TypingCommand::Typing).await.is_err());
     assert_eq!(fake.count("/cgi-bin/message/custom/typing"), 1);

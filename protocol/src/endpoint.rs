@@ -119,7 +119,7 @@ struct Envelope {
 /// Checks status and `errcode`; returns the body when the call succeeded.
 pub fn check_response(response: &HttpResponse) -> Result<&[u8], KfError> {
     if response.status != 200 {
-        return Err(KfError::Http { status: response.status, body: crate::error::truncated_text(&response.body) });
+        return Err(KfError::http(response.status, &response.body));
     }
     let envelope: Envelope = serde_json::from_slice(&response.body)
         .map_err(|e| KfError::decode(format!("not a JSON object: {e}"), &response.body))?;

@@ -117,7 +117,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// The current access token (fetched if needed). For brokers that hand tokens to others.
     pub async fn access_token(&self) -> Result<Secret, KfError> {
+        self.fetch_token().await.map_err(|e| self.scrub(e, None))
+    }
+
+    async fn fetch_token(&self) -> Result<Secret, KfError> {
         self.tokens.get(&self.transport, &self.clock, &self.base_url, &self.retry).await
+    }
+
+    /// `error` without any secret this client holds (the error view's redaction policy: a
+    /// host transport, store or provider may have quoted one in its message).
+    fn scrub(&self, error: KfError, attempt_token: Option<&Secret>) -> KfError {
+        let mut secrets = self.tokens.known_secrets();
+        secrets.extend(attempt_token.cloned());
+        let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+        error.scrubbed(&exposed)
     }
 
     /// The clock this client uses.
@@ -137,7 +150,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         E::Output: MaybeSend,
     {
         // Bad input fails before anything, a token fetch included, touches the network.
-        request.validate()?;
+        request.validate().map_err(|e| self.scrub(e, None))?;
         let meta = CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN };
         let mut output = None;
         let mut parse = |response: &HttpResponse| {
@@ -151,7 +164,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// The token and retry loop, shared by every endpoint: not generic over the endpoint, so
     /// it is compiled once per client type (the wasm package would otherwise carry 17 copies).
+    /// Every error it returns is scrubbed of the client's secrets.
     async fn run(&self, meta: CallMeta, build: &BuildFn<'_>, parse: &mut ParseFn<'_>) -> Result<(), KfError> {
+        let mut last_token = None;
+        let result = self.attempts(meta, build, parse, &mut last_token).await;
+        result.map_err(|e| self.scrub(e, last_token.as_ref()))
+    }
+
+    async fn attempts(
+        &self,
+        meta: CallMeta,
+        build: &BuildFn<'_>,
+        parse: &mut ParseFn<'_>,
+        last_token: &mut Option<Secret>,
+    ) -> Result<(), KfError> {
         let started = self.clock.now_ms();
         let mut attempt = 0u32;
         let mut retries = 0u32;
@@ -162,11 +188,12 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             let token = if meta.needs_token {
                 Some(match next_token.take() {
                     Some(t) => t,
-                    None => self.access_token().await?,
+                    None => self.fetch_token().await?,
                 })
             } else {
                 None
             };
+            last_token.clone_from(&token);
             let nonce = self.nonce();
             let ctx = BuildContext {
                 base_url: &self.base_url,

@@ -130,6 +130,20 @@ impl<S: TokenStore> TokenManager<S> {
         !matches!(self.source, TokenSource::Fixed(_))
     }
 
+    /// Every secret this manager holds (the AppSecret, a fixed or the cached token), so that
+    /// the client can scrub them from the errors it returns.
+    pub(crate) fn known_secrets(&self) -> Vec<Secret> {
+        let mut secrets = match &self.source {
+            TokenSource::Stable { secret, .. } | TokenSource::Classic { secret, .. } | TokenSource::Fixed(secret) => {
+                vec![secret.clone()]
+            }
+            TokenSource::Provider(_) => Vec::new(),
+        };
+        let local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        secrets.extend(local.as_ref().map(|t| t.access_token.clone()));
+        secrets
+    }
+
     fn local_fresh(&self, now: i64) -> Option<Secret> {
         let guard = self.local.lock().unwrap_or_else(|p| p.into_inner());
         guard.as_ref().filter(|t| is_fresh(t, now, self.settings.refresh_margin_ms)).map(|t| t.access_token.clone())

@@ -165,7 +165,7 @@ mod tests {
         let dbg = format!("{keys:?}");
         assert!(!dbg.contains("MARKER") && dbg.contains("***") && dbg.contains("wx123"), "{dbg}");
         let other = CallbackKeys::new("tok", KEY, "wx999").unwrap();
-        assert!(matches!(other.decrypt(&enc), Err(KfError::Callback { kind: CallbackKind::Appid, .. })));
+        assert!(matches!(other.decrypt(&enc), Err(KfError::Callback { callback_kind: CallbackKind::Appid, .. })));
     }
 
     #[test]

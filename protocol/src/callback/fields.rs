@@ -165,7 +165,10 @@ mod tests {
             "junk",
             "<a><b><c><d><e><f><g><h><i></i></h></g></f></e></d></c></b></a>",
         ] {
-            assert!(matches!(read_fields(bad), Err(KfError::Callback { kind: CallbackKind::Xml, .. })), "{bad}");
+            assert!(
+                matches!(read_fields(bad), Err(KfError::Callback { callback_kind: CallbackKind::Xml, .. })),
+                "{bad}"
+            );
         }
         let deep = format!("<xml>{}{}</xml>", "<a>".repeat(20), "</a>".repeat(20));
         assert!(read_fields(&deep).is_err());

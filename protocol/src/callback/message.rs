@@ -286,7 +286,7 @@ mod tests {
             if event.as_deref() == Some("LOCATION") && fields.len() == 6));
         let no_content = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
                           <MsgType>text</MsgType></xml>";
-        assert!(matches!(parse_push(no_content), Err(KfError::Callback { kind: CallbackKind::Xml, .. })));
+        assert!(matches!(parse_push(no_content), Err(KfError::Callback { callback_kind: CallbackKind::Xml, .. })));
     }
 
     #[test]
@@ -326,7 +326,10 @@ mod tests {
             assert_eq!(location(ok).unwrap(), ok.parse::<f64>().unwrap(), "{ok}");
         }
         for bad in ["", " ", "abc", "NaN", "inf", "1,5", "0x10", "--1", "1.2.3", "23 .1"] {
-            assert!(matches!(location(bad), Err(KfError::Callback { kind: CallbackKind::Xml, .. })), "{bad:?}");
+            assert!(
+                matches!(location(bad), Err(KfError::Callback { callback_kind: CallbackKind::Xml, .. })),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -94,9 +94,9 @@ mod tests {
     fn rejects_bad_signature_and_stale_timestamp() {
         let sig = signature("token", "1000", "n");
         let bad = verify_url("token", "00", "1000", "n", "e", 1000, 300);
-        assert!(matches!(bad, Err(KfError::Callback { kind: CallbackKind::Signature, .. })));
+        assert!(matches!(bad, Err(KfError::Callback { callback_kind: CallbackKind::Signature, .. })));
         let stale = verify_url("token", &sig, "1000", "n", "e", 1301, 300);
-        assert!(matches!(stale, Err(KfError::Callback { kind: CallbackKind::Timestamp, .. })));
+        assert!(matches!(stale, Err(KfError::Callback { callback_kind: CallbackKind::Timestamp, .. })));
         assert!(verify_url("token", &sig, "1000", "n", "e", 1300, 300).is_ok());
         assert!(check_timestamp("-5", 0, 300).is_err());
         assert!(check_timestamp("", 0, 300).is_err());

@@ -62,7 +62,7 @@ fn plain_and_safe_round_trip() {
 #[test]
 fn refusals_have_kinds() {
     let kind = |r: Result<OpenedPush, KfError>| match r {
-        Err(KfError::Callback { kind, .. }) => Some(kind),
+        Err(KfError::Callback { callback_kind, .. }) => Some(callback_kind),
         _ => None,
     };
     let mut q = plain_query("n1");

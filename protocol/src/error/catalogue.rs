@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// What a client may do after an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum RetryClass {
     /// The access token is bad: fetch a new one and retry the call once.
     RefreshToken,
@@ -18,6 +20,8 @@ pub enum RetryClass {
 /// Groups of codes that users catch together (one exception class per family in bindings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ErrorFamily {
     /// Access-token problems (missing, invalid, expired).
     Token,
@@ -159,6 +163,11 @@ catalogue! {
 }
 
 impl ErrorCode {
+    /// The code with this stable name (`Other(0)` for a name the catalogue does not list).
+    pub fn from_name(name: &str) -> Self {
+        CATALOGUE.iter().find(|row| row.name == name).map_or(ErrorCode::Other(0), |row| Self::from_errcode(row.errcode))
+    }
+
     /// The stable name (`OTHER` for codes the catalogue does not list).
     pub fn name(self) -> &'static str {
         self.info().map_or("OTHER", |row| row.name)
@@ -179,6 +188,37 @@ impl ErrorCode {
         self.info().map_or(ErrorFamily::Other, |row| row.family)
     }
 }
+
+/// Serialized as its stable name (`"INVALID_CREDENTIAL"`, `"OTHER"`): the raw number travels
+/// beside it as `errcode`.
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ErrorCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ErrorCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = CATALOGUE.iter().map(|row| row.name).chain(["OTHER"]).collect();
+        schemars::json_schema!({
+            "type": "string",
+            "description": "The catalogue's stable name of a WeChat errcode (`OTHER` for codes it does not list).",
+            "enum": names,
+        })
+    }
+}
+
+// Kotlin and Swift see the stable name as a string, like JS and Python.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(ErrorCode, String, {
+    lower: |code| code.name().to_string(),
+    try_lift: |name| Ok(ErrorCode::from_name(&name)),
+});
 
 #[cfg(test)]
 mod tests {

@@ -1,17 +1,18 @@
 //! `KfError`, the one error type of wxkf, and the catalogue it draws codes from.
 
 mod catalogue;
+mod view;
 
 use std::fmt;
 
 pub use catalogue::{ErrorCode, ErrorFamily, ErrorInfo, RetryClass, CATALOGUE};
-
-/// How many bytes of an undecodable body an error keeps.
-pub const MAX_KEPT_BODY: usize = 512;
+pub use view::{ErrorView, MAX_ERROR_TEXT};
 
 /// Why a transport could not complete an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TransportKind {
     /// The connection could not be made: the request surely never left.
     Connect,
@@ -50,6 +51,8 @@ impl fmt::Display for TransportKind {
 /// Why a push (callback) request was refused; a server answers all of them with a 4xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum CallbackKind {
     /// `signature` / `msg_signature` missing or wrong: the request is not from WeChat.
     Signature,
@@ -82,17 +85,29 @@ impl fmt::Display for CallbackKind {
 }
 
 /// Every failure of a wxkf call.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// Its fields are the error view every runtime shows (JS and Python through [`ErrorView`],
+/// Kotlin and Swift through UniFFI): same names, in each language's casing. Texts are capped
+/// and bodies of token responses redacted when an error is made; a client also scrubs its own
+/// secrets from every error it returns ([`KfError::scrubbed`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum KfError {
     /// WeChat answered with a non-zero `errcode`.
     #[error("{}", api_message(*.code, *.errcode, .errmsg))]
     Api {
-        /// The catalogue entry (or `Other`).
+        /// The catalogue's stable name (`KF_ACCOUNT_EXISTS` …; `OTHER` for unknown codes).
         code: ErrorCode,
         /// The raw errcode as WeChat sent it.
         errcode: i64,
         /// The raw errmsg as WeChat sent it.
         errmsg: String,
+        /// The group of codes this one belongs to (what users catch together).
+        family: ErrorFamily,
+        /// What a client may do about it.
+        retry: RetryClass,
     },
     /// An input broke a rule before anything was sent.
     #[error("invalid {field}: {reason}")]
@@ -107,7 +122,7 @@ pub enum KfError {
     Decode {
         /// What went wrong.
         reason: String,
-        /// The first bytes of the body (lossy UTF-8, truncated).
+        /// The first bytes of the body (lossy UTF-8, capped, token values redacted).
         body: String,
     },
     /// The server answered with a non-200 HTTP status.
@@ -115,23 +130,23 @@ pub enum KfError {
     Http {
         /// The status code.
         status: u16,
-        /// The first bytes of the body (lossy UTF-8, truncated).
+        /// The first bytes of the body (lossy UTF-8, capped, token values redacted).
         body: String,
     },
     /// The exchange failed below HTTP (connect, timeout, reset, abort).
-    #[error("transport failure ({kind}): {message}")]
+    #[error("transport failure ({transport_kind}): {reason}")]
     Transport {
-        /// What kind of failure.
-        kind: TransportKind,
-        /// A human-readable description (never holds the URL's token).
-        message: String,
+        /// What kind of failure; `Connect` and `NotSent` prove the request never left.
+        transport_kind: TransportKind,
+        /// A description (never holds the URL's token).
+        reason: String,
     },
     /// A push (callback) request was refused: forged, stale, replayed, undecryptable or bad XML.
-    #[error("push refused ({kind}): {reason}")]
+    #[error("push refused ({callback_kind}): {reason}")]
     Callback {
         /// Why, as a stable machine-readable kind.
-        kind: CallbackKind,
-        /// A human-readable description (never holds the token or the key).
+        callback_kind: CallbackKind,
+        /// A description (never holds the token or the key).
         reason: String,
     },
 }
@@ -151,27 +166,52 @@ fn api_message(code: ErrorCode, errcode: i64, errmsg: &str) -> String {
 impl KfError {
     /// A validation error naming the field and the rule.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        KfError::Validation { field: field.into(), reason: reason.into() }
+        KfError::Validation { field: view::cap(field.into()), reason: view::cap(reason.into()) }
     }
 
     /// An API error from a raw errcode and errmsg.
     pub fn api(errcode: i64, errmsg: impl Into<String>) -> Self {
-        KfError::Api { code: ErrorCode::from_errcode(errcode), errcode, errmsg: errmsg.into() }
+        let code = ErrorCode::from_errcode(errcode);
+        KfError::Api {
+            code,
+            errcode,
+            errmsg: view::cap(errmsg.into()),
+            family: code.family(),
+            retry: code.retry_class(),
+        }
     }
 
-    /// A decode error keeping a truncated copy of the body.
+    /// A decode error keeping a capped, redacted copy of the body.
     pub fn decode(reason: impl Into<String>, body: &[u8]) -> Self {
-        KfError::Decode { reason: reason.into(), body: truncated_text(body) }
+        KfError::Decode { reason: view::cap(reason.into()), body: view::body_text(body) }
+    }
+
+    /// A non-200 answer, keeping a capped, redacted copy of the body.
+    pub fn http(status: u16, body: &[u8]) -> Self {
+        KfError::Http { status, body: view::body_text(body) }
     }
 
     /// A transport error.
-    pub fn transport(kind: TransportKind, message: impl Into<String>) -> Self {
-        KfError::Transport { kind, message: message.into() }
+    pub fn transport(transport_kind: TransportKind, reason: impl Into<String>) -> Self {
+        KfError::Transport { transport_kind, reason: view::cap(reason.into()) }
     }
 
     /// A refused push.
-    pub fn callback(kind: CallbackKind, reason: impl Into<String>) -> Self {
-        KfError::Callback { kind, reason: reason.into() }
+    pub fn callback(callback_kind: CallbackKind, reason: impl Into<String>) -> Self {
+        KfError::Callback { callback_kind, reason: view::cap(reason.into()) }
+    }
+
+    /// The kind of error as the view names it: `api`, `validation`, `decode`, `http`,
+    /// `transport` or `callback`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            KfError::Api { .. } => "api",
+            KfError::Validation { .. } => "validation",
+            KfError::Decode { .. } => "decode",
+            KfError::Http { .. } => "http",
+            KfError::Transport { .. } => "transport",
+            KfError::Callback { .. } => "callback",
+        }
     }
 
     /// The WeChat errcode, for API errors.
@@ -197,7 +237,7 @@ impl KfError {
     /// The retry class of an API error (`Never` for anything else).
     pub fn retry_class(&self) -> RetryClass {
         match self {
-            KfError::Api { code, .. } => code.retry_class(),
+            KfError::Api { retry, .. } => *retry,
             _ => RetryClass::Never,
         }
     }
@@ -206,16 +246,6 @@ impl KfError {
     pub fn is_token_error(&self) -> bool {
         self.retry_class() == RetryClass::RefreshToken
     }
-}
-
-/// Lossy UTF-8 of the first `MAX_KEPT_BODY` bytes, marking a cut.
-pub(crate) fn truncated_text(body: &[u8]) -> String {
-    let cut = body.len().min(MAX_KEPT_BODY);
-    let mut text = String::from_utf8_lossy(body.get(..cut).unwrap_or(body)).into_owned();
-    if body.len() > cut {
-        text.push_str("…(truncated)");
-    }
-    text
 }
 
 #[cfg(test)]
@@ -239,6 +269,6 @@ mod tests {
     fn decode_keeps_a_truncated_body() {
         let body = vec![b'x'; 2000];
         let KfError::Decode { body: kept, .. } = KfError::decode("bad", &body) else { panic!("kind") };
-        assert!(kept.len() < 600 && kept.ends_with("(truncated)"));
+        assert!(kept.len() <= MAX_ERROR_TEXT + 20 && kept.ends_with("(truncated)"));
     }
 }
