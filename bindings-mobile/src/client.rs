@@ -227,7 +227,7 @@ impl Client {
 
     /// Shows (`TYPING`) or hides (`CANCEL_TYPING`) the typing indicator.
     pub async fn send_typing(&self, touser: String, command: TypingCommand) -> Result<(), KfError> {
-        Ok(self.core.send_typing(&touser, command.into()).await?)
+        Ok(self.core.send_typing(&touser, wxkf::api::message::send_typing::TypingCommand::from(command)).await?)
     }
 
     /// Starts a session between an online kf and a user.

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod client;
+pub mod ops;
 
 pub use wxkf_protocol::{api, callback, endpoint, error, http, message, multipart, records, secret, validate};
 

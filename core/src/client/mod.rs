@@ -2,10 +2,10 @@
 //! token store and clock. Token caching, refresh and retries live here once for all bindings.
 
 mod memory_store;
-mod operations;
 mod record_stream;
 mod retry;
 mod token;
+mod token_calls;
 mod traits;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -131,6 +131,11 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         secrets.extend(attempt_token.cloned());
         let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
         error.scrubbed(&exposed)
+    }
+
+    /// Where this client's tokens come from.
+    pub fn token_source(&self) -> &TokenSource {
+        self.tokens.source()
     }
 
     /// The clock this client uses.

@@ -6,8 +6,34 @@ use futures_util::Stream;
 
 use crate::api::record::get_msg_list::MsgRecord;
 use crate::client::{Client, Clock, TokenStore, Transport};
-use crate::records::{RecordCursor, RecordPager};
+use crate::records::{RecordCursor, RecordPager, MAX_PAGE_SIZE};
 use crate::KfError;
+
+impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
+    /// Every record of `[from, to)` (unix seconds), split by China-time day and paged by msgid.
+    pub fn iter_msg_records(&self, from: i64, to: i64) -> Result<RecordStream<'_, T, S, C>, KfError> {
+        RecordStream::new(self, from, to, MAX_PAGE_SIZE)
+    }
+
+    /// Like `iter_msg_records` with another page size (1–10000).
+    pub fn iter_msg_records_paged(
+        &self,
+        from: i64,
+        to: i64,
+        page_size: i64,
+    ) -> Result<RecordStream<'_, T, S, C>, KfError> {
+        RecordStream::new(self, from, to, page_size)
+    }
+
+    /// Continues a record walk from a cursor saved with `RecordStream::cursor`.
+    pub fn resume_msg_records(
+        &self,
+        cursor: RecordCursor,
+        page_size: i64,
+    ) -> Result<RecordStream<'_, T, S, C>, KfError> {
+        RecordStream::resume(self, cursor, page_size)
+    }
+}
 
 /// Records of a range in order; pull with `next`/`next_page` or use it as a `Stream`.
 pub struct RecordStream<'a, T, S, C> {

@@ -120,6 +120,10 @@ impl<S: TokenStore> TokenManager<S> {
         }
     }
 
+    pub(crate) fn source(&self) -> &TokenSource {
+        &self.source
+    }
+
     /// Token requests this client made to WeChat or to the provider.
     pub(crate) fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)

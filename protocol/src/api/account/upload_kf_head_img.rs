@@ -27,9 +27,16 @@ impl std::fmt::Debug for UploadKfHeadImg {
 }
 
 impl UploadKfHeadImg {
+    /// The file name sent when none is given.
+    pub const DEFAULT_FILENAME: &'static str = "avatar.jpg";
+
     /// Validated request with the default file name.
     pub fn new(kf_account: impl Into<String>, image: impl Into<Vec<u8>>) -> Result<Self, KfError> {
-        let req = UploadKfHeadImg { kf_account: kf_account.into(), image: image.into(), filename: "avatar.jpg".into() };
+        let req = UploadKfHeadImg {
+            kf_account: kf_account.into(),
+            image: image.into(),
+            filename: Self::DEFAULT_FILENAME.into(),
+        };
         req.validate()?;
         Ok(req)
     }
