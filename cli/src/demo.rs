@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Parser;
 use serde_json::{json, Value};
 use wxkf::api::message::send_typing::TypingCommand;
-use wxkf::message::{Article, MenuItem, MiniProgramPage};
+use wxkf::message::{Article, MenuItem};
 use wxkf::records::format_china_time;
+use wxkf::MessageContent;
 use wxkf::{ClientConfig, Message};
 use wxkf_emulator::{Config, Emulator};
 
@@ -115,7 +116,7 @@ pub async fn run() -> Result<(), CliError> {
             ],
             "感谢您的耐心",
         ),
-        Message::miniprogrampage(MiniProgramPage {
+        Message::from(MessageContent::MiniProgramPage {
             title: "查看物流".into(),
             appid: "wxminiprogram0001".into(),
             pagepath: "pages/track?order=42".into(),

@@ -1,95 +1,41 @@
 //! The 11 kinds of customer-service message. `msgtype` is derived from the kind, so the two
 //! can never disagree.
+//!
+//! The kinds are struct variants of [`MessageContent`] (not tuple variants over payload
+//! structs): every runtime then sees the same names — `MessageContent.Text(content)` in
+//! Kotlin, `wxkf.Text(content=…)` in Python, `{text: {content}}` in JS.
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeSeed, MapAccess};
 use serde::{Deserialize, Serialize};
 
 use crate::{validate, KfError};
 
-/// A text message; `content` may hold `<a href=… data-miniprogram-appid=…>` links.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    /// The text.
-    pub content: String,
-}
-
-/// A message that refers to uploaded media (image, voice, mpnews).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Media {
-    /// The media id.
-    pub media_id: String,
-}
-
-/// A video.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Video {
-    /// The video's media id.
-    pub media_id: String,
-    /// The thumbnail's media id.
-    pub thumb_media_id: String,
-    /// Title.
-    #[serde(default)]
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A music message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Music {
-    /// Title.
-    #[serde(default)]
-    pub title: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-    /// Music URL.
-    pub musicurl: String,
-    /// High-quality music URL (used on Wi-Fi).
-    pub hqmusicurl: String,
-    /// The thumbnail's media id.
-    pub thumb_media_id: String,
-}
-
 /// One external article of a news message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Article {
     /// Title.
     pub title: String,
     /// Description.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub description: String,
     /// Link opened on tap.
     pub url: String,
     /// Picture URL.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     pub picurl: String,
-}
-
-/// A news message: exactly one external article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct News {
-    /// The articles (WeChat accepts exactly one; more gives 45008).
-    pub articles: Vec<Article>,
-}
-
-/// A published article, by id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ArticleRef {
-    /// The article id.
-    pub article_id: String,
 }
 
 /// One choice of a menu message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MenuItem {
     /// Id echoed back when the user taps the choice.
     pub id: String,
@@ -97,70 +43,99 @@ pub struct MenuItem {
     pub content: String,
 }
 
-/// A menu message.
+/// What a message carries: one variant per `msgtype`, serialized externally tagged
+/// (`{"text":{"content":"…"}}`), the same shape as the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MsgMenu {
-    /// Text above the choices.
-    #[serde(default)]
-    pub head_content: String,
-    /// The choices (at least one).
-    pub list: Vec<MenuItem>,
-    /// Text below the choices.
-    #[serde(default)]
-    pub tail_content: String,
-}
-
-/// A card/coupon.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WxCard {
-    /// The card id.
-    pub card_id: String,
-}
-
-/// A mini-program page card.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MiniProgramPage {
-    /// Title.
-    pub title: String,
-    /// The mini program's AppID.
-    pub appid: String,
-    /// The page path.
-    pub pagepath: String,
-    /// The thumbnail's media id.
-    pub thumb_media_id: String,
-}
-
-/// The payload of a message, one variant per `msgtype`.
-///
-/// Serialized externally tagged (`{"text":{"content":"…"}}`), the same shape as the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum MessageContent {
-    /// `text`
-    Text(Text),
-    /// `image`
-    Image(Media),
-    /// `voice`
-    Voice(Media),
-    /// `video`
-    Video(Video),
-    /// `music`
-    Music(Music),
-    /// `news`
-    News(News),
-    /// `mpnews`
-    Mpnews(Media),
-    /// `mpnewsarticle`
-    Mpnewsarticle(ArticleRef),
-    /// `msgmenu`
-    Msgmenu(MsgMenu),
-    /// `wxcard`
-    Wxcard(WxCard),
-    /// `miniprogrampage`
-    Miniprogrampage(MiniProgramPage),
+    /// `text`: may hold `<a href=… data-miniprogram-appid=… data-miniprogram-path=…>` links.
+    Text {
+        /// The text.
+        content: String,
+    },
+    /// `image`: an uploaded image.
+    Image {
+        /// The media id.
+        media_id: String,
+    },
+    /// `voice`: an uploaded voice clip.
+    Voice {
+        /// The media id.
+        media_id: String,
+    },
+    /// `video`: an uploaded video.
+    Video {
+        /// The video's media id.
+        media_id: String,
+        /// The thumbnail's media id.
+        thumb_media_id: String,
+        /// Title.
+        #[serde(default)]
+        title: String,
+        /// Description.
+        #[serde(default)]
+        description: String,
+    },
+    /// `music`: a music link with a thumbnail.
+    Music {
+        /// Title.
+        #[serde(default)]
+        title: String,
+        /// Description.
+        #[serde(default)]
+        description: String,
+        /// Music URL.
+        musicurl: String,
+        /// High-quality music URL (used on Wi-Fi).
+        hqmusicurl: String,
+        /// The thumbnail's media id.
+        thumb_media_id: String,
+    },
+    /// `news`: exactly one external article (more gives 45008).
+    News {
+        /// The article (a list of one, as on the wire).
+        articles: Vec<Article>,
+    },
+    /// `mpnews`: legacy — an article by media id; since the draft box, published articles
+    /// are sent as `mpnewsarticle`.
+    MpNews {
+        /// The media id.
+        media_id: String,
+    },
+    /// `mpnewsarticle`: a published article, by id.
+    MpNewsArticle {
+        /// The article id.
+        article_id: String,
+    },
+    /// `msgmenu`: a menu of choices the user can tap.
+    MsgMenu {
+        /// Text above the choices.
+        #[serde(default)]
+        head_content: String,
+        /// The choices (at least one).
+        list: Vec<MenuItem>,
+        /// Text below the choices.
+        #[serde(default)]
+        tail_content: String,
+    },
+    /// `wxcard`: a card or coupon.
+    WxCard {
+        /// The card id.
+        card_id: String,
+    },
+    /// `miniprogrampage`: a mini-program page card.
+    MiniProgramPage {
+        /// Title.
+        title: String,
+        /// The mini program's AppID.
+        appid: String,
+        /// The page path.
+        pagepath: String,
+        /// The thumbnail's media id.
+        thumb_media_id: String,
+    },
 }
 
 /// Every `msgtype`, in the spec's order.
@@ -182,17 +157,17 @@ impl MessageContent {
     /// The wire `msgtype` of this kind.
     pub fn msgtype(&self) -> &'static str {
         match self {
-            MessageContent::Text(_) => "text",
-            MessageContent::Image(_) => "image",
-            MessageContent::Voice(_) => "voice",
-            MessageContent::Video(_) => "video",
-            MessageContent::Music(_) => "music",
-            MessageContent::News(_) => "news",
-            MessageContent::Mpnews(_) => "mpnews",
-            MessageContent::Mpnewsarticle(_) => "mpnewsarticle",
-            MessageContent::Msgmenu(_) => "msgmenu",
-            MessageContent::Wxcard(_) => "wxcard",
-            MessageContent::Miniprogrampage(_) => "miniprogrampage",
+            MessageContent::Text { .. } => "text",
+            MessageContent::Image { .. } => "image",
+            MessageContent::Voice { .. } => "voice",
+            MessageContent::Video { .. } => "video",
+            MessageContent::Music { .. } => "music",
+            MessageContent::News { .. } => "news",
+            MessageContent::MpNews { .. } => "mpnews",
+            MessageContent::MpNewsArticle { .. } => "mpnewsarticle",
+            MessageContent::MsgMenu { .. } => "msgmenu",
+            MessageContent::WxCard { .. } => "wxcard",
+            MessageContent::MiniProgramPage { .. } => "miniprogrampage",
         }
     }
 
@@ -201,31 +176,31 @@ impl MessageContent {
         let t = self.msgtype();
         let f = |name: &str| format!("{t}.{name}");
         match self {
-            MessageContent::Text(x) => validate::required(&f("content"), &x.content),
-            MessageContent::Image(x) | MessageContent::Voice(x) | MessageContent::Mpnews(x) => {
-                validate::required(&f("media_id"), &x.media_id)
+            MessageContent::Text { content } => validate::required(&f("content"), content),
+            MessageContent::Image { media_id }
+            | MessageContent::Voice { media_id }
+            | MessageContent::MpNews { media_id } => validate::required(&f("media_id"), media_id),
+            MessageContent::Video { media_id, thumb_media_id, title, description } => {
+                validate::required(&f("media_id"), media_id)?;
+                validate::required(&f("thumb_media_id"), thumb_media_id)?;
+                validate::bounded(&f("title"), title)?;
+                validate::bounded(&f("description"), description)
             }
-            MessageContent::Video(x) => {
-                validate::required(&f("media_id"), &x.media_id)?;
-                validate::required(&f("thumb_media_id"), &x.thumb_media_id)?;
-                validate::bounded(&f("title"), &x.title)?;
-                validate::bounded(&f("description"), &x.description)
+            MessageContent::Music { title, description, musicurl, hqmusicurl, thumb_media_id } => {
+                validate::bounded(&f("title"), title)?;
+                validate::bounded(&f("description"), description)?;
+                validate::required(&f("musicurl"), musicurl)?;
+                validate::required(&f("hqmusicurl"), hqmusicurl)?;
+                validate::required(&f("thumb_media_id"), thumb_media_id)
             }
-            MessageContent::Music(x) => {
-                validate::bounded(&f("title"), &x.title)?;
-                validate::bounded(&f("description"), &x.description)?;
-                validate::required(&f("musicurl"), &x.musicurl)?;
-                validate::required(&f("hqmusicurl"), &x.hqmusicurl)?;
-                validate::required(&f("thumb_media_id"), &x.thumb_media_id)
-            }
-            MessageContent::News(x) => {
-                if x.articles.len() != 1 {
+            MessageContent::News { articles } => {
+                if articles.len() != 1 {
                     return Err(KfError::validation(
                         f("articles"),
-                        format!("must hold exactly 1 article (got {})", x.articles.len()),
+                        format!("must hold exactly 1 article (got {})", articles.len()),
                     ));
                 }
-                for a in &x.articles {
+                for a in articles {
                     validate::required(&f("articles[0].title"), &a.title)?;
                     validate::bounded(&f("articles[0].description"), &a.description)?;
                     validate::required(&f("articles[0].url"), &a.url)?;
@@ -233,25 +208,25 @@ impl MessageContent {
                 }
                 Ok(())
             }
-            MessageContent::Mpnewsarticle(x) => validate::required(&f("article_id"), &x.article_id),
-            MessageContent::Msgmenu(x) => {
-                if x.list.is_empty() {
+            MessageContent::MpNewsArticle { article_id } => validate::required(&f("article_id"), article_id),
+            MessageContent::MsgMenu { head_content, list, tail_content } => {
+                if list.is_empty() {
                     return Err(KfError::validation(f("list"), "must hold at least one choice"));
                 }
-                validate::bounded(&f("head_content"), &x.head_content)?;
-                validate::bounded(&f("tail_content"), &x.tail_content)?;
-                for (i, item) in x.list.iter().enumerate() {
+                validate::bounded(&f("head_content"), head_content)?;
+                validate::bounded(&f("tail_content"), tail_content)?;
+                for (i, item) in list.iter().enumerate() {
                     validate::required(&f(&format!("list[{i}].id")), &item.id)?;
                     validate::required(&f(&format!("list[{i}].content")), &item.content)?;
                 }
                 Ok(())
             }
-            MessageContent::Wxcard(x) => validate::required(&f("card_id"), &x.card_id),
-            MessageContent::Miniprogrampage(x) => {
-                validate::required(&f("title"), &x.title)?;
-                validate::required(&f("appid"), &x.appid)?;
-                validate::required(&f("pagepath"), &x.pagepath)?;
-                validate::required(&f("thumb_media_id"), &x.thumb_media_id)
+            MessageContent::WxCard { card_id } => validate::required(&f("card_id"), card_id),
+            MessageContent::MiniProgramPage { title, appid, pagepath, thumb_media_id } => {
+                validate::required(&f("title"), title)?;
+                validate::required(&f("appid"), appid)?;
+                validate::required(&f("pagepath"), pagepath)?;
+                validate::required(&f("thumb_media_id"), thumb_media_id)
             }
         }
     }
@@ -261,12 +236,15 @@ impl MessageContent {
 ///
 /// Its serde form is the binding-facing shape `{"<msgtype>": {payload}, "kf_account"?: "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Message {
     /// What to send (flattened: `{"text":{…},"kf_account":"…"}`).
     #[serde(flatten)]
     pub content: MessageContent,
     /// Send as this kf account (`customservice.kf_account`); omitted when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub kf_account: Option<String>,
 }
 
@@ -287,29 +265,18 @@ impl<'de> serde::de::Visitor<'de> for MessageVisitor {
         f.write_str("a message object with one kind key (text, image, …) and an optional kf_account")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Message, A::Error> {
         use serde::de::Error;
         let mut content: Option<MessageContent> = None;
         let mut kf_account: Option<String> = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let kind = match key.as_ref() {
-                "kf_account" => {
-                    kf_account = map.next_value()?;
-                    continue;
-                }
-                "text" => MessageContent::Text(map.next_value()?),
-                "image" => MessageContent::Image(map.next_value()?),
-                "voice" => MessageContent::Voice(map.next_value()?),
-                "video" => MessageContent::Video(map.next_value()?),
-                "music" => MessageContent::Music(map.next_value()?),
-                "news" => MessageContent::News(map.next_value()?),
-                "mpnews" => MessageContent::Mpnews(map.next_value()?),
-                "mpnewsarticle" => MessageContent::Mpnewsarticle(map.next_value()?),
-                "msgmenu" => MessageContent::Msgmenu(map.next_value()?),
-                "wxcard" => MessageContent::Wxcard(map.next_value()?),
-                "miniprogrampage" => MessageContent::Miniprogrampage(map.next_value()?),
-                other => return Err(A::Error::unknown_variant(other, &MSG_TYPES)),
-            };
+            if key == "kf_account" {
+                kf_account = map.next_value()?;
+                continue;
+            }
+            // The kind key and its payload, read by the derived enum reader as a one-entry map.
+            let kind =
+                MessageContent::deserialize(MapAccessDeserializer::new(OneEntry { key: Some(key), map: &mut map }))?;
             if let Some(first) = &content {
                 return Err(A::Error::custom(format_args!(
                     "a message holds one kind, got both `{}` and `{}`",
@@ -323,6 +290,25 @@ impl<'de> serde::de::Visitor<'de> for MessageVisitor {
             A::Error::custom(format_args!("a message needs one kind key, one of {}", MSG_TYPES.join(", ")))
         })?;
         Ok(Message { content, kf_account })
+    }
+}
+
+/// The entry of `map` whose key was just read, as a map of its own.
+struct OneEntry<'a, 'de, A> {
+    key: Option<std::borrow::Cow<'de, str>>,
+    map: &'a mut A,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for OneEntry<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        use serde::de::IntoDeserializer;
+        self.key.take().map(|key| seed.deserialize(key.into_owned().into_deserializer())).transpose()
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
     }
 }
 
@@ -341,17 +327,17 @@ impl Message {
 
     /// A text message.
     pub fn text(content: impl Into<String>) -> Self {
-        MessageContent::Text(Text { content: content.into() }).into()
+        MessageContent::Text { content: content.into() }.into()
     }
 
     /// An image message.
     pub fn image(media_id: impl Into<String>) -> Self {
-        MessageContent::Image(Media { media_id: media_id.into() }).into()
+        MessageContent::Image { media_id: media_id.into() }.into()
     }
 
     /// A voice message.
     pub fn voice(media_id: impl Into<String>) -> Self {
-        MessageContent::Voice(Media { media_id: media_id.into() }).into()
+        MessageContent::Voice { media_id: media_id.into() }.into()
     }
 
     /// A video message.
@@ -361,49 +347,38 @@ impl Message {
         title: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
-        MessageContent::Video(Video {
+        MessageContent::Video {
             media_id: media_id.into(),
             thumb_media_id: thumb_media_id.into(),
             title: title.into(),
             description: description.into(),
-        })
+        }
         .into()
-    }
-
-    /// A music message.
-    pub fn music(music: Music) -> Self {
-        MessageContent::Music(music).into()
     }
 
     /// A news message with its single article.
     pub fn news(article: Article) -> Self {
-        MessageContent::News(News { articles: vec![article] }).into()
+        MessageContent::News { articles: vec![article] }.into()
     }
 
-    /// A message that points to an mpnews media id.
+    /// A legacy message that points to an mpnews media id (prefer `mpnewsarticle`).
     pub fn mpnews(media_id: impl Into<String>) -> Self {
-        MessageContent::Mpnews(Media { media_id: media_id.into() }).into()
+        MessageContent::MpNews { media_id: media_id.into() }.into()
     }
 
     /// A published article, by id.
     pub fn mpnewsarticle(article_id: impl Into<String>) -> Self {
-        MessageContent::Mpnewsarticle(ArticleRef { article_id: article_id.into() }).into()
+        MessageContent::MpNewsArticle { article_id: article_id.into() }.into()
     }
 
     /// A menu message.
     pub fn menu(head_content: impl Into<String>, list: Vec<MenuItem>, tail_content: impl Into<String>) -> Self {
-        MessageContent::Msgmenu(MsgMenu { head_content: head_content.into(), list, tail_content: tail_content.into() })
-            .into()
+        MessageContent::MsgMenu { head_content: head_content.into(), list, tail_content: tail_content.into() }.into()
     }
 
     /// A card message.
     pub fn wxcard(card_id: impl Into<String>) -> Self {
-        MessageContent::Wxcard(WxCard { card_id: card_id.into() }).into()
-    }
-
-    /// A mini-program page card.
-    pub fn miniprogrampage(page: MiniProgramPage) -> Self {
-        MessageContent::Miniprogrampage(page).into()
+        MessageContent::WxCard { card_id: card_id.into() }.into()
     }
 
     /// The wire `msgtype`.

@@ -1,6 +1,5 @@
 //! POST `/cgi-bin/message/custom/send`: send a message to a user within the 48-hour window.
 
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::endpoint::{json_body, parse_ack, Body, BuildContext, Endpoint, OpClass};
@@ -31,31 +30,27 @@ struct CustomService<'a> {
     kf_account: &'a str,
 }
 
-/// The wire form: `{"touser","msgtype",<msgtype>:{…},"customservice"?}`.
+/// The wire form: `{"touser","msgtype",<msgtype>:{…},"customservice"?}` (the content's
+/// externally tagged form, flattened: serializing through flatten buffers nothing).
+#[derive(Serialize)]
+struct Wire<'a> {
+    touser: &'a str,
+    msgtype: &'static str,
+    #[serde(flatten)]
+    content: &'a MessageContent,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customservice: Option<CustomService<'a>>,
+}
+
 impl Serialize for SendMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let kf = self.message.kf_account.as_deref();
-        let mut map = serializer.serialize_map(Some(3 + usize::from(kf.is_some())))?;
-        map.serialize_entry("touser", &self.touser)?;
-        map.serialize_entry("msgtype", self.message.msgtype())?;
-        let key = self.message.msgtype();
-        match &self.message.content {
-            MessageContent::Text(x) => map.serialize_entry(key, x)?,
-            MessageContent::Image(x) | MessageContent::Voice(x) | MessageContent::Mpnews(x) => {
-                map.serialize_entry(key, x)?
-            }
-            MessageContent::Video(x) => map.serialize_entry(key, x)?,
-            MessageContent::Music(x) => map.serialize_entry(key, x)?,
-            MessageContent::News(x) => map.serialize_entry(key, x)?,
-            MessageContent::Mpnewsarticle(x) => map.serialize_entry(key, x)?,
-            MessageContent::Msgmenu(x) => map.serialize_entry(key, x)?,
-            MessageContent::Wxcard(x) => map.serialize_entry(key, x)?,
-            MessageContent::Miniprogrampage(x) => map.serialize_entry(key, x)?,
+        Wire {
+            touser: &self.touser,
+            msgtype: self.message.msgtype(),
+            content: &self.message.content,
+            customservice: self.message.kf_account.as_deref().map(|kf_account| CustomService { kf_account }),
         }
-        if let Some(kf_account) = kf {
-            map.serialize_entry("customservice", &CustomService { kf_account })?;
-        }
-        map.end()
+        .serialize(serializer)
     }
 }
 
@@ -100,8 +95,7 @@ mod tests {
     fn no_customservice_without_kf_and_news_needs_one_article() {
         let json = serde_json::to_string(&SendMessage { touser: "o".into(), message: Message::image("m") }).ok();
         assert_eq!(json.as_deref(), Some(r#"{"touser":"o","msgtype":"image","image":{"media_id":"m"}}"#));
-        let two = crate::message::News { articles: vec![] };
-        let err = SendMessage::new("o", MessageContent::News(two)).err();
+        let err = SendMessage::new("o", MessageContent::News { articles: vec![] }).err();
         assert!(matches!(err, Some(KfError::Validation { ref field, .. }) if field == "news.articles"));
     }
 }
