@@ -10,11 +10,12 @@
 pub mod client;
 pub mod ops;
 
-pub use wxkf_protocol::{api, callback, endpoint, error, http, message, multipart, records, secret, validate};
+pub use wxkf_protocol::{api, callback, endpoint, error, http, message, multipart, options, records, secret, validate};
 
 pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use wxkf_protocol::{
     build_reply, build_reply_to, check_url, open_push, open_push_guarded, BuildContext, CallbackConfig, CallbackKind,
-    Endpoint, ErrorCode, HttpRequest, HttpResponse, KfError, Message, MessageContent, Method, OpClass, OpenedPush,
-    PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass, Secret, TransportKind, UrlQuery, DEFAULT_BASE_URL,
+    ClientOptions, Credentials, Endpoint, ErrorCode, HttpRequest, HttpResponse, KfError, Message, MessageContent,
+    Method, OpClass, OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass, Secret, TokenKind,
+    TokenMode, TransportKind, UrlQuery, DEFAULT_BASE_URL,
 };

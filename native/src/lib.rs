@@ -35,6 +35,16 @@ pub struct NativeOptions {
     pub pool_max_idle_per_host: usize,
 }
 
+impl From<&wxkf::ClientOptions> for NativeOptions {
+    fn from(options: &wxkf::ClientOptions) -> Self {
+        NativeOptions {
+            connect_timeout: Duration::from_millis(options.connect_timeout_ms),
+            timeout: Duration::from_millis(options.timeout_ms),
+            ..NativeOptions::default()
+        }
+    }
+}
+
 impl Default for NativeOptions {
     fn default() -> Self {
         NativeOptions {

@@ -77,6 +77,8 @@ pub fn format_china_time(unix: i64) -> String {
 
 /// Where a record walk stands: the next request to make. Serializable so exports can resume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RecordCursor {
     /// Start of the current window.
     pub window_start: i64,

@@ -1,8 +1,10 @@
 //! The runtime-agnostic `Client`: every operation as a method, over a pluggable transport,
 //! token store and clock. Token caching, refresh and retries live here once for all bindings.
 
+mod kv_store;
 mod memory_store;
 mod record_stream;
+mod record_walk;
 mod retry;
 mod token;
 mod token_calls;
@@ -10,8 +12,10 @@ mod traits;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use kv_store::{KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
+pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
 pub use token::{CachedToken, TokenSettings, TokenSource};
 pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
@@ -19,7 +23,7 @@ pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 use token::TokenManager;
 
 use crate::endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
-use crate::{HttpRequest, HttpResponse, KfError, Secret};
+use crate::{ClientOptions, HttpRequest, HttpResponse, KfError, Secret, TokenKind, TokenMode};
 
 /// Settings of a client besides its transport, store and clock.
 #[derive(Debug, Clone)]
@@ -78,6 +82,42 @@ impl ClientConfig {
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// A configuration from the options every binding accepts, checked first.
+    pub fn from_options(token_source: TokenSource, options: &ClientOptions) -> Result<Self, KfError> {
+        options.validate()?;
+        Ok(ClientConfig {
+            token_source,
+            base_url: options.normalized_base_url().to_string(),
+            retry: RetryPolicy {
+                max_attempts: options.max_attempts,
+                base_delay_ms: options.base_delay_ms,
+                max_delay_ms: options.max_delay_ms,
+                deadline_ms: options.deadline_ms,
+                retry_writes: options.retry_writes,
+            },
+            token: TokenSettings::default(),
+            store_namespace: options.store_namespace.clone(),
+        })
+    }
+}
+
+impl TokenSource {
+    /// The source a [`TokenMode`] names; `provider` serves [`TokenMode::Provider`].
+    pub fn from_mode(mode: TokenMode, provider: Option<std::sync::Arc<dyn TokenProvider>>) -> Result<Self, KfError> {
+        Ok(match mode {
+            TokenMode::Secret { app_id, app_secret, kind: TokenKind::Stable } => {
+                TokenSource::Stable { appid: app_id, secret: app_secret }
+            }
+            TokenMode::Secret { app_id, app_secret, kind: TokenKind::Classic } => {
+                TokenSource::Classic { appid: app_id, secret: app_secret }
+            }
+            TokenMode::Fixed(token) => TokenSource::Fixed(token),
+            TokenMode::Provider => TokenSource::Provider(
+                provider.ok_or_else(|| KfError::validation("token_provider", "a provider is required"))?,
+            ),
+        })
     }
 }
 

@@ -16,6 +16,8 @@ pub const MAX_FIELDS: usize = 1024;
 
 /// One leaf field of a push, in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RawField {
     /// Element name; nested elements are joined with dots (`ScanCodeInfo.ScanType`).
     pub name: String,

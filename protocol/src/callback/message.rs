@@ -8,6 +8,8 @@ use crate::KfError;
 
 /// A push from WeChat: the common header plus what kind of message or event it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushMessage {
     /// `ToUserName`: the Official Account's original id (`gh_…`).
     pub to_user_name: String,
@@ -25,6 +27,8 @@ pub struct PushMessage {
 /// `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PushKind {
     /// A text message; `bizmsgmenuid` is set when the user clicked a msgmenu option.
     Text {

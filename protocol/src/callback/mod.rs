@@ -1,8 +1,8 @@
 //! The push (callback) side: URL check, signature and timestamp checks, safe-mode crypto,
 //! typed push messages and passive replies — all sans-IO (`now` and randomness come in).
 //!
-//! A binding wraps three calls: [`check_url`] for the GET, [`open_push`] (or
-//! [`open_push_guarded`]) for each POST, and [`build_reply`] for the answer.
+//! A binding wraps one [`Webhook`]: `check_url` for the GET, `open` for each POST (replays
+//! refused by default) and `reply` for the answer; the free functions below are its parts.
 
 pub mod crypto;
 pub mod fields;
@@ -10,6 +10,7 @@ pub mod message;
 pub mod replay;
 pub mod reply;
 pub mod signature;
+pub mod webhook;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ pub use message::{parse_push, PushKind, PushMessage};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use reply::Reply;
 pub use signature::{msg_signature, signature, verify_url, DEFAULT_WINDOW_SECS};
+pub use webhook::{Webhook, DEFAULT_REPLAY_CAPACITY, REPLY_ENTROPY_BYTES};
 
 use crate::error::CallbackKind;
 use crate::secret::Secret;
@@ -26,6 +28,7 @@ use crate::KfError;
 
 /// One Official Account's callback settings, as entered on the WeChat admin page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CallbackConfig {
     /// The Token (shared secret for signatures).
     pub token: Secret,
@@ -72,6 +75,8 @@ impl CallbackConfig {
 
 /// The query string of a URL check (GET).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UrlQuery {
     /// `signature`.
     #[serde(default)]
@@ -89,6 +94,8 @@ pub struct UrlQuery {
 
 /// The query string of a push (POST).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PushQuery {
     /// `signature` (checked in plain mode).
     #[serde(default)]
@@ -109,6 +116,8 @@ pub struct PushQuery {
 
 /// A verified, decrypted and parsed push.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OpenedPush {
     /// The message or event.
     pub message: PushMessage,

@@ -7,6 +7,8 @@ use crate::{validate, KfError};
 /// What to answer a push with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Reply {
     /// The plain `success` acknowledgement (never encrypted: WeChat accepts it as is).
     Success,

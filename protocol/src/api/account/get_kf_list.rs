@@ -13,6 +13,8 @@ pub struct GetKfList;
 /// State of an invitation to bind a kf account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum InviteStatus {
     /// Sent, not answered yet.
     Waiting,
@@ -27,6 +29,8 @@ pub enum InviteStatus {
 
 /// One kf account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KfInfo {
     /// `prefix@wechat_id`.
     pub kf_account: String,

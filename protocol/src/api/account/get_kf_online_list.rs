@@ -12,6 +12,8 @@ pub struct GetKfOnlineList;
 
 /// One online kf account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KfOnlineInfo {
     /// `prefix@wechat_id`.
     pub kf_account: String,

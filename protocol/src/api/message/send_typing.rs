@@ -8,6 +8,8 @@ use crate::{validate, KfError};
 
 /// The typing command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TypingCommand {
     /// Show "typing…" (lasts 15 s).
     Typing,

@@ -31,6 +31,8 @@ impl GetMsgList {
 
 /// One record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MsgRecord {
     /// The user's openid.
     #[serde(default, deserialize_with = "crate::api::lenient::string_or_null")]
@@ -101,6 +103,8 @@ impl OperCode {
 
 /// One page of records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MsgListPage {
     /// The records.
     #[serde(default)]

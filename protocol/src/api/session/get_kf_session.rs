@@ -24,6 +24,8 @@ impl GetKfSession {
 
 /// A user's session state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct KfSession {
     /// The kf serving the user; `None` when the user is in no session.
     pub kf_account: Option<String>,

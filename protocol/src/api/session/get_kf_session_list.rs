@@ -24,6 +24,8 @@ impl GetKfSessionList {
 
 /// One session of a kf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SessionItem {
     /// The user's openid.
     pub openid: String,

@@ -12,6 +12,8 @@ pub struct GetWaitCaseList;
 
 /// One waiting user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WaitCase {
     /// The user's openid.
     pub openid: String,
@@ -22,6 +24,8 @@ pub struct WaitCase {
 
 /// The waiting queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WaitCaseList {
     /// How many users wait in total (may exceed the listed 100).
     #[serde(default, deserialize_with = "crate::api::lenient::int_lenient")]

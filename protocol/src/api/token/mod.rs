@@ -9,6 +9,7 @@ use crate::secret::Secret;
 
 /// A fresh access token and its lifetime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccessTokenResponse {
     /// The token (never printed by `Debug`).
     pub access_token: Secret,
