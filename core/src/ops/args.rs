@@ -76,8 +76,12 @@ fn strip_position(reason: &str) -> &str {
 
 /// serde's reason without the value it quotes: `invalid type: string "…", expected u32`
 /// becomes `invalid type: string, expected u32`, ``unknown variant `…`, expected …`` becomes
-/// `unknown variant, expected …`.
+/// `unknown variant, expected …`; a lone surrogate is named as such.
 fn unquoted(reason: &str) -> String {
+    // serde_json's words for a `\ud800` escape without its pair ("unexpected end of hex escape").
+    if reason.contains("surrogate") || reason.contains("hex escape") {
+        return "holds a lone surrogate (invalid UTF-16)".to_string();
+    }
     const QUOTING: [&str; 3] = ["invalid type: string \"", "invalid value: string \"", "unknown variant `"];
     match QUOTING.iter().find(|prefix| reason.starts_with(*prefix)) {
         // serde's own ", expected …" comes last, after anything the value may hold.
@@ -117,6 +121,7 @@ mod tests {
         assert!(reason.starts_with("unknown variant, expected") && !reason.contains("SECRET"), "{reason}");
         assert_eq!(field_and_reason(r#"{"count":1,"kind":"stable","typo":3}"#).0, "typo");
         assert_eq!(field_and_reason(r#"{"kind":"stable"}"#).0, "count");
-        assert_eq!(field_and_reason(r#"{"count":1,"kind":"\ud800"}"#).0, "kind");
+        let (field, reason) = field_and_reason(r#"{"count":1,"kind":"a\ud800"}"#);
+        assert_eq!((field.as_str(), reason.as_str()), ("kind", "holds a lone surrogate (invalid UTF-16)"));
     }
 }
