@@ -16,9 +16,9 @@ const rethrow = (e) => {
   throw toError(e);
 };
 
-/** `e` with the field of a ValidationError in camelCase (errors about an options object). */
+/** `e` with the option a ValidationError names in camelCase (errors about an options object). */
 export function camelField(e) {
-  if (e instanceof ValidationError) e.field = camel(e.field);
+  if (e instanceof ValidationError) e.field = e.field.replace(/^\w+/, camel);
   return e;
 }
 
@@ -37,15 +37,42 @@ export function read(options, key) {
   }
 }
 
-// JSON of plain data only: a Date, a Map, a boxed string or any class instance is refused,
-// not turned into something else.
-function plain(key, value) {
-  const raw = this[key];
-  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
-    const proto = Object.getPrototypeOf(raw);
-    if (proto !== Object.prototype && proto !== null) throw new TypeError("must be plain data (objects, arrays, strings, numbers, booleans)");
+/** Whether `v` is plain JSON data: no Date, Map, boxed string or class instance, no function, symbol or BigInt, no NaN and no integer beyond 2^53. */
+function isData(v) {
+  switch (typeof v) {
+    case "function":
+    case "symbol":
+    case "bigint":
+      return false;
+    case "number":
+      return Number.isFinite(v) && (!Number.isInteger(v) || Number.isSafeInteger(v));
+    case "object": {
+      const proto = v === null || Array.isArray(v) ? null : Object.getPrototypeOf(v);
+      return proto === null || proto === Object.prototype;
+    }
+    default:
+      return true;
   }
-  return value;
+}
+
+/** Nesting the JSON may have (the core refuses deeper still). */
+const MAX_DEPTH = 100;
+
+/**
+ * `"name":JSON` of `value`: what is not plain data is refused (not turned into something else,
+ * or left out), and so is deep nesting, by a ValidationError naming the path (`message.text.content`).
+ */
+function field(name, value) {
+  const seen = new Map(); // each object met → its path and depth
+  const text = JSON.stringify({ [name]: value }, function (key, v) {
+    const [parent, depth] = seen.get(this) ?? ["", -1];
+    const path = parent === "" ? key : Array.isArray(this) ? `${parent}[${key}]` : `${parent}.${key}`;
+    if (!isData(this[key])) throw invalid(path, "must be plain data (objects, arrays, strings, exact numbers, booleans, null)");
+    if (depth > MAX_DEPTH) throw invalid(path, "is nested too deeply");
+    if (typeof v === "object" && v !== null) seen.set(v, [path, depth + 1]);
+    return v;
+  });
+  return text.slice(1, -1);
 }
 
 function base64(value) {
@@ -66,10 +93,9 @@ export function json(args, bytes = []) {
   for (const [key, value] of Object.entries(args)) {
     if (value === undefined) continue;
     try {
-      const text = bytes.includes(key) ? JSON.stringify(base64(value)) : JSON.stringify(value, plain);
-      if (text !== undefined) fields.push(`${JSON.stringify(key)}:${text}`);
+      fields.push(bytes.includes(key) ? `${JSON.stringify(key)}:${JSON.stringify(base64(value))}` : field(key, value));
     } catch (e) {
-      throw invalid(key, e);
+      throw e instanceof ValidationError ? e : invalid(key, e);
     }
   }
   return `{${fields.join(",")}}`;
