@@ -56,15 +56,18 @@ pub fn from_json<T: DeserializeOwned>(args: &str) -> Result<T, crate::KfError> {
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let reason = e.inner().to_string();
-        let field = match path.as_str() {
-            "." | "" => named_field(&reason).unwrap_or("arguments").to_string(),
+        let field = match (path.as_str(), named_field(&reason)) {
+            ("." | "", name) => name.unwrap_or("arguments").to_string(),
+            // The path of a missing field ends at its parent (an unknown one's names it).
+            (_, Some(name)) if reason.starts_with("missing") => format!("{path}.{name}"),
             _ => path,
         };
         crate::KfError::validation(field, unquoted(strip_position(&reason)))
     })
 }
 
-/// The field named by serde's "missing field `x`" or "unknown field `x`, expected …".
+/// The field named by serde's "missing field `x`" or "unknown field `x`, expected …" (below
+/// the path where it is missing or unknown).
 fn named_field(reason: &str) -> Option<&str> {
     ["missing field `", "unknown field `"].iter().find_map(|prefix| reason.strip_prefix(prefix))?.split('`').next()
 }
@@ -121,6 +124,11 @@ mod tests {
         assert!(reason.starts_with("unknown variant, expected") && !reason.contains("SECRET"), "{reason}");
         assert_eq!(field_and_reason(r#"{"count":1,"kind":"stable","typo":3}"#).0, "typo");
         assert_eq!(field_and_reason(r#"{"kind":"stable"}"#).0, "count");
+        let nested = from_json::<std::collections::HashMap<String, Args>>(r#"{"a":{"kind":"stable"}}"#);
+        assert!(
+            matches!(nested, Err(crate::KfError::Validation { field, .. }) if field == "a.count"),
+            "a nested missing field"
+        );
         let (field, reason) = field_and_reason(r#"{"count":1,"kind":"a\ud800"}"#);
         assert_eq!((field.as_str(), reason.as_str()), ("kind", "holds a lone surrogate (invalid UTF-16)"));
     }
