@@ -6,16 +6,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use js_sys::Promise;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-use wxkf::client::{settings_from_json, Client, KvTokenStore, MemoryStore, RecordWalk, TokenProvider, TokenStore};
-use wxkf::ops::from_json;
+use wxkf::client::{Client, KvTokenStore, MemoryStore, RecordWalk, TokenProvider, TokenStore};
+use wxkf::ops::{from_json, JsonFields};
 use wxkf::records::{RecordCursor, MAX_PAGE_SIZE};
-use wxkf::{ClientConfig, KfError, TokenSource};
+use wxkf::{ClientConfig, ClientOptions, Credentials, KfError, TokenSource};
 
 use crate::call::{json, promise, view};
 use crate::fetch::FetchTransport;
-use crate::host::{now_ms, JsClock, JsKv, JsProvider};
+use crate::host::{get, now_ms, JsClock, JsKv, JsProvider};
 
 type Inner = Client<FetchTransport, Arc<dyn TokenStore>, JsClock>;
 
@@ -27,23 +26,23 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client from its settings (core's credentials and options as one snake_case JSON
-    /// object) and the host objects: token provider, token store and `fetch` (or undefined).
+    /// A client from core's `Credentials` and `ClientOptions` (JSON) and the host's
+    /// `{ tokenProvider?, tokenStore?, fetch? }`.
     #[wasm_bindgen(constructor)]
-    pub fn new(settings: &str, provider: JsValue, store: JsValue, fetch: JsValue) -> Result<WasmClient, JsValue> {
-        Self::build(settings, provider, store, fetch).map_err(view)
+    pub fn new(credentials: &str, options: &str, host: JsValue) -> Result<WasmClient, JsValue> {
+        Self::build(credentials, options, &host).map_err(view)
     }
 
-    fn build(settings: &str, provider: JsValue, store: JsValue, fetch: JsValue) -> Result<WasmClient, KfError> {
-        let (credentials, options) = settings_from_json(settings)?;
-        let provider = JsProvider::new(provider)?.map(|p| Arc::new(p) as Arc<dyn TokenProvider>);
+    fn build(credentials: &str, options: &str, host: &JsValue) -> Result<WasmClient, KfError> {
+        let (credentials, options) = (from_json::<Credentials>(credentials)?, from_json::<ClientOptions>(options)?);
+        let provider = JsProvider::new(get(host, "tokenProvider"))?.map(|p| Arc::new(p) as Arc<dyn TokenProvider>);
         let source = TokenSource::from_mode(credentials.mode(provider.is_some())?, provider)?;
         let config = ClientConfig::from_options(source, &options)?;
-        let store: Arc<dyn TokenStore> = match JsKv::new(store)? {
+        let store: Arc<dyn TokenStore> = match JsKv::new(get(host, "tokenStore"))? {
             Some(kv) => Arc::new(KvTokenStore::new(kv, now_ms)),
             None => Arc::new(MemoryStore::new()),
         };
-        let transport = FetchTransport::new(fetch, options.timeout_ms)?;
+        let transport = FetchTransport::new(get(host, "fetch"), options.timeout_ms)?;
         Ok(WasmClient { inner: Rc::new(Client::new(config, transport, store, JsClock)) })
     }
 
@@ -75,25 +74,16 @@ impl WasmClient {
     }
 }
 
-/// What `msgRecords` takes: a range in unix seconds or a saved cursor.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WalkOptions {
-    from: Option<i64>,
-    to: Option<i64>,
-    cursor: Option<RecordCursor>,
-    page_size: Option<i64>,
-}
-
+/// A walk from `{from, to, page_size?}` (unix seconds) or `{cursor, page_size?}`.
 fn walk(options: &str) -> Result<RecordWalk, KfError> {
-    let o: WalkOptions = from_json(options)?;
-    let page_size = o.page_size.unwrap_or(MAX_PAGE_SIZE);
-    match (o.cursor, o.from, o.to) {
-        (Some(cursor), None, None) => RecordWalk::resume(cursor, page_size),
-        (None, Some(from), Some(to)) => RecordWalk::new(from, to, page_size),
-        (Some(_), _, _) => Err(KfError::validation("cursor", "give a cursor or a range (from, to), not both")),
-        (None, None, _) => Err(KfError::validation("from", "is required (or a cursor)")),
-        (None, Some(_), None) => Err(KfError::validation("to", "is required (or a cursor)")),
+    let o = JsonFields::parse(options, &["from", "to", "cursor", "page_size"])?;
+    let page_size = o.optional("page_size")?.unwrap_or(MAX_PAGE_SIZE);
+    match o.optional::<RecordCursor>("cursor")? {
+        Some(_) if o.optional::<i64>("from")?.is_some() || o.optional::<i64>("to")?.is_some() => {
+            Err(KfError::validation("cursor", "give a cursor or a range (from, to), not both"))
+        }
+        Some(cursor) => RecordWalk::resume(cursor, page_size),
+        None => RecordWalk::new(o.required("from")?, o.required("to")?, page_size),
     }
 }
 

@@ -1,11 +1,10 @@
 //! `WasmWebhook`: core's `Webhook` (URL check, opening pushes, replies), arguments and
 //! results as JSON text, the reply's randomness from the runtime's `crypto.getRandomValues`.
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wxkf::callback::{Webhook, WebhookOptions};
-use wxkf::ops::from_json;
-use wxkf::{build_reply_to, KfError, PushQuery, Reply, ReplyTo, UrlQuery};
+use wxkf::ops::{from_json, JsonFields};
+use wxkf::{build_reply_to, KfError, Reply, ReplyTo};
 
 use crate::call::{json, view};
 
@@ -13,44 +12,6 @@ use crate::call::{json, view};
 #[wasm_bindgen]
 pub struct WasmWebhook {
     inner: Webhook,
-}
-
-/// `checkUrl`'s arguments.
-#[derive(Deserialize)]
-struct UrlCheck {
-    query: UrlQuery,
-    now: i64,
-}
-
-/// `open`'s arguments besides the body.
-#[derive(Deserialize)]
-struct Push {
-    query: PushQuery,
-    now: i64,
-}
-
-/// `reply`'s arguments: who the push came from, the reply, and the fixed random parts that
-/// reproducible tests give (`nonce`, `random` as 32 hex digits).
-#[derive(Deserialize)]
-struct ReplyArgs {
-    push: Opened,
-    reply: Reply,
-    now: i64,
-    nonce: Option<String>,
-    random: Option<String>,
-}
-
-/// The addressing of an opened push (the rest of it is not read back).
-#[derive(Deserialize)]
-struct Opened {
-    message: Addressing,
-    encrypted: bool,
-}
-
-#[derive(Deserialize)]
-struct Addressing {
-    to_user_name: String,
-    from_user_name: String,
 }
 
 #[wasm_bindgen]
@@ -65,37 +26,44 @@ impl WasmWebhook {
     /// Verifies a URL check (`{query, now}`) and returns the `echostr` to answer with.
     #[wasm_bindgen(js_name = checkUrl)]
     pub fn check_url(&self, args: &str) -> Result<String, JsValue> {
-        let check = |a: UrlCheck| self.inner.check_url(&a.query, a.now);
-        from_json(args).and_then(check).map_err(view)
+        let check = |a: JsonFields| self.inner.check_url(&a.required("query")?, a.required("now")?);
+        JsonFields::parse(args, &["query", "now"]).and_then(check).map_err(view)
     }
 
     /// Verifies, decrypts and parses a push (`{query, now}` and the body); the opened push as JSON.
     pub fn open(&self, args: &str, body: &[u8]) -> Result<String, JsValue> {
-        let open = |a: Push| self.inner.open(&a.query, body, a.now);
-        from_json(args).and_then(open).and_then(|opened| json(&opened)).map_err(view)
+        let open = |a: JsonFields| self.inner.open(&a.required("query")?, body, a.required("now")?);
+        JsonFields::parse(args, &["query", "now"]).and_then(open).and_then(|opened| json(&opened)).map_err(view)
     }
 
-    /// The HTTP body answering a push (encrypted when the push was); `entropy` is 24 random bytes.
+    /// The HTTP body answering a push (encrypted when the push was): `{push.message.to_user_name,
+    /// push.message.from_user_name, push.encrypted, reply, now, nonce?, random?}` (the fixed
+    /// random parts, 32 hex digits for `random`, are for reproducible tests); `entropy` is 24
+    /// random bytes.
     pub fn reply(&self, args: &str, entropy: &[u8]) -> Result<String, JsValue> {
         self.build_reply(args, entropy).map_err(view)
     }
 
     fn build_reply(&self, args: &str, entropy: &[u8]) -> Result<String, KfError> {
-        let a: ReplyArgs = from_json(args)?;
-        let push = &a.push;
-        let to = ReplyTo {
-            to_user_name: &push.message.to_user_name,
-            from_user_name: &push.message.from_user_name,
-            encrypted: push.encrypted,
-        };
-        if a.nonce.is_none() && a.random.is_none() {
-            return self.inner.reply(to, &a.reply, a.now, entropy);
+        let a = JsonFields::parse(args, &[TO, FROM, ENCRYPTED, "reply", "now", "nonce", "random"])?;
+        let (to_user_name, from_user_name): (String, String) = (a.required(TO)?, a.required(FROM)?);
+        let to =
+            ReplyTo { to_user_name: &to_user_name, from_user_name: &from_user_name, encrypted: a.required(ENCRYPTED)? };
+        let (reply, now): (Reply, i64) = (a.required("reply")?, a.required("now")?);
+        let (nonce, random) = (a.optional::<String>("nonce")?, a.optional::<String>("random")?);
+        if nonce.is_none() && random.is_none() {
+            return self.inner.reply(to, &reply, now, entropy);
         }
-        let random = match &a.random {
+        let random = match &random {
             Some(hex) => hex::decode(hex).ok().and_then(|v| <[u8; 16]>::try_from(v).ok()),
             None => entropy.get(8..24).and_then(|r| <[u8; 16]>::try_from(r).ok()),
         };
         let random = random.ok_or_else(|| KfError::validation("random", "must be 32 hex digits"))?;
-        build_reply_to(self.inner.config(), to, &a.reply, a.now, a.nonce.as_deref().unwrap_or_default(), &random)
+        build_reply_to(self.inner.config(), to, &reply, now, nonce.as_deref().unwrap_or_default(), &random)
     }
 }
+
+/// The fields of a push a reply reads, named as in the opened push.
+const TO: &str = "push.message.to_user_name";
+const FROM: &str = "push.message.from_user_name";
+const ENCRYPTED: &str = "push.encrypted";

@@ -407,6 +407,17 @@ impl<'a> Ts<'a> {
             entries(kinds.iter().map(|(k, _)| format!("{k}: {}Error", pascal(k))).collect()),
             entries(families.iter().map(|(f, _)| format!("{f}: {}Error", pascal(f))).collect()),
         );
+        let credentials: Vec<String> = properties(&self.model.types["Credentials"])
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| format!("{k:?}"))
+            .collect();
+        let _ = write!(
+            out,
+            "\n/** The keys of core's `Credentials`: the client options that say where tokens come from. */\n\
+             export const CREDENTIALS = [{}];\n",
+            credentials.join(", ")
+        );
         out += "\n/** Core's operation table: each operation's name, method, positional and keyword arguments, and which are bytes. */\n\
                 export const OPERATIONS = [\n";
         for op in self.model.operations {

@@ -2,7 +2,7 @@
 // table, in generated.js). Here: arguments as JSON, results and errors back, AbortSignals,
 // and the record walk as an async iterator.
 import { WasmClient } from "../gen/wxkf_wasm.js";
-import { CALL, OPERATIONS, Operations, ValidationError, fromView } from "./generated.js";
+import { CALL, CREDENTIALS, OPERATIONS, Operations, ValidationError, fromView } from "./generated.js";
 
 /** A ValidationError raised on the JS side (an argument that cannot become JSON). */
 export function invalid(field, reason) {
@@ -127,7 +127,9 @@ export class Client extends Operations {
     super();
     try {
       const [settings, host] = snakeOptions(options, ["tokenProvider", "tokenStore", "fetch"]);
-      this.#inner = new WasmClient(json(settings), host.tokenProvider, host.tokenStore, host.fetch);
+      const credentials = Object.fromEntries(CREDENTIALS.filter((k) => k in settings).map((k) => [k, settings[k]]));
+      for (const key of CREDENTIALS) delete settings[key];
+      this.#inner = new WasmClient(json(credentials), json(settings), host);
     } catch (e) {
       throw camelField(toError(e));
     }

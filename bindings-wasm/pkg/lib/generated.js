@@ -159,6 +159,9 @@ export function isWxkfError(value, code) {
   return value instanceof WxkfError && (code === undefined || value.code === code);
 }
 
+/** The keys of core's `Credentials`: the client options that say where tokens come from. */
+export const CREDENTIALS = ["app_id", "app_secret", "access_token", "token_kind"];
+
 /** Core's operation table: each operation's name, method, positional and keyword arguments, and which are bytes. */
 export const OPERATIONS = [
   { name: "add_kf_account", method: "addKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [] },
