@@ -46,15 +46,20 @@ impl<'de, T: JsonArg> Deserialize<'de> for Arg<T> {
     }
 }
 
-/// Reads an arguments object, naming the path of the offending field on failure.
-pub(crate) fn parse<T: DeserializeOwned>(args: &str) -> Result<T, crate::KfError> {
+/// Reads a JSON object into `T` (the arguments of an operation, or any value a binding hands
+/// over as JSON text: options, credentials, a cursor, a push query), naming the path of the
+/// offending field on failure (`message.text.content`; a key that is not valid text is named
+/// by the object holding it).
+pub fn parse<T: DeserializeOwned>(args: &str) -> Result<T, crate::KfError> {
     let mut deserializer = serde_json::Deserializer::from_str(args);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let reason = e.inner().to_string();
-        let field = match path.as_str() {
+        // serde_path_to_error writes `?` for a key it could not read (say, a lone surrogate).
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        let field = match path {
             "." | "" => missing_field(&reason).unwrap_or("arguments").to_string(),
-            _ => path,
+            _ => path.to_string(),
         };
         crate::KfError::validation(field, strip_position(&reason))
     })
