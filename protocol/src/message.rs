@@ -96,6 +96,7 @@ pub enum MessageContent {
     /// `news`: exactly one external article (more gives 45008).
     News {
         /// The article (a list of one, as on the wire).
+        #[cfg_attr(feature = "schema", schemars(length(equal = 1)))]
         articles: Vec<Article>,
     },
     /// `mpnews`: legacy — an article by media id; since the draft box, published articles
