@@ -47,18 +47,21 @@ impl<'de, T: JsonArg> Deserialize<'de> for Arg<T> {
 }
 
 /// Reads a JSON object into `T` the way every JSON entry of wxkf does (the operation
-/// arguments of [`Client::call_json`](crate::Client::call_json), the client settings, the JS
-/// binding's option objects): a failure is a validation error naming the path of the
-/// offending field (`message.text.content`, `starttime`, an unknown key), and its reason
-/// never quotes the value given (a secret put in the wrong field stays out of the error).
+/// arguments of [`Client::call_json`](crate::Client::call_json), the client settings, a
+/// cursor, a push query, the JS binding's option objects): a failure is a validation error
+/// naming the path of the offending field (`message.text.content`, `starttime`, an unknown
+/// key; a key that is not valid text is named by the object holding it), and its reason never
+/// quotes the value given (a secret put in the wrong field stays out of the error).
 pub fn from_json<T: DeserializeOwned>(args: &str) -> Result<T, crate::KfError> {
     let mut deserializer = serde_json::Deserializer::from_str(args);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let reason = e.inner().to_string();
-        let field = match path.as_str() {
+        // serde_path_to_error writes `?` for a key it could not read (say, a lone surrogate).
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        let field = match path {
             "." | "" => named_field(&reason).unwrap_or("arguments").to_string(),
-            _ => path,
+            _ => path.to_string(),
         };
         crate::KfError::validation(field, unquoted(strip_position(&reason)))
     })
