@@ -16,10 +16,10 @@ use std::time::Duration;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use serde::Deserialize;
-use wxkf::client::{KvTokenStore, MemoryStore, RecordWalk as CoreWalk, TokenProvider, TokenStore};
+use wxkf::client::{settings_from_json, KvTokenStore, MemoryStore, RecordWalk as CoreWalk, TokenProvider, TokenStore};
 use wxkf::ops::from_json;
 use wxkf::records::RecordCursor;
-use wxkf::{Client, ClientConfig, ClientOptions, Credentials, KfError, TokenSource};
+use wxkf::{Client, ClientConfig, KfError, TokenSource};
 use wxkf_native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 
 use crate::hosted::HostErrors;
@@ -87,23 +87,21 @@ async fn run(client: Arc<NativeClient>, op: String, args: String) -> Result<Stri
 
 #[pymethods]
 impl Core {
-    /// A client from core's `Credentials` and `ClientOptions` (JSON), with an optional token
-    /// provider (a callable), a key-value store (an object with `get`/`set`/`delete`) or a
-    /// Redis URL.
+    /// A client from its settings (one JSON object: core's `Credentials` and `ClientOptions`),
+    /// with an optional token provider (a callable), a key-value store (an object with
+    /// `get`/`set`/`delete`) or a Redis URL.
     #[new]
-    #[pyo3(signature = (credentials, options, provider=None, store=None, redis_url=None))]
+    #[pyo3(signature = (settings, provider=None, store=None, redis_url=None))]
     fn new(
         py: Python<'_>,
-        credentials: String,
-        options: String,
+        settings: String,
         provider: Option<Py<PyAny>>,
         store: Option<Py<PyAny>>,
         redis_url: Option<String>,
     ) -> PyResult<Self> {
         let host = HostErrors::default();
         let fail = |e| core_error(py, None, e);
-        let credentials: Credentials = from_json(&credentials).map_err(fail)?;
-        let options: ClientOptions = from_json(&options).map_err(fail)?;
+        let (credentials, options) = settings_from_json(&settings).map_err(fail)?;
         let provider = provider.map(|p| Arc::new(hosted::PyProvider::new(p, host.clone())) as Arc<dyn TokenProvider>);
         let source =
             TokenSource::from_mode(credentials.mode(provider.is_some()).map_err(fail)?, provider).map_err(fail)?;

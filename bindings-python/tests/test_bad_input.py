@@ -1052,7 +1052,7 @@ def test_pyo3_refuses_surrogates_natively() -> None:
     from wxkf import _wxkf
 
     with pytest.raises(UnicodeEncodeError) as e:
-        _wxkf.Core("\ud800", "{}")
+        _wxkf.Core("\ud800")
     assert "surrogates not allowed" in str(e.value)
     with pytest.raises(UnicodeEncodeError):
         _wxkf.build_reply(json.dumps(PLAIN.to_dict()), "gh_1", "o_u", False, '{"type": "success"}', NOW, "\ud800",

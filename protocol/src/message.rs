@@ -103,6 +103,7 @@ pub enum MessageContent {
     #[cfg_attr(feature = "schema", schemars(title = "News"))]
     News {
         /// The article (a list of one, as on the wire).
+        #[cfg_attr(feature = "schema", schemars(length(equal = 1)))]
         articles: Vec<Article>,
     },
     /// `mpnews`: legacy — an article by media id; since the draft box, published articles

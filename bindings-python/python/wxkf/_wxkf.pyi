@@ -15,8 +15,7 @@ class CoreError(Exception): ...
 class Core:
     def __new__(
         cls,
-        credentials: str,
-        options: str,
+        settings: str,
         provider: Optional[Any] = None,
         store: Optional[Any] = None,
         redis_url: Optional[str] = None,

@@ -52,12 +52,10 @@ class _Base:
                 _c.fail("token_store", "give either token_store or redis_url, not both")
             if not all(callable(getattr(token_store, m, None)) for m in ("get", "set", "delete")):
                 _c.fail("token_store", "must have get(key), set(key, value, ttl_secs) and delete(key) methods")
-        options = {k: v for k, v in options.items() if v is not None}  # None: core's default
-        credentials = {"app_id": app_id, "app_secret": app_secret, "access_token": access_token, "token_kind": token_kind}
+        settings = {k: v for k, v in options.items() if v is not None}  # an option given as None: core's default
+        settings.update(app_id=app_id, app_secret=app_secret, access_token=access_token, token_kind=token_kind)
         redis_url = _c.opt_text(redis_url, "redis_url")
-        self._core = _native.call(
-            _wxkf.Core, _native.dumps(credentials), _native.dumps(options), token_provider, token_store, redis_url
-        )
+        self._core = _native.call(_wxkf.Core, _native.dumps(settings), token_provider, token_store, redis_url)
         shown = {"app_id": app_id, "base_url": options.get("base_url")}
         self._shown = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
 

@@ -7,7 +7,7 @@ mod meta;
 mod methods;
 pub mod table;
 
-pub use args::{parse as from_json, JsonArg};
+pub use args::{from_json, JsonArg};
 pub use meta::{Arg, Operation, OPERATIONS};
 
 /// The names the rows of [`for_each_operation!`](crate::for_each_operation) use; import it
