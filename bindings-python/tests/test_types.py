@@ -46,6 +46,20 @@ def test_every_kind_has_a_class() -> None:
     assert wxkf.Text("x", kf_account="k@x").to_dict() == {"text": {"content": "x"}, "kf_account": "k@x"}
 
 
+def test_every_push_kind_has_its_class() -> None:
+    # The names Python has always used (events end in Event), generated from core's push kinds.
+    from wxkf import types
+
+    assert {t: c.__name__ for t, c in types._PUSH_KINDS.items()} == {
+        "text": "TextPush", "image": "ImagePush", "voice": "VoicePush", "video": "VideoPush",
+        "shortvideo": "ShortVideoPush", "location": "LocationPush", "link": "LinkPush",
+        "subscribe": "SubscribeEvent", "unsubscribe": "UnsubscribeEvent", "scan": "ScanEvent", "click": "ClickEvent",
+        "view": "ViewEvent", "kf_create_session": "KfCreateSessionEvent", "kf_close_session": "KfCloseSessionEvent",
+        "kf_switch_session": "KfSwitchSessionEvent", "other": "OtherPush",
+    }
+    assert all(issubclass(c, wxkf.PushMessage) and c.type == t for t, c in types._PUSH_KINDS.items())
+
+
 def test_message_from_dict_refuses_bad_shapes() -> None:
     with pytest.raises(wxkf.ValidationError) as two:
         wxkf.message_from_dict({"text": {"content": "a"}, "image": {"media_id": "m"}})
