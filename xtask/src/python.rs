@@ -30,7 +30,7 @@ pub fn emit(model: &Model) -> Vec<Generated> {
     vec![
         file("types.py", types.module()),
         file("errors.py", errors(model)),
-        file("_ops.py", operations(model, &types)),
+        file("_ops.py", operations(model)),
         file("_exports.py", exports(&types)),
         file("_wxkf.pyi", format!("{HEADER}{NATIVE_STUB}")),
     ]
@@ -380,7 +380,7 @@ impl<'m> Types<'m> {
             } else if name == "Message" {
                 t.message_kinds(schema);
             } else if schema.get("oneOf").is_some() && schema.get("properties").is_some() {
-                t.push_kinds(name, schema);
+                t.push_kinds(schema);
             } else if schema.get("oneOf").is_some() {
                 t.union(name, schema);
             } else {
@@ -431,7 +431,7 @@ impl<'m> Types<'m> {
 
     /// A struct with a flattened tagged union (`PushMessage`): a base class with the struct's
     /// fields and one class per kind (`TextPush`, `SubscribeEvent` …: events by their docs).
-    fn push_kinds(&mut self, base: &str, schema: &Value) {
+    fn push_kinds(&mut self, schema: &Value) {
         let own = fields_of(self.model, schema, None);
         for variant in schema.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
             let tag = variant.pointer("/properties/type/const").and_then(Value::as_str).unwrap_or_default();
@@ -452,7 +452,6 @@ impl<'m> Types<'m> {
             });
         }
         self.push_base = Some((text_of(schema, "description"), own.into_iter().map(|(f, _)| f).collect()));
-        let _ = base;
     }
 
     /// A tagged union without shared fields (`Reply`): one class with `type` and every kind's
@@ -578,7 +577,7 @@ impl<'m> Types<'m> {
         for f in &class.fields {
             let mut line = format!("    {}: {}", f.name, annotation(&f.kind));
             match (&f.kind, &f.default) {
-                (Kind::Secret | Kind::Optional(_), _) if is_secret(&f.kind) => {
+                _ if is_secret(&f.kind) => {
                     let default = f.default.as_ref().map(|d| format!("default={d}, ")).unwrap_or_default();
                     let _ = write!(line, " = _field({default}repr=False)");
                 }
@@ -830,7 +829,7 @@ fn output(ty: &str) -> (String, String) {
     (ty.to_string(), format!("_t.{ty}._from({{}})"))
 }
 
-fn operations(model: &Model, types: &Types<'_>) -> String {
+fn operations(model: &Model) -> String {
     let mut out = String::from(HEADER);
     out.push_str(concat!(
         "\"\"\"The operations of ``Client`` and ``AsyncClient``, one method per row of core's operation\n",
@@ -903,7 +902,6 @@ fn operations(model: &Model, types: &Types<'_>) -> String {
             let _ = writeln!(out, "        {body}\n");
         }
     }
-    let _ = types;
     out
 }
 
