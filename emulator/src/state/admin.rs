@@ -1,0 +1,91 @@
+//! State changes and views the admin API needs (kf presence, invitations, logs, snapshot).
+
+use serde_json::{json, Value};
+
+use super::errors::{e, ed, ApiError};
+use super::State;
+
+impl State {
+    /// Sets a kf online or offline.
+    pub fn set_online(&mut self, kf: &str, online: bool) -> Result<(), ApiError> {
+        let k = self.kf_mut(kf).ok_or_else(|| e(65401))?;
+        k.online = online;
+        Ok(())
+    }
+
+    /// Accepts or rejects the kf's pending invitation.
+    pub fn answer_invitation(&mut self, kf: &str, accept: bool) -> Result<(), ApiError> {
+        let now = self.now_ms();
+        let k = self.kf_mut(kf).ok_or_else(|| e(65401))?;
+        if k.invite_status(now) != Some("waiting") {
+            return Err(ed(65401, "no waiting invitation"));
+        }
+        if accept {
+            k.wx = k.invite.take().map(|i| i.wx);
+        } else if let Some(i) = k.invite.as_mut() {
+            i.rejected = true;
+        }
+        Ok(())
+    }
+
+    /// Marks a WeChat id as bound to 5 accounts (or clears the mark).
+    pub fn set_bound_too_many(&mut self, wx: &str, on: bool) {
+        if on {
+            self.bound_too_many.insert(wx.to_string());
+        } else {
+            self.bound_too_many.remove(wx);
+        }
+    }
+
+    /// Registers media ids.
+    pub fn add_media(&mut self, ids: &[String]) {
+        self.media.extend(ids.iter().cloned());
+    }
+
+    /// The delivery log.
+    pub fn deliveries(&self) -> Value {
+        json!(self.deliveries)
+    }
+
+    /// The token-fetch log.
+    pub fn token_log(&self) -> Value {
+        json!(self.token_log)
+    }
+
+    /// Sessions, wait queue, users, kfs, clock.
+    pub fn snapshot(&self) -> Value {
+        let now_ms = self.now_ms();
+        let mut sessions: Vec<Value> = self
+            .sessions
+            .iter()
+            .map(|(o, s)| json!({"openid": o, "kf_account": s.kf, "createtime": s.created}))
+            .collect();
+        sessions.sort_by_key(|v| v.get("openid").and_then(Value::as_str).unwrap_or("").to_string());
+        let mut users: Vec<Value> = self
+            .users
+            .iter()
+            .map(|(o, u)| {
+                json!({"openid": o, "subscribed": u.subscribed,
+                    "last_interaction": u.last_interaction_ms / 1000,
+                    "kf_messages_since_reply": u.kf_since_reply,
+                    "typing": now_ms < u.typing_until_ms})
+            })
+            .collect();
+        users.sort_by_key(|v| v.get("openid").and_then(Value::as_str).unwrap_or("").to_string());
+        let kfs: Vec<Value> = self
+            .kfs
+            .iter()
+            .map(|k| json!({"kf_account": k.account, "kf_nick": k.nick, "kf_id": k.id, "online": k.online, "kf_wx": k.wx, "invite_status": k.invite_status(now_ms)}))
+            .collect();
+        json!({
+            "now": now_ms / 1000,
+            "clock_offset_ms": self.clock_offset_ms,
+            "sessions": sessions,
+            "wait_queue": self.wait,
+            "users": users,
+            "kf_accounts": kfs,
+            "record_count": self.records.len(),
+            "settings": self.settings,
+        })
+    }
+}

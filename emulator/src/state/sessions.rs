@@ -1,0 +1,126 @@
+//! Sessions between a kf and a user, and the wait queue.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::errors::{e, ok, ApiError, ApiResult};
+use super::request::{body_obj, req_str, Req};
+use super::State;
+use crate::crypto::cdata;
+
+pub(super) struct Session {
+    pub(super) kf: String,
+    pub(super) created: i64,
+}
+
+#[derive(Serialize, Clone)]
+pub(super) struct Waiting {
+    pub(super) openid: String,
+    pub(super) latest_time: i64,
+}
+
+impl State {
+    /// POST /customservice/kfsession/create
+    pub fn session_create(&mut self, r: &Req) -> ApiResult {
+        self.auth(r)?;
+        let m = body_obj(r.body)?;
+        let kf = req_str(&m, "kf_account", 41011)?.to_string();
+        let openid = req_str(&m, "openid", 41009)?.to_string();
+        if !self.existing_kf(&kf)?.online {
+            return Err(e(65415));
+        }
+        if !self.users.contains_key(&openid) {
+            return Err(e(40003));
+        }
+        if let Some(s) = self.sessions.get(&openid) {
+            if s.kf == kf {
+                return Ok(ok());
+            }
+            return Err(e(65414));
+        }
+        let now = self.now();
+        let was_waiting = self.wait.iter().any(|w| w.openid == openid);
+        self.wait.retain(|w| w.openid != openid);
+        self.sessions.insert(openid.clone(), Session { kf: kf.clone(), created: now });
+        self.records.add(now, &openid, if was_waiting { 1001 } else { 1002 }, "", &kf);
+        self.event_push(&openid, "kf_create_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
+        Ok(ok())
+    }
+
+    /// POST /customservice/kfsession/close
+    pub fn session_close(&mut self, r: &Req) -> ApiResult {
+        self.auth(r)?;
+        let m = body_obj(r.body)?;
+        let kf = req_str(&m, "kf_account", 41011)?.to_string();
+        let openid = req_str(&m, "openid", 41009)?.to_string();
+        self.existing_kf(&kf)?;
+        match self.sessions.get(&openid) {
+            Some(s) if s.kf == kf => {}
+            _ => return Err(e(65413)),
+        }
+        self.sessions.remove(&openid);
+        let now = self.now();
+        self.records.add(now, &openid, 1004, "", &kf);
+        self.event_push(&openid, "kf_close_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
+        Ok(ok())
+    }
+
+    /// Moves a session to another kf (admin); pushes kf_switch_session.
+    pub fn session_switch(&mut self, openid: &str, to: &str) -> Result<(), ApiError> {
+        let from = self.sessions.get(openid).map(|s| s.kf.clone()).ok_or_else(|| e(65413))?;
+        if !self.existing_kf(to)?.online {
+            return Err(e(65415));
+        }
+        let now = self.now();
+        self.sessions.insert(openid.to_string(), Session { kf: to.to_string(), created: now });
+        self.records.add(now, openid, 1003, "", to);
+        self.event_push(
+            openid,
+            "kf_switch_session",
+            &format!("<FromKfAccount>{}</FromKfAccount><ToKfAccount>{}</ToKfAccount>", cdata(&from), cdata(to)),
+        );
+        Ok(())
+    }
+
+    /// GET /customservice/kfsession/getsession
+    pub fn session_get(&mut self, r: &Req) -> ApiResult {
+        self.auth(r)?;
+        let openid = r.q("openid").filter(|s| !s.is_empty()).ok_or_else(|| e(41009))?;
+        if !self.users.contains_key(openid) {
+            return Err(e(40003));
+        }
+        Ok(match self.sessions.get(openid) {
+            Some(s) => json!({"kf_account": s.kf, "createtime": s.created}),
+            None => json!({"kf_account": "", "createtime": 0}),
+        })
+    }
+
+    /// GET /customservice/kfsession/getsessionlist
+    pub fn session_list(&mut self, r: &Req) -> ApiResult {
+        self.auth(r)?;
+        let kf = self.query_account(r)?;
+        self.existing_kf(&kf)?;
+        let mut list: Vec<(&String, i64)> =
+            self.sessions.iter().filter(|(_, s)| s.kf == kf).map(|(o, s)| (o, s.created)).collect();
+        list.sort_by(|a, b| (a.1, a.0).cmp(&(b.1, b.0)));
+        let list: Vec<Value> = list.into_iter().map(|(o, t)| json!({"openid": o, "createtime": t})).collect();
+        Ok(json!({ "sessionlist": list }))
+    }
+
+    /// GET /customservice/kfsession/getwaitcase
+    pub fn wait_cases(&mut self, r: &Req) -> ApiResult {
+        self.auth(r)?;
+        let list: Vec<&Waiting> = self.wait.iter().take(100).collect();
+        Ok(json!({"count": self.wait.len(), "waitcaselist": list}))
+    }
+
+    pub(super) fn enqueue_wait(&mut self, openid: &str, now: i64) -> bool {
+        if let Some(w) = self.wait.iter_mut().find(|w| w.openid == openid) {
+            w.latest_time = now;
+            return false;
+        }
+        self.wait.push(Waiting { openid: openid.to_string(), latest_time: now });
+        self.records.add(now, openid, 1000, "", "");
+        true
+    }
+}

@@ -1,0 +1,62 @@
+//! What users do (admin-driven): messages and events, and the pushes they cause.
+
+use super::pushes::PushJob;
+use super::State;
+use crate::crypto::cdata;
+
+#[derive(Default)]
+pub(super) struct User {
+    pub(super) subscribed: bool,
+    pub(super) last_interaction_ms: i64,
+    pub(super) last_exchange_ms: i64,
+    pub(super) kf_since_reply: u32,
+    pub(super) typing_until_ms: i64,
+}
+
+impl State {
+    /// A user writes in (admin). Returns the record id and the push to send.
+    pub fn user_message(&mut self, openid: &str, msgtype: &str, content: &str) -> (u64, PushJob) {
+        let now_ms = self.now_ms();
+        let now = now_ms / 1000;
+        let u = self.users.entry(openid.to_string()).or_default();
+        u.subscribed = true;
+        u.last_interaction_ms = now_ms;
+        u.last_exchange_ms = now_ms;
+        u.kf_since_reply = 0;
+        let record = if let Some(s) = self.sessions.get(openid) {
+            let kf = s.kf.clone();
+            self.records.add(now, openid, 2003, content, &kf)
+        } else {
+            let id = self.records.add(now, openid, 2001, content, "");
+            if self.settings.queue_on_message {
+                self.enqueue_wait(openid, now);
+            }
+            id
+        };
+        let msgid = self.next_msgid;
+        self.next_msgid += 1;
+        let body = if msgtype == "text" {
+            format!("<Content>{}</Content>", cdata(content))
+        } else {
+            format!("<MediaId>{}</MediaId>", cdata(content))
+        };
+        let xml = format!("<xml>{}{}<MsgId>{}</MsgId></xml>", self.base_xml(openid, now, msgtype), body, msgid);
+        (record, PushJob { openid: openid.to_string(), kind: msgtype.to_string(), xml })
+    }
+
+    /// A user event (admin): subscribe, unsubscribe, CLICK, SCAN, ...
+    pub fn user_event(&mut self, openid: &str, event: &str, event_key: Option<&str>) -> PushJob {
+        let now_ms = self.now_ms();
+        let u = self.users.entry(openid.to_string()).or_default();
+        if event == "unsubscribe" {
+            u.subscribed = false;
+        } else {
+            u.subscribed = true;
+            u.last_interaction_ms = now_ms;
+        }
+        let extra = event_key.map(|k| format!("<EventKey>{}</EventKey>", cdata(k))).unwrap_or_default();
+        let now = now_ms / 1000;
+        let xml = format!("<xml>{}<Event>{}</Event>{}</xml>", self.base_xml(openid, now, "event"), cdata(event), extra);
+        PushJob { openid: openid.to_string(), kind: format!("event:{event}"), xml }
+    }
+}
