@@ -200,6 +200,9 @@ struct ConfigPatch {
     webhook_url: Option<Option<String>>,
     queue_on_message: Option<bool>,
     invite_expire_secs: Option<i64>,
+    /// `null` removes the cap; absent leaves it.
+    #[serde(default, deserialize_with = "double_option")]
+    max_text_chars: Option<Option<usize>>,
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -230,7 +233,8 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         kf_limit,
         webhook_url,
         queue_on_message,
-        invite_expire_secs
+        invite_expire_secs,
+        max_text_chars
     );
     ok_json(json!(s))
 }

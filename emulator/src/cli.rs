@@ -70,6 +70,10 @@ pub struct Args {
     /// Timeout of one push, in milliseconds.
     #[arg(long, env = "WXKF_EMU_PUSH_TIMEOUT_MS", default_value_t = 5000)]
     pub push_timeout_ms: u64,
+    /// Longest text content before 45002, in characters (default: no cap, as WeChat documents
+    /// none for an Official Account; 2048 is WeCom's).
+    #[arg(long, env = "WXKF_EMU_MAX_TEXT_CHARS")]
+    pub max_text_chars: Option<usize>,
     /// Worker threads (default: 1 per core).
     #[arg(long, env = "WXKF_EMU_THREADS")]
     pub threads: Option<usize>,
@@ -99,6 +103,7 @@ impl Args {
             media_prefix: self.media_prefix.clone(),
             ip_allowlist: self.ip_allowlist.clone(),
             push_timeout_ms: self.push_timeout_ms,
+            max_text_chars: self.max_text_chars,
             ..Config::default()
         }
     }

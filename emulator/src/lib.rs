@@ -33,8 +33,6 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-pub use state::MAX_TEXT_CHARS;
-
 /// Every start-up option of the emulator. Most can be changed later through
 /// `POST /__admin/config`.
 #[derive(Clone)]
@@ -85,6 +83,9 @@ pub struct Config {
     pub invite_expire_secs: i64,
     /// Timeout of one push to the webhook (default 5000 ms).
     pub push_timeout_ms: u64,
+    /// Longest text content before 45002, in characters; none = no cap (default). WeChat
+    /// documents no cap for an Official Account; 2048 is WeCom's, an assumption if set.
+    pub max_text_chars: Option<usize>,
 }
 
 impl Default for Config {
@@ -113,6 +114,7 @@ impl Default for Config {
             queue_on_message: true,
             invite_expire_secs: 7 * 86_400,
             push_timeout_ms: 5000,
+            max_text_chars: None,
         }
     }
 }
@@ -144,6 +146,7 @@ impl fmt::Debug for Config {
             .field("queue_on_message", &self.queue_on_message)
             .field("invite_expire_secs", &self.invite_expire_secs)
             .field("push_timeout_ms", &self.push_timeout_ms)
+            .field("max_text_chars", &self.max_text_chars)
             .finish()
     }
 }

@@ -262,9 +262,6 @@ async fn avatar_upload_multipart() {
     assert_eq!(code(&v), 41005);
     let v = send(url("a@x"), reqwest::multipart::Form::new().part("media", part(b"GIF89a....".to_vec()))).await;
     assert_eq!(code(&v), 40005);
-    let png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
-    let v = send(url("a@x"), reqwest::multipart::Form::new().part("media", part(png))).await;
-    assert_eq!(code(&v), 0);
     let v = send(url("zz@x"), reqwest::multipart::Form::new().part("media", part(jpeg.clone()))).await;
     assert_eq!(code(&v), 65401);
     let v = send(url("a%40x"), reqwest::multipart::Form::new().part("media", part(jpeg))).await;
@@ -350,7 +347,6 @@ async fn send_all_msgtypes_and_validation() {
             json!({"touser":"u1","msgtype":"miniprogrampage","miniprogrampage":{"title":"t","appid":"a","pagepath":"p","thumb_media_id":"nope"}}),
             40007,
         ),
-        (json!({"touser":"u1","msgtype":"text","text":{"content":"x".repeat(2049)}}), 45002),
         (json!({"touser":"nobody","msgtype":"text","text":{"content":"x"}}), 40003),
         (json!([1, 2]), 47001),
     ];

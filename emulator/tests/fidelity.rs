@@ -20,3 +20,75 @@ async fn errmsg_texts_are_the_emulators_own() {
     let v = h.get_raw("/cgi-bin/customservice/getkflist").await;
     assert_eq!(v["errmsg"], "access_token missing rid: emulator");
 }
+
+/// Delete: the current doc's POST with a JSON body, and the older GET with a query.
+#[tokio::test]
+async fn delete_accepts_post_json_and_get_query() {
+    let h = H::start().await;
+    let del = "/customservice/kfaccount/del";
+    h.add_kf("a_1@gh_x").await;
+    h.add_kf("b@gh_x").await;
+    assert_eq!(code(&h.post(del, json!({"kf_account": "a_1@gh_x"})).await), 0);
+    assert_eq!(code(&h.post(del, json!({"kf_account": "a_1@gh_x"})).await), 65401, "already gone");
+    assert_eq!(code(&h.post(del, json!({})).await), 41011);
+    assert_eq!(code(&h.post(del, json!({"kf_account": "no-at-sign"})).await), 65401);
+    assert_eq!(code(&h.post_raw(&format!("{del}?access_token={}", h.token), "").await), 44002);
+    assert_eq!(code(&h.get(del, "kf_account=b@gh_x").await), 0);
+    assert_eq!(h.get("/cgi-bin/customservice/getkflist", "").await["kf_list"], json!([]));
+}
+
+fn jpeg(len: usize) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    b.resize(len, 0xFF);
+    b
+}
+
+/// Avatar: JPEG only (PNG → 40005), at most 5 MB (5 MiB; one byte more → 40006).
+#[tokio::test]
+async fn avatar_is_a_jpeg_of_at_most_5_mb() {
+    let h = H::start().await;
+    h.add_kf("a@x").await;
+    let url = format!("{}/customservice/kfaccount/uploadheadimg?access_token={}&kf_account=a@x", h.base, h.token);
+    let upload = |bytes: Vec<u8>| {
+        let (c, url) = (h.c.clone(), url.clone());
+        async move {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name("a.jpg").mime_str("image/jpeg").unwrap();
+            let form = reqwest::multipart::Form::new().part("media", part);
+            c.post(url).multipart(form).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let five_mb = 5 * 1024 * 1024;
+    assert_eq!(code(&upload(jpeg(five_mb)).await), 0);
+    let v = upload(jpeg(five_mb + 1)).await;
+    assert_eq!(code(&v), 40006, "{v}");
+    assert_eq!(code(&upload(jpeg(12 * 1024 * 1024)).await), 40006, "far over the limit");
+    let png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0];
+    assert_eq!(code(&upload(png).await), 40005);
+}
+
+/// Text: no 2,048-character cap by default; 45002 only when `max_text_chars` is set.
+#[tokio::test]
+async fn text_has_no_invented_cap_unless_configured() {
+    let h = H::start().await;
+    h.user_says("u1", "hi").await;
+    let long = "字".repeat(5000);
+    assert_eq!(code(&h.send_text("u1", &long).await), 0);
+    h.admin("config", json!({"max_text_chars": 2048})).await;
+    assert_eq!(code(&h.send_text("u1", &long).await), 45002);
+    assert_eq!(code(&h.send_text("u1", &"x".repeat(2048)).await), 0);
+    h.admin("config", json!({"max_text_chars": null})).await;
+    assert_eq!(code(&h.send_text("u1", &long).await), 0);
+}
+
+/// kf_account: underscores are allowed in the prefix; the part after `@` is at most 30 characters.
+#[tokio::test]
+async fn kf_account_prefix_takes_underscores_and_id_is_bounded() {
+    let h = H::start().await;
+    let add = "/customservice/kfaccount/add";
+    assert_eq!(code(&h.post(add, json!({"kf_account": "kf_01@gh_abc", "nickname": "n"})).await), 0);
+    let id30 = format!("gh_{}", "a".repeat(27));
+    assert_eq!(code(&h.post(add, json!({"kf_account": format!("k@{id30}"), "nickname": "n"})).await), 0);
+    let id31 = format!("gh_{}", "a".repeat(28));
+    assert_eq!(code(&h.post(add, json!({"kf_account": format!("k@{id31}"), "nickname": "n"})).await), 65401);
+    assert_eq!(code(&h.post(add, json!({"kf_account": "kf-01@gh_abc", "nickname": "n"})).await), 65404);
+}

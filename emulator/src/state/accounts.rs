@@ -6,6 +6,9 @@ use super::errors::{e, ed, ok, ApiError, ApiResult};
 use super::request::{body_obj, req_str, Req};
 use super::State;
 
+/// Largest avatar accepted: "at most 5 MB", read as 5 MiB (the same bound core applies).
+pub const MAX_AVATAR_BYTES: usize = 5 * 1024 * 1024;
+
 pub(super) struct Invite {
     pub(super) wx: String,
     pub(super) expire_ms: i64,
@@ -36,6 +39,8 @@ impl Kf {
     }
 }
 
+/// `prefix@wechat_id`: a prefix of 1–10 English letters, digits or underscores, an id of 1–30
+/// characters.
 fn check_account_form(a: &str) -> Result<(), ApiError> {
     let Some((prefix, wxid)) = a.split_once('@') else {
         return Err(ed(65401, "kf_account must be prefix@wechat_id"));
@@ -43,8 +48,11 @@ fn check_account_form(a: &str) -> Result<(), ApiError> {
     if wxid.is_empty() || wxid.contains('@') {
         return Err(ed(65401, "kf_account must be prefix@wechat_id"));
     }
-    if prefix.is_empty() || prefix.len() > 10 || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ed(65404, "prefix must be 1-10 ASCII letters or digits"));
+    if wxid.chars().count() > 30 {
+        return Err(ed(65401, "the part after @ is at most 30 characters"));
+    }
+    if prefix.is_empty() || prefix.len() > 10 || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(ed(65404, "prefix must be 1-10 English letters, digits or underscores"));
     }
     Ok(())
 }
@@ -129,10 +137,18 @@ impl State {
         Ok(ok())
     }
 
-    /// GET /customservice/kfaccount/del
+    /// POST /customservice/kfaccount/del with `{"kf_account"}` (the current doc), or GET with
+    /// query `kf_account` (older docs and most SDKs).
     pub fn kf_del(&mut self, r: &Req) -> ApiResult {
         self.auth(r)?;
-        let account = self.query_account(r)?;
+        let account = if r.post {
+            let m = body_obj(r.body)?;
+            let account = req_str(&m, "kf_account", 41011)?.to_string();
+            check_account_form(&account)?;
+            account
+        } else {
+            self.query_account(r)?
+        };
         self.existing_kf(&account)?;
         let served: Vec<String> =
             self.sessions.iter().filter(|(_, s)| s.kf == account).map(|(o, _)| o.clone()).collect();
@@ -190,18 +206,18 @@ impl State {
         Ok(account)
     }
 
-    /// Stores an uploaded avatar.
+    /// Stores an uploaded avatar: a JPEG of at most [`MAX_AVATAR_BYTES`].
     pub fn kf_upload_apply(&mut self, account: &str, data: Option<&[u8]>) -> ApiResult {
         let data = data.ok_or_else(|| ed(41005, "multipart field `media` missing"))?;
-        let jpeg = data.starts_with(&[0xFF, 0xD8]);
-        let png = data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        if !jpeg && !png {
-            return Err(ed(40005, "media must be a JPEG or PNG image"));
+        if data.len() > MAX_AVATAR_BYTES {
+            return Err(ed(40006, format!("the image is {} bytes, over 5 MB", data.len())));
+        }
+        if !data.starts_with(&[0xFF, 0xD8]) {
+            return Err(ed(40005, "the avatar must be a JPEG image"));
         }
         let now = self.now();
         let k = self.kf_mut(account).ok_or_else(|| e(65401))?;
-        k.headimg =
-            format!("http://mmbiz.emulator.invalid/headimg/{}/{}.{}", k.id, now, if jpeg { "jpg" } else { "png" });
+        k.headimg = format!("http://mmbiz.emulator.invalid/headimg/{}/{}.jpg", k.id, now);
         Ok(ok())
     }
 

@@ -11,8 +11,6 @@ const HOUR_MS: i64 = 3_600_000;
 const WINDOW_MS: i64 = 48 * HOUR_MS;
 const TYPING_NEEDS_EXCHANGE_MS: i64 = 30_000;
 const TYPING_LASTS_MS: i64 = 15_000;
-/// Longest text message content, in characters.
-pub const MAX_TEXT_CHARS: usize = 2048;
 
 /// One message a kf sent (the delivery log).
 #[derive(Serialize, Clone)]
@@ -62,8 +60,12 @@ impl State {
         match msgtype {
             "text" => {
                 let c = req_str(p, "content", 41011)?;
-                if c.chars().count() > MAX_TEXT_CHARS {
-                    return Err(ed(45002, format!("content over {MAX_TEXT_CHARS} characters")));
+                // WeChat documents no cap for an Official Account's text; one is applied only
+                // when configured (an assumption, e.g. WeCom's 2048).
+                if let Some(max) = self.settings.max_text_chars {
+                    if c.chars().count() > max {
+                        return Err(ed(45002, format!("content over {max} characters")));
+                    }
                 }
                 Ok(())
             }

@@ -26,9 +26,10 @@ use serde_json::Value;
 use crate::records::RecordStore;
 use crate::Config;
 
-pub use errors::{e, ApiError, ApiResult};
+pub use accounts::MAX_AVATAR_BYTES;
+pub use errors::{e, ed, ApiError, ApiResult};
 pub use faults::{FaultKind, FaultRule};
-pub use messages::{Delivery, MAX_TEXT_CHARS};
+pub use messages::Delivery;
 pub use pushes::PushJob;
 pub use request::Req;
 pub use settings::Settings;

@@ -14,6 +14,8 @@ pub struct Req<'a> {
     pub raw_query: &'a str,
     /// The raw body.
     pub body: &'a [u8],
+    /// True for a POST (routes that take both forms read the body then, the query otherwise).
+    pub post: bool,
     /// The caller's IP.
     pub ip: IpAddr,
 }

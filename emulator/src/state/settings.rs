@@ -20,6 +20,7 @@ pub struct Settings {
     pub webhook_url: Option<String>,
     pub queue_on_message: bool,
     pub invite_expire_secs: i64,
+    pub max_text_chars: Option<usize>,
 }
 
 impl Settings {
@@ -38,6 +39,7 @@ impl Settings {
             webhook_url: c.webhook_url.clone(),
             queue_on_message: c.queue_on_message,
             invite_expire_secs: c.invite_expire_secs,
+            max_text_chars: c.max_text_chars,
         }
     }
 }
