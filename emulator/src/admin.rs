@@ -203,6 +203,7 @@ struct ConfigPatch {
     /// `null` removes the cap; absent leaves it.
     #[serde(default, deserialize_with = "double_option")]
     max_text_chars: Option<Option<usize>>,
+    legacy_opercodes: Option<bool>,
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -234,7 +235,8 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         webhook_url,
         queue_on_message,
         invite_expire_secs,
-        max_text_chars
+        max_text_chars,
+        legacy_opercodes
     );
     ok_json(json!(s))
 }
@@ -319,7 +321,9 @@ async fn records_bulk(AxState(sh): Sh, body: Bytes) -> Response {
     let openids =
         b.openids.filter(|v| !v.is_empty()).unwrap_or_else(|| (0..10).map(|i| format!("o_synthetic_{i}")).collect());
     let workers = b.workers.filter(|v| !v.is_empty()).unwrap_or_else(|| vec!["synth@emulator".to_string()]);
-    let (first, last) = sh.lock().records.bulk(b.start, b.end, b.count, &openids, &workers);
+    let mut st = sh.lock();
+    let opercodes: &[u16] = if st.settings.legacy_opercodes { &[2001, 2002, 2003] } else { &[2002, 2003] };
+    let (first, last) = st.records.bulk(b.start, b.end, b.count, &openids, &workers, opercodes);
     ok_json(json!({"first_id": first, "last_id": last}))
 }
 

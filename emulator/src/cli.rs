@@ -74,6 +74,9 @@ pub struct Args {
     /// none for an Official Account; 2048 is WeCom's).
     #[arg(long, env = "WXKF_EMU_MAX_TEXT_CHARS")]
     pub max_text_chars: Option<usize>,
+    /// Also write the legacy session opercodes 1000–1005 and 2001 (old getrecord doc).
+    #[arg(long, env = "WXKF_EMU_LEGACY_OPERCODES")]
+    pub legacy_opercodes: bool,
     /// Worker threads (default: 1 per core).
     #[arg(long, env = "WXKF_EMU_THREADS")]
     pub threads: Option<usize>,
@@ -104,6 +107,7 @@ impl Args {
             ip_allowlist: self.ip_allowlist.clone(),
             push_timeout_ms: self.push_timeout_ms,
             max_text_chars: self.max_text_chars,
+            legacy_opercodes: self.legacy_opercodes,
             ..Config::default()
         }
     }

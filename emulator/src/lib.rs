@@ -86,6 +86,9 @@ pub struct Config {
     /// Longest text content before 45002, in characters; none = no cap (default). WeChat
     /// documents no cap for an Official Account; 2048 is WeCom's, an assumption if set.
     pub max_text_chars: Option<usize>,
+    /// Also write the legacy session opercodes (1000–1005, 2001) of the old `getrecord` doc;
+    /// off by default: the current getmsglist doc names 2002 (sent) and 2003 (received).
+    pub legacy_opercodes: bool,
 }
 
 impl Default for Config {
@@ -115,6 +118,7 @@ impl Default for Config {
             invite_expire_secs: 7 * 86_400,
             push_timeout_ms: 5000,
             max_text_chars: None,
+            legacy_opercodes: false,
         }
     }
 }
@@ -147,6 +151,7 @@ impl fmt::Debug for Config {
             .field("invite_expire_secs", &self.invite_expire_secs)
             .field("push_timeout_ms", &self.push_timeout_ms)
             .field("max_text_chars", &self.max_text_chars)
+            .field("legacy_opercodes", &self.legacy_opercodes)
             .finish()
     }
 }

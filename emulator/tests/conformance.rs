@@ -417,7 +417,9 @@ async fn typing_rules() {
 
 #[tokio::test]
 async fn sessions_and_wait_queue() {
-    let h = H::start().await;
+    let mut cfg = config();
+    cfg.legacy_opercodes = true;
+    let h = H::with(cfg).await;
     let create = "/customservice/kfsession/create";
     let close = "/customservice/kfsession/close";
     h.add_kf("a@x").await;

@@ -92,3 +92,4 @@ async fn kf_account_prefix_takes_underscores_and_id_is_bounded() {
     assert_eq!(code(&h.post(add, json!({"kf_account": format!("k@{id31}"), "nickname": "n"})).await), 65401);
     assert_eq!(code(&h.post(add, json!({"kf_account": "kf-01@gh_abc", "nickname": "n"})).await), 65404);
 }
+

@@ -155,7 +155,7 @@ impl State {
         let now = self.now();
         for openid in served {
             self.sessions.remove(&openid);
-            self.records.add(now, &openid, 1004, "", &account);
+            self.legacy_record(now, &openid, 1004, &account);
         }
         self.kfs.retain(|k| k.account != account);
         Ok(ok())

@@ -46,7 +46,7 @@ impl State {
                         }
                         self.wait.retain(|w| w.openid != openid);
                         self.sessions.insert(openid.to_string(), Session { kf: kf.clone(), created: now });
-                        self.records.add(now, openid, 1003, "", &kf);
+                        self.legacy_record(now, openid, 1003, &kf);
                         self.event_push(openid, "kf_create_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
                         return json!({"action": "session_created", "kf_account": kf});
                     }

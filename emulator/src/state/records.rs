@@ -8,6 +8,14 @@ use super::State;
 use crate::records::{china_day, DAY};
 
 impl State {
+    /// Writes a session opercode of the legacy `getrecord` doc (1000–1005, 2001) — only with
+    /// `legacy_opercodes`: the current getmsglist doc names 2002 and 2003 alone.
+    pub(super) fn legacy_record(&mut self, time: i64, openid: &str, opercode: u16, worker: &str) {
+        if self.settings.legacy_opercodes {
+            self.records.add(time, openid, opercode, "", worker);
+        }
+    }
+
     /// POST /customservice/msgrecord/getmsglist
     pub fn msg_list(&mut self, r: &Req) -> ApiResult {
         self.auth(r)?;

@@ -42,7 +42,7 @@ impl State {
         let was_waiting = self.wait.iter().any(|w| w.openid == openid);
         self.wait.retain(|w| w.openid != openid);
         self.sessions.insert(openid.clone(), Session { kf: kf.clone(), created: now });
-        self.records.add(now, &openid, if was_waiting { 1001 } else { 1002 }, "", &kf);
+        self.legacy_record(now, &openid, if was_waiting { 1001 } else { 1002 }, &kf);
         self.event_push(&openid, "kf_create_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
         Ok(ok())
     }
@@ -60,7 +60,7 @@ impl State {
         }
         self.sessions.remove(&openid);
         let now = self.now();
-        self.records.add(now, &openid, 1004, "", &kf);
+        self.legacy_record(now, &openid, 1004, &kf);
         self.event_push(&openid, "kf_close_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
         Ok(ok())
     }
@@ -73,7 +73,7 @@ impl State {
         }
         let now = self.now();
         self.sessions.insert(openid.to_string(), Session { kf: to.to_string(), created: now });
-        self.records.add(now, openid, 1003, "", to);
+        self.legacy_record(now, openid, 1003, to);
         self.event_push(
             openid,
             "kf_switch_session",
@@ -120,7 +120,7 @@ impl State {
             return false;
         }
         self.wait.push(Waiting { openid: openid.to_string(), latest_time: now });
-        self.records.add(now, openid, 1000, "", "");
+        self.legacy_record(now, openid, 1000, "");
         true
     }
 }

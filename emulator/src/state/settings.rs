@@ -21,6 +21,7 @@ pub struct Settings {
     pub queue_on_message: bool,
     pub invite_expire_secs: i64,
     pub max_text_chars: Option<usize>,
+    pub legacy_opercodes: bool,
 }
 
 impl Settings {
@@ -40,6 +41,7 @@ impl Settings {
             queue_on_message: c.queue_on_message,
             invite_expire_secs: c.invite_expire_secs,
             max_text_chars: c.max_text_chars,
+            legacy_opercodes: c.legacy_opercodes,
         }
     }
 }

@@ -27,7 +27,7 @@ impl State {
             let kf = s.kf.clone();
             self.records.add(now, openid, 2003, content, &kf)
         } else {
-            let id = self.records.add(now, openid, 2001, content, "");
+            let id = if self.settings.legacy_opercodes { self.records.add(now, openid, 2001, content, "") } else { 0 };
             if self.settings.queue_on_message {
                 self.enqueue_wait(openid, now);
             }

@@ -86,6 +86,20 @@ impl H {
         assert_eq!(v["errcode"], 0, "{v}");
     }
 
+    /// Binds the kf to a WeChat user (as if it accepted an invitation).
+    pub async fn bind(&self, account: &str) {
+        self.admin("kf/bind", json!({"kf_account": account})).await;
+    }
+
+    /// Today's records (China-time day of the emulator clock), in id order.
+    pub async fn records_today(&self) -> Vec<Value> {
+        let now = self.admin_get("clock").await["now"].as_i64().unwrap();
+        let day_start = now - (now + 8 * 3600).rem_euclid(86_400);
+        let body = json!({"starttime": day_start, "endtime": day_start + 86_400, "msgid": 1, "number": 10000});
+        let r = self.post("/customservice/msgrecord/getmsglist", body).await;
+        r["recordlist"].as_array().unwrap_or_else(|| panic!("{r}")).clone()
+    }
+
     pub async fn online(&self, account: &str) {
         self.admin("kf/online", json!({"kf_account": account, "online": true})).await;
     }
