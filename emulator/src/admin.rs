@@ -124,6 +124,20 @@ async fn kf_online(AxState(sh): Sh, body: Bytes) -> Response {
 }
 
 #[derive(Deserialize)]
+struct Bind {
+    kf_account: String,
+    wechat_id: Option<String>,
+}
+
+async fn kf_bind(AxState(sh): Sh, body: Bytes) -> Response {
+    let m: Bind = try_parse!(body);
+    match sh.lock().bind_kf(&m.kf_account, m.wechat_id.as_deref()) {
+        Ok(wx) => ok_json(json!({"ok": true, "kf_wx": wx})),
+        Err(e) => api_bad(e),
+    }
+}
+
+#[derive(Deserialize)]
 struct Invitation {
     kf_account: String,
     accept: bool,
@@ -366,6 +380,7 @@ pub fn router(sh: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/__admin/user/event", post(user_event))
         .route("/__admin/kf/online", post(kf_online))
         .route("/__admin/kf/invitation", post(kf_invitation))
+        .route("/__admin/kf/bind", post(kf_bind))
         .route("/__admin/wechat-id/bound-limit", post(bound_limit))
         .route("/__admin/media", post(media))
         .route("/__admin/clock", get(clock))

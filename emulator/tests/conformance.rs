@@ -172,6 +172,7 @@ async fn kf_account_life_cycle() {
     assert!(v["kf_list"][0]["kf_id"].is_string());
     // online list
     assert_eq!(h.get("/cgi-bin/customservice/getonlinekflist", "").await["kf_online_list"], json!([]));
+    h.bind("kf1@gh_x").await;
     h.online("kf1@gh_x").await;
     let on = h.get("/cgi-bin/customservice/getonlinekflist", "").await;
     assert_eq!(on["kf_online_list"][0]["status"], 1);
@@ -397,9 +398,9 @@ async fn typing_rules() {
     h.user_says("u1", "hi").await;
     assert_eq!(code(&h.post(typing, json!({"command":"Typing"})).await), 41009);
     assert_eq!(code(&h.post(typing, json!({"touser":"u1"})).await), 41011);
-    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Dance"})).await), 47001);
+    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Dance"})).await), 45072);
     assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 0);
-    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 45011);
+    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 45081);
     assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"CancelTyping"})).await), 0);
     assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 0);
     // a kf message cancels typing
@@ -410,7 +411,7 @@ async fn typing_rules() {
     assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 0);
     // needs an exchange within 30 s
     h.advance(31.0).await;
-    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 45015);
+    assert_eq!(code(&h.post(typing, json!({"touser":"u1","command":"Typing"})).await), 45080);
 }
 
 // ------------------------------------------------------------------ sessions
@@ -430,6 +431,9 @@ async fn sessions_and_wait_queue() {
     assert_eq!(w["waitcaselist"][0]["openid"], "u1");
     assert!(w["waitcaselist"][0]["latest_time"].as_i64().unwrap() > 0);
     assert_eq!(code(&h.post(create, json!({"kf_account":"zz@x","openid":"u1"})).await), 65401);
+    assert_eq!(code(&h.post(create, json!({"kf_account":"a@x","openid":"u1"})).await), 65402);
+    h.bind("a@x").await;
+    h.bind("b@x").await;
     assert_eq!(code(&h.post(create, json!({"kf_account":"a@x","openid":"u1"})).await), 65415);
     h.online("a@x").await;
     h.online("b@x").await;

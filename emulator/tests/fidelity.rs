@@ -93,3 +93,67 @@ async fn kf_account_prefix_takes_underscores_and_id_is_bounded() {
     assert_eq!(code(&h.post(add, json!({"kf_account": "kf-01@gh_abc", "nickname": "n"})).await), 65404);
 }
 
+/// A kf that has not accepted an invitation cannot go online or take a session (65402); the
+/// admin API accepts an invitation or binds a kf directly.
+#[tokio::test]
+async fn an_unbound_kf_cannot_go_online_or_take_a_session() {
+    let h = H::start().await;
+    let create = "/customservice/kfsession/create";
+    h.add_kf("a@x").await;
+    h.add_kf("b@x").await;
+    h.add_kf("c@x").await;
+    h.user_says("u1", "hi").await;
+    let (status, v) = h.admin_answer("kf/online", json!({"kf_account": "a@x"})).await;
+    assert_eq!((status, code(&v)), (400, 65402), "{v}");
+    assert_eq!(h.get("/cgi-bin/customservice/getonlinekflist", "").await["kf_online_list"], json!([]));
+    assert_eq!(code(&h.post(create, json!({"kf_account": "a@x", "openid": "u1"})).await), 65402);
+    // invited and accepted: may go online
+    let invite = h.post("/customservice/kfaccount/inviteworker", json!({"kf_account": "a@x", "invite_wx": "alice_wx"}));
+    assert_eq!(code(&invite.await), 0);
+    let (status, _) = h.admin_answer("kf/online", json!({"kf_account": "a@x"})).await;
+    assert_eq!(status, 400, "a waiting invitation is not a binding");
+    h.admin("kf/invitation", json!({"kf_account": "a@x", "accept": true})).await;
+    h.online("a@x").await;
+    assert_eq!(code(&h.post(create, json!({"kf_account": "a@x", "openid": "u1"})).await), 0);
+    // bound directly by the admin API
+    let bound = h.admin("kf/bind", json!({"kf_account": "b@x", "wechat_id": "bob_wx01"})).await;
+    assert_eq!(bound["kf_wx"], "bob_wx01");
+    let list = h.get("/cgi-bin/customservice/getkflist", "").await;
+    assert_eq!(list["kf_list"][1]["kf_wx"], "bob_wx01");
+    assert_eq!(code(&h.admin_answer("kf/bind", json!({"kf_account": "b@x"})).await.1), 65412);
+    assert_eq!(code(&h.admin_answer("kf/bind", json!({"kf_account": "c@x", "wechat_id": "alice_wx"})).await.1), 65407);
+    assert_eq!(code(&h.admin_answer("kf/bind", json!({"kf_account": "c@x", "wechat_id": "1bad"})).await.1), 65409);
+    assert_eq!(code(&h.admin_answer("kf/bind", json!({"kf_account": "zz@x"})).await.1), 65401);
+    // bound but offline: 65415
+    h.user_says("u2", "hi").await;
+    assert_eq!(code(&h.post(create, json!({"kf_account": "b@x", "openid": "u2"})).await), 65415);
+    assert_eq!(code(&h.post(create, json!({"kf_account": "c@x", "openid": "u2"})).await), 65402);
+    h.bind("c@x").await;
+    h.online("c@x").await;
+    assert_eq!(code(&h.post(create, json!({"kf_account": "c@x", "openid": "u2"})).await), 0);
+}
+
+/// Typing: 45072 for a bad command, 45080 without an exchange in the last 30 s, 45081 while
+/// the typing state (15 s) lasts; `businessid` is accepted.
+#[tokio::test]
+async fn typing_errors_are_the_documented_ones() {
+    let h = H::start().await;
+    let typing = "/cgi-bin/message/custom/typing";
+    h.user_says("u1", "hi").await;
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Dance"})).await), 45072);
+    let with_id = json!({"touser": "u1", "command": "Typing", "businessid": "biz_42"});
+    assert_eq!(code(&h.post(typing, with_id).await), 0);
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Typing"})).await), 45081);
+    h.advance(14.0).await;
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Typing"})).await), 45081);
+    h.advance(2.0).await;
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Typing"})).await), 0);
+    h.advance(31.0).await;
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Typing"})).await), 45080);
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "CancelTyping"})).await), 0);
+    // a kf message is an exchange too
+    assert_eq!(code(&h.send_text("u1", "still there?").await), 0);
+    assert_eq!(code(&h.post(typing, json!({"touser": "u1", "command": "Typing"})).await), 0);
+    let bad_id = json!({"touser": "u1", "command": "Typing", "businessid": 5});
+    assert_eq!(code(&h.post(typing, bad_id).await), 47001);
+}

@@ -143,6 +143,7 @@ async fn safe_mode_transfer_to_named_kf() {
     cfg.aes_key = Some(AES_KEY.into());
     let h = H::with(cfg).await;
     h.add_kf("a@x").await;
+    h.bind("a@x").await;
     h.online("a@x").await;
     let r = h.user_says("u1", "to a").await;
     assert_eq!(r["push"]["delivered"], true, "{r}");

@@ -66,7 +66,7 @@ fn check_nickname(n: &str) -> Result<(), ApiError> {
 }
 
 /// WeChat id: 6–20 characters, a letter first, then letters, digits, `_` or `-`.
-fn valid_wechat_id(wx: &str) -> bool {
+pub(super) fn valid_wechat_id(wx: &str) -> bool {
     let len = wx.chars().count();
     (6..=20).contains(&len)
         && wx.chars().next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::accounts::valid_wechat_id;
 use super::errors::{e, ed, ApiError};
 use super::State;
 
@@ -9,8 +10,35 @@ impl State {
     /// Sets a kf online or offline.
     pub fn set_online(&mut self, kf: &str, online: bool) -> Result<(), ApiError> {
         let k = self.kf_mut(kf).ok_or_else(|| e(65401))?;
+        if online && k.wx.is_none() {
+            return Err(ed(65402, "the kf must accept an invitation (or be bound) before it can go online"));
+        }
         k.online = online;
         Ok(())
+    }
+
+    /// Binds the kf to a WeChat user at once, as if it had been invited and had accepted.
+    /// `wechat_id` defaults to `wxemu_<prefix>`. Returns the bound id.
+    pub fn bind_kf(&mut self, kf: &str, wechat_id: Option<&str>) -> Result<String, ApiError> {
+        let k = self.existing_kf(kf)?;
+        if k.wx.is_some() {
+            return Err(e(65412));
+        }
+        let wx = match wechat_id {
+            Some(w) => w.to_string(),
+            None => format!("wxemu_{}", kf.split('@').next().unwrap_or_default()),
+        };
+        if !valid_wechat_id(&wx) {
+            return Err(ed(65409, "wechat_id must be a WeChat id"));
+        }
+        if self.kfs.iter().any(|k| k.wx.as_deref() == Some(wx.as_str())) {
+            return Err(e(65407));
+        }
+        if let Some(k) = self.kf_mut(kf) {
+            k.wx = Some(wx.clone());
+            k.invite = None;
+        }
+        Ok(wx)
     }
 
     /// Accepts or rejects the kf's pending invitation.

@@ -191,8 +191,10 @@ impl State {
         let m = body_obj(r.body)?;
         let touser = req_str(&m, "touser", 41009)?;
         let command = req_str(&m, "command", 41011)?;
+        // The current typing doc's optional field; only its type is checked.
+        opt_str(&m, "businessid")?;
         if command != "Typing" && command != "CancelTyping" {
-            return Err(ed(47001, "command must be Typing or CancelTyping"));
+            return Err(ed(45072, "command must be Typing or CancelTyping"));
         }
         let now = self.now_ms();
         let user = self.users.get_mut(touser).ok_or_else(|| e(40003))?;
@@ -201,10 +203,10 @@ impl State {
             return Ok(ok());
         }
         if now.saturating_sub(user.last_exchange_ms) > TYPING_NEEDS_EXCHANGE_MS {
-            return Err(ed(45015, "no message exchanged with the user in the last 30 s"));
+            return Err(ed(45080, "no message exchanged with the user in the last 30 s"));
         }
         if now < user.typing_until_ms {
-            return Err(ed(45011, "typing state already active"));
+            return Err(ed(45081, "the typing state lasts 15 s"));
         }
         user.typing_until_ms = now + TYPING_LASTS_MS;
         Ok(ok())

@@ -39,8 +39,7 @@ impl State {
             "transfer_customer_service" => {
                 let target = crate::crypto::xml_field(reply_xml, "KfAccount").filter(|s| !s.is_empty());
                 if let Some(kf) = target {
-                    let online = self.kf(&kf).is_some_and(|k| k.online);
-                    if online && self.users.contains_key(openid) {
+                    if self.check_can_serve(&kf).is_ok() && self.users.contains_key(openid) {
                         if let Some(s) = self.sessions.get(openid) {
                             return json!({"action": "already_in_session", "kf_account": s.kf});
                         }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::errors::{e, ok, ApiError, ApiResult};
+use super::errors::{e, ed, ok, ApiError, ApiResult};
 use super::request::{body_obj, req_str, Req};
 use super::State;
 use crate::crypto::cdata;
@@ -26,9 +26,7 @@ impl State {
         let m = body_obj(r.body)?;
         let kf = req_str(&m, "kf_account", 41011)?.to_string();
         let openid = req_str(&m, "openid", 41009)?.to_string();
-        if !self.existing_kf(&kf)?.online {
-            return Err(e(65415));
-        }
+        self.check_can_serve(&kf)?;
         if !self.users.contains_key(&openid) {
             return Err(e(40003));
         }
@@ -68,9 +66,7 @@ impl State {
     /// Moves a session to another kf (admin); pushes kf_switch_session.
     pub fn session_switch(&mut self, openid: &str, to: &str) -> Result<(), ApiError> {
         let from = self.sessions.get(openid).map(|s| s.kf.clone()).ok_or_else(|| e(65413))?;
-        if !self.existing_kf(to)?.online {
-            return Err(e(65415));
-        }
+        self.check_can_serve(to)?;
         let now = self.now();
         self.sessions.insert(openid.to_string(), Session { kf: to.to_string(), created: now });
         self.legacy_record(now, openid, 1003, to);
@@ -112,6 +108,19 @@ impl State {
         self.auth(r)?;
         let list: Vec<&Waiting> = self.wait.iter().take(100).collect();
         Ok(json!({"count": self.wait.len(), "waitcaselist": list}))
+    }
+
+    /// A kf takes sessions only when it exists (65401), is bound to a WeChat user (65402)
+    /// and is online (65415).
+    pub(super) fn check_can_serve(&self, kf: &str) -> Result<(), ApiError> {
+        let k = self.existing_kf(kf)?;
+        if k.wx.is_none() {
+            return Err(ed(65402, "the kf has not accepted an invitation"));
+        }
+        if !k.online {
+            return Err(e(65415));
+        }
+        Ok(())
     }
 
     pub(super) fn enqueue_wait(&mut self, openid: &str, now: i64) -> bool {

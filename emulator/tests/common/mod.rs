@@ -71,6 +71,12 @@ impl H {
         self.c.post(format!("{}/__admin/{path}", self.base)).json(&body).send().await.unwrap().status().as_u16()
     }
 
+    /// An admin call that may be refused: (HTTP status, body).
+    pub async fn admin_answer(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self.c.post(format!("{}/__admin/{path}", self.base)).json(&body).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
     pub async fn admin_get(&self, path: &str) -> Value {
         let r = self.c.get(format!("{}/__admin/{path}", self.base)).send().await.unwrap();
         assert!(r.status().is_success());
