@@ -106,6 +106,20 @@ async fn user_event(AxState(sh): Sh, body: Bytes) -> Response {
 }
 
 #[derive(Deserialize)]
+struct Payment {
+    openid: String,
+}
+
+async fn user_payment(AxState(sh): Sh, body: Bytes) -> Response {
+    let m: Payment = try_parse!(body);
+    if m.openid.is_empty() {
+        return bad("openid is required");
+    }
+    sh.lock().user_payment(&m.openid);
+    ok_json(json!({"ok": true}))
+}
+
+#[derive(Deserialize)]
 struct Online {
     kf_account: String,
     #[serde(default = "yes")]
@@ -198,7 +212,7 @@ async fn clock(AxState(sh): Sh) -> Response {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigPatch {
-    response_limit: Option<u32>,
+    quotas: Option<Vec<crate::quota::Quota>>,
     token_grace_secs: Option<i64>,
     token_expires_in: Option<i64>,
     classic_daily_quota: Option<u32>,
@@ -236,7 +250,7 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         ($($f:ident),*) => { $( if let Some(v) = p.$f { s.$f = v; } )* };
     }
     set!(
-        response_limit,
+        quotas,
         token_grace_secs,
         token_expires_in,
         classic_daily_quota,
@@ -378,6 +392,7 @@ pub fn router(sh: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/__admin/user/message", post(user_message))
         .route("/__admin/user/event", post(user_event))
+        .route("/__admin/user/payment", post(user_payment))
         .route("/__admin/kf/online", post(kf_online))
         .route("/__admin/kf/invitation", post(kf_invitation))
         .route("/__admin/kf/bind", post(kf_bind))

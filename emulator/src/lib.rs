@@ -21,6 +21,7 @@ pub mod crypto;
 mod http;
 pub mod net;
 mod push;
+pub mod quota;
 pub mod records;
 mod state;
 
@@ -61,8 +62,9 @@ pub struct Config {
     pub token_grace_secs: i64,
     /// Token lifetime (default 7200 s).
     pub token_expires_in: i64,
-    /// kf messages allowed since the user's last message before 45047 (default 5; 0 = unlimited).
-    pub response_limit: u32,
+    /// The kf messages each user action allows, and for how long (default: the official table,
+    /// [`quota::default_quotas`]). 45015 outside every window, 45047 when the budget is spent.
+    pub quotas: Vec<quota::Quota>,
     /// Maximum number of kf accounts (default 100).
     pub kf_limit: usize,
     /// Classic token calls per China-time day (default 2000).
@@ -106,7 +108,7 @@ impl Default for Config {
             admin_token: None,
             token_grace_secs: 300,
             token_expires_in: 7200,
-            response_limit: 5,
+            quotas: quota::default_quotas(),
             kf_limit: 100,
             classic_daily_quota: 2000,
             stable_force_daily_quota: 20,
@@ -139,7 +141,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &redact(&self.admin_token))
             .field("token_grace_secs", &self.token_grace_secs)
             .field("token_expires_in", &self.token_expires_in)
-            .field("response_limit", &self.response_limit)
+            .field("quotas", &self.quotas)
             .field("kf_limit", &self.kf_limit)
             .field("classic_daily_quota", &self.classic_daily_quota)
             .field("stable_force_daily_quota", &self.stable_force_daily_quota)

@@ -157,3 +157,74 @@ async fn typing_errors_are_the_documented_ones() {
     let bad_id = json!({"touser": "u1", "command": "Typing", "businessid": 5});
     assert_eq!(code(&h.post(typing, bad_id).await), 47001);
 }
+
+/// Sends `n` texts to `to`; their errcodes.
+async fn sends(h: &H, to: &str, n: usize) -> Vec<i64> {
+    let mut codes = Vec::new();
+    for i in 0..n {
+        codes.push(code(&h.send_text(to, &format!("m{i}")).await));
+    }
+    codes
+}
+
+/// Quotas by what the user did (the official table, as data): a message opens 5 within 48 h; a
+/// menu click, a follow or a scan 3 within a minute; a payment an unlimited 48-hour window. A
+/// new action opens a new budget; 45015 outside every window, 45047 when the budget is spent.
+#[tokio::test]
+async fn quotas_follow_what_the_user_did() {
+    let mut h = H::start().await;
+    // a message: 5 within 48 h
+    h.user_says("u_msg", "hi").await;
+    assert_eq!(sends(&h, "u_msg", 6).await, vec![0, 0, 0, 0, 0, 45047]);
+    h.user_says("u_msg", "again").await;
+    assert_eq!(sends(&h, "u_msg", 1).await, vec![0], "a new message opens a new budget");
+    // a menu click, a follow, a scan: 3 within one minute
+    for (openid, event) in [("u_click", "CLICK"), ("u_follow", "subscribe"), ("u_scan", "SCAN")] {
+        h.admin("user/event", json!({"openid": openid, "event": event, "event_key": "k"})).await;
+    }
+    assert_eq!(sends(&h, "u_click", 4).await, vec![0, 0, 0, 45047]);
+    assert_eq!(sends(&h, "u_follow", 1).await, vec![0]);
+    assert_eq!(sends(&h, "u_scan", 1).await, vec![0]);
+    // an event that is none of those opens nothing
+    h.admin("user/event", json!({"openid": "u_loc", "event": "LOCATION"})).await;
+    assert_eq!(sends(&h, "u_loc", 1).await, vec![45015]);
+    // a payment: unlimited for 48 h
+    h.admin("user/payment", json!({"openid": "u_pay"})).await;
+    assert_eq!(sends(&h, "u_pay", 12).await, vec![0; 12]);
+    let state = h.admin_get("state").await;
+    let pay = state["users"].as_array().unwrap().iter().find(|u| u["openid"] == "u_pay").unwrap().clone();
+    assert_eq!(pay["windows"][0]["action"], "payment");
+    assert!(pay["windows"][0]["left"].is_null());
+    h.advance(61.0).await;
+    assert_eq!(sends(&h, "u_follow", 1).await, vec![45015], "a follow's minute is over");
+    assert_eq!(sends(&h, "u_scan", 1).await, vec![45015]);
+    assert_eq!(sends(&h, "u_pay", 1).await, vec![0]);
+    assert_eq!(sends(&h, "u_msg", 1).await, vec![0]);
+    h.admin("user/event", json!({"openid": "u_msg", "event": "CLICK"})).await;
+    assert_eq!(sends(&h, "u_msg", 7).await, vec![0, 0, 0, 0, 0, 0, 45047], "the click's 3, then the message's last 3");
+    h.advance(48.0 * 3600.0).await;
+    h.token_refresh().await;
+    assert_eq!(sends(&h, "u_msg", 1).await, vec![45015]);
+    assert_eq!(sends(&h, "u_pay", 1).await, vec![45015]);
+}
+
+/// The table is data: the admin API (or `Config::quotas`) replaces it.
+#[tokio::test]
+async fn the_quota_table_is_configurable() {
+    let h = H::start().await;
+    let table = json!([{"action": "message", "messages": 2, "within_secs": 10}]);
+    let settings = h.admin("config", json!({"quotas": table})).await;
+    assert_eq!(settings["quotas"], table);
+    h.user_says("u1", "hi").await;
+    assert_eq!(code(&h.send_text("u1", "1").await), 0);
+    assert_eq!(code(&h.send_text("u1", "2").await), 0);
+    assert_eq!(code(&h.send_text("u1", "3").await), 45047);
+    h.admin("user/payment", json!({"openid": "u1"})).await;
+    assert_eq!(code(&h.send_text("u1", "4").await), 45047, "no payment row: a payment opens nothing");
+    h.advance(11.0).await;
+    assert_eq!(code(&h.send_text("u1", "5").await), 45015);
+    assert_eq!(
+        h.admin_status("config", json!({"quotas": [{"action": "dance", "messages": 1, "within_secs": 1}]})).await,
+        400
+    );
+}

@@ -93,9 +93,13 @@ impl State {
             .users
             .iter()
             .map(|(o, u)| {
-                json!({"openid": o, "subscribed": u.subscribed,
-                    "last_interaction": u.last_interaction_ms / 1000,
-                    "kf_messages_since_reply": u.kf_since_reply,
+                let windows: Vec<Value> = u
+                    .windows
+                    .open_at(now_ms)
+                    .into_iter()
+                    .map(|w| json!({"action": w.action, "opened": w.opened_ms / 1000, "until": w.until_ms / 1000, "left": w.left}))
+                    .collect();
+                json!({"openid": o, "subscribed": u.subscribed, "windows": windows,
                     "typing": now_ms < u.typing_until_ms})
             })
             .collect();

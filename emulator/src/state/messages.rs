@@ -6,9 +6,8 @@ use serde_json::{Map, Value};
 use super::errors::{e, ed, ok, ApiError, ApiResult};
 use super::request::{body_obj, opt_str, req_str, Req};
 use super::{push_capped, State};
+use crate::quota::Refusal;
 
-const HOUR_MS: i64 = 3_600_000;
-const WINDOW_MS: i64 = 48 * HOUR_MS;
 const TYPING_NEEDS_EXCHANGE_MS: i64 = 30_000;
 const TYPING_LASTS_MS: i64 = 15_000;
 
@@ -157,18 +156,17 @@ impl State {
             self.existing_kf(kf)?;
         }
         let now = self.now_ms();
-        let limit = self.settings.response_limit;
         let user = self.users.get_mut(&touser).ok_or_else(|| e(40003))?;
         if !user.subscribed {
             return Err(e(43004));
         }
-        if now.saturating_sub(user.last_interaction_ms) > WINDOW_MS {
-            return Err(e(45015));
+        match user.windows.take(now) {
+            Ok(_) => {}
+            Err(Refusal::OutOfWindow) => return Err(ed(45015, "no window open: the user's last action is too old")),
+            Err(Refusal::BudgetSpent) => {
+                return Err(ed(45047, "the budget the user's last actions opened is spent"));
+            }
         }
-        if limit > 0 && user.kf_since_reply >= limit {
-            return Err(e(45047));
-        }
-        user.kf_since_reply = user.kf_since_reply.saturating_add(1);
         user.last_exchange_ms = now;
         user.typing_until_ms = 0;
         let worker = named_kf.or_else(|| self.sessions.get(&touser).map(|s| s.kf.clone())).unwrap_or_default();

@@ -2,12 +2,13 @@
 
 use serde::Serialize;
 
+use crate::quota::Quota;
 use crate::Config;
 
 /// Runtime-changeable settings.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
-    pub response_limit: u32,
+    pub quotas: Vec<Quota>,
     pub token_grace_secs: i64,
     pub token_expires_in: i64,
     pub classic_daily_quota: u32,
@@ -27,7 +28,7 @@ pub struct Settings {
 impl Settings {
     pub fn from_config(c: &Config) -> Self {
         Self {
-            response_limit: c.response_limit,
+            quotas: c.quotas.clone(),
             token_grace_secs: c.token_grace_secs,
             token_expires_in: c.token_expires_in,
             classic_daily_quota: c.classic_daily_quota,

@@ -3,13 +3,15 @@
 use super::pushes::PushJob;
 use super::State;
 use crate::crypto::cdata;
+use crate::quota::{action_of_event, UserAction, Windows};
 
 #[derive(Default)]
 pub(super) struct User {
     pub(super) subscribed: bool,
-    pub(super) last_interaction_ms: i64,
+    /// The windows for kf messages the user's actions opened.
+    pub(super) windows: Windows,
+    /// Last message either way (typing needs one within 30 s).
     pub(super) last_exchange_ms: i64,
-    pub(super) kf_since_reply: u32,
     pub(super) typing_until_ms: i64,
 }
 
@@ -20,9 +22,8 @@ impl State {
         let now = now_ms / 1000;
         let u = self.users.entry(openid.to_string()).or_default();
         u.subscribed = true;
-        u.last_interaction_ms = now_ms;
+        u.windows.open(&self.settings.quotas, UserAction::Message, now_ms);
         u.last_exchange_ms = now_ms;
-        u.kf_since_reply = 0;
         let record = if let Some(s) = self.sessions.get(openid) {
             let kf = s.kf.clone();
             self.records.add(now, openid, 2003, content, &kf)
@@ -44,7 +45,16 @@ impl State {
         (record, PushJob { openid: openid.to_string(), kind: msgtype.to_string(), xml })
     }
 
-    /// A user event (admin): subscribe, unsubscribe, CLICK, SCAN, ...
+    /// A user completes a payment (admin): opens the payment window. WeChat Pay notifies its own
+    /// URL, so nothing is pushed; an unknown user becomes a known follower.
+    pub fn user_payment(&mut self, openid: &str) {
+        let now_ms = self.now_ms();
+        let u = self.users.entry(openid.to_string()).or_insert_with(|| User { subscribed: true, ..User::default() });
+        u.windows.open(&self.settings.quotas, UserAction::Payment, now_ms);
+    }
+
+    /// A user event (admin): subscribe, unsubscribe, CLICK, SCAN, ... A menu event, a follow or
+    /// a scan opens its window (see `crate::quota`).
     pub fn user_event(&mut self, openid: &str, event: &str, event_key: Option<&str>) -> PushJob {
         let now_ms = self.now_ms();
         let u = self.users.entry(openid.to_string()).or_default();
@@ -52,7 +62,9 @@ impl State {
             u.subscribed = false;
         } else {
             u.subscribed = true;
-            u.last_interaction_ms = now_ms;
+            if let Some(action) = action_of_event(event) {
+                u.windows.open(&self.settings.quotas, action, now_ms);
+            }
         }
         let extra = event_key.map(|k| format!("<EventKey>{}</EventKey>", cdata(k))).unwrap_or_default();
         let now = now_ms / 1000;

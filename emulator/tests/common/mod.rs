@@ -83,6 +83,11 @@ impl H {
         r.json().await.unwrap()
     }
 
+    /// Fetches a new classic token into `self.token` (after the clock moved past its expiry).
+    pub async fn token_refresh(&mut self) {
+        self.token = self.classic_token().await;
+    }
+
     pub async fn advance(&self, secs: f64) {
         self.admin("clock/advance", json!({ "secs": secs })).await;
     }
