@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::json_response;
-use crate::state::{ApiError, FaultKind, FaultRule, State as Emu};
+use crate::state::{ApiError, FaultKind, FaultRule, Routed, State as Emu};
 use crate::Shared;
 
 type Sh = AxState<Arc<Shared>>;
@@ -79,9 +79,18 @@ async fn user_message(AxState(sh): Sh, body: Bytes) -> Response {
     if m.openid.is_empty() {
         return bad("openid is required");
     }
-    let (record_id, job) = sh.lock().user_message(&m.openid, &m.msgtype, &m.content);
-    let push = crate::push::deliver_and_apply(&sh, &job, true).await;
-    ok_json(json!({"record_id": record_id, "push": push}))
+    let routed = sh.lock().user_message(&m.openid, &m.msgtype, &m.content);
+    match routed {
+        Routed::Kf { kf, record } => {
+            ok_json(json!({"routed": "kf", "kf_account": kf, "record_id": record, "push": null}))
+        }
+        Routed::Developer { job, record } => {
+            let push = crate::push::deliver_and_apply(&sh, &job).await;
+            // Without the legacy 2001, the message is recorded (2003) only once transferred.
+            let record = record.map(Value::from).unwrap_or_else(|| push["applied"]["record_id"].clone());
+            ok_json(json!({"routed": "developer", "record_id": record, "push": push}))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,7 +110,7 @@ async fn user_event(AxState(sh): Sh, body: Bytes) -> Response {
         return bad("openid is required");
     }
     let job = sh.lock().user_event(&m.openid, &m.event, m.event_key.as_deref());
-    let push = crate::push::deliver_and_apply(&sh, &job, true).await;
+    let push = crate::push::deliver_and_apply(&sh, &job).await;
     ok_json(json!({"push": push}))
 }
 
@@ -226,7 +235,6 @@ struct ConfigPatch {
     kf_limit: Option<usize>,
     #[serde(default, deserialize_with = "double_option")]
     webhook_url: Option<Option<String>>,
-    queue_on_message: Option<bool>,
     invite_expire_secs: Option<i64>,
     /// `null` removes the cap; absent leaves it.
     #[serde(default, deserialize_with = "double_option")]
@@ -261,7 +269,6 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         media_prefix,
         kf_limit,
         webhook_url,
-        queue_on_message,
         invite_expire_secs,
         max_text_chars,
         legacy_opercodes

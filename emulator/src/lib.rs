@@ -79,8 +79,6 @@ pub struct Config {
     pub media_check: bool,
     /// Media ids with this prefix are always valid (default `MEDIA_`; empty = none).
     pub media_prefix: String,
-    /// A user message with no session puts the user on the wait queue (default true).
-    pub queue_on_message: bool,
     /// Invitation lifetime (default 7 days).
     pub invite_expire_secs: i64,
     /// Timeout of one push to the webhook (default 5000 ms).
@@ -116,7 +114,6 @@ impl Default for Config {
             ip_allowlist: None,
             media_check: true,
             media_prefix: "MEDIA_".into(),
-            queue_on_message: true,
             invite_expire_secs: 7 * 86_400,
             push_timeout_ms: 5000,
             max_text_chars: None,
@@ -149,7 +146,6 @@ impl fmt::Debug for Config {
             .field("ip_allowlist", &self.ip_allowlist)
             .field("media_check", &self.media_check)
             .field("media_prefix", &self.media_prefix)
-            .field("queue_on_message", &self.queue_on_message)
             .field("invite_expire_secs", &self.invite_expire_secs)
             .field("push_timeout_ms", &self.push_timeout_ms)
             .field("max_text_chars", &self.max_text_chars)
@@ -167,8 +163,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The state, with sessions idle for 30 minutes ended first (the emulator clock may have
+    /// moved since the last call), so every route sees the same sessions.
     pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut st = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        st.end_idle_sessions();
+        st
     }
 }
 

@@ -421,12 +421,12 @@ async fn typing_rules() {
 async fn sessions_and_wait_queue() {
     let mut cfg = config();
     cfg.legacy_opercodes = true;
-    let h = H::with(cfg).await;
+    let (h, _hook) = H::with_hook(cfg).await;
     let create = "/customservice/kfsession/create";
     let close = "/customservice/kfsession/close";
     h.add_kf("a@x").await;
     h.add_kf("b@x").await;
-    h.user_says("u1", "hi").await;
+    h.user_says("u1", "transfer me").await;
     let w = h.get("/customservice/kfsession/getwaitcase", "").await;
     assert_eq!(w["count"], 1);
     assert_eq!(w["waitcaselist"][0]["openid"], "u1");
@@ -482,14 +482,14 @@ async fn sessions_and_wait_queue() {
         )
         .await;
     let ops: Vec<i64> = r["recordlist"].as_array().unwrap().iter().map(|x| x["opercode"].as_i64().unwrap()).collect();
-    assert_eq!(ops, vec![2001, 1000, 1001, 2003, 1002, 1004, 1003], "{r}");
+    assert_eq!(ops, vec![2001, 1000, 1001, 2003, 1002, 1004, 1003], "legacy opercodes: {r}");
 }
 
 #[tokio::test]
 async fn wait_queue_count_over_100() {
-    let h = H::start().await;
+    let (h, _hook) = H::with_hook(config()).await;
     for i in 0..130 {
-        h.user_says(&format!("user{i:03}"), "hi").await;
+        h.user_says(&format!("user{i:03}"), "transfer").await;
     }
     let w = h.get("/customservice/kfsession/getwaitcase", "").await;
     assert_eq!(w["count"], 130);

@@ -228,3 +228,127 @@ async fn the_quota_table_is_configurable() {
         400
     );
 }
+
+/// Records carry the current doc's opercodes by default (2002 sent, 2003 received); the legacy
+/// session codes (1000–1005, 2001) only with `legacy_opercodes`.
+#[tokio::test]
+async fn records_use_the_current_opercodes_unless_legacy_is_asked() {
+    for legacy in [false, true] {
+        let mut cfg = common::config();
+        cfg.legacy_opercodes = legacy;
+        let h = H::with(cfg).await;
+        h.add_kf("a@x").await;
+        h.bind("a@x").await;
+        h.online("a@x").await;
+        h.user_says("u1", "hi").await;
+        let create = h.post("/customservice/kfsession/create", json!({"kf_account": "a@x", "openid": "u1"})).await;
+        assert_eq!(code(&create), 0, "{create}");
+        h.user_says("u1", "in session").await;
+        assert_eq!(code(&h.send_text("u1", "answer").await), 0);
+        let close = h.post("/customservice/kfsession/close", json!({"kf_account": "a@x", "openid": "u1"})).await;
+        assert_eq!(code(&close), 0);
+        let ops: Vec<i64> = h.records_today().await.iter().map(|r| r["opercode"].as_i64().unwrap()).collect();
+        if legacy {
+            assert_eq!(ops, vec![2001, 1002, 2003, 2002, 1004]);
+        } else {
+            assert_eq!(ops, vec![2003, 2002]);
+        }
+        let bulk = h.admin("records/bulk", json!({"start": 1_704_038_400, "end": 1_704_038_460, "count": 6})).await;
+        assert_eq!(bulk["first_id"].as_i64().unwrap(), ops.len() as i64 + 1);
+        let r = h
+            .post(
+                "/customservice/msgrecord/getmsglist",
+                json!({"starttime": 1_704_038_400, "endtime": 1_704_038_460, "msgid": 1, "number": 100}),
+            )
+            .await;
+        let synthetic: Vec<i64> =
+            r["recordlist"].as_array().unwrap().iter().map(|x| x["opercode"].as_i64().unwrap()).collect();
+        let expected =
+            if legacy { vec![2001, 2002, 2003, 2001, 2002, 2003] } else { vec![2002, 2003, 2002, 2003, 2002, 2003] };
+        assert_eq!(synthetic, expected);
+    }
+}
+
+/// Forwarding like WeChat: a user's message goes to the developer's URL; only a
+/// `transfer_customer_service` reply queues the user (or opens a session with the named kf when
+/// it is online); in a session the messages go to the kf system (2003), not to the developer,
+/// until the session is closed or idle for 30 minutes. An event cannot be transferred.
+#[tokio::test]
+async fn forwarding_goes_to_the_developer_until_a_transfer() {
+    let (h, hook) = H::with_hook(common::config()).await;
+    let wait = || async { h.get("/customservice/kfsession/getwaitcase", "").await["count"].as_i64().unwrap() };
+    let session_of = |openid: &'static str| {
+        let h = &h;
+        async move { h.get("/customservice/kfsession/getsession", &format!("openid={openid}")).await["kf_account"].clone() }
+    };
+    h.add_kf("a@x").await;
+    h.bind("a@x").await;
+    h.online("a@x").await;
+
+    // no transfer: the message stays with the developer
+    let r = h.user_says("u1", "hello").await;
+    assert_eq!(r["routed"], "developer", "{r}");
+    assert_eq!(r["push"]["reply_kind"], "none");
+    assert!(r["record_id"].is_null(), "{r}");
+    assert_eq!(wait().await, 0);
+    assert_eq!(h.records_today().await, Vec::<serde_json::Value>::new());
+
+    // a transfer reply: the wait queue; the kf system received the message (2003, no worker yet)
+    let r = h.user_says("u1", "transfer please").await;
+    assert_eq!(r["push"]["applied"]["action"], "queued", "{r}");
+    assert_eq!(wait().await, 1);
+    let recs = h.records_today().await;
+    assert_eq!((recs[0]["opercode"].clone(), recs[0]["worker"].clone()), (json!(2003), json!("")));
+    assert_eq!(r["record_id"], 1);
+    // waiting users still write to the developer
+    let before = hook.count("FromUserName><![CDATA[u1]]");
+    assert_eq!(h.user_says("u1", "anyone?").await["routed"], "developer");
+    assert_eq!(hook.count("FromUserName><![CDATA[u1]]"), before + 1);
+
+    // in a session: to the kf system, not pushed
+    assert_eq!(code(&h.post("/customservice/kfsession/create", json!({"kf_account": "a@x", "openid": "u1"})).await), 0);
+    assert_eq!(wait().await, 0);
+    let pushed = hook.count("<Content>");
+    let r = h.user_says("u1", "in session").await;
+    assert_eq!(
+        (r["routed"].clone(), r["kf_account"].clone(), r["push"].clone()),
+        (json!("kf"), json!("a@x"), json!(null))
+    );
+    assert_eq!(hook.count("<Content>"), pushed, "not pushed to the developer");
+    let last = h.records_today().await.last().cloned().unwrap();
+    assert_eq!(
+        (last["opercode"].clone(), last["worker"].clone(), last["text"].clone()),
+        (json!(2003), json!("a@x"), json!("in session"))
+    );
+
+    // any message keeps the session alive; 30 idle minutes end it
+    h.advance(29.0 * 60.0).await;
+    assert_eq!(code(&h.send_text("u1", "still here").await), 0);
+    h.advance(29.0 * 60.0).await;
+    assert_eq!(h.user_says("u1", "me too").await["routed"], "kf");
+    h.advance(31.0 * 60.0).await;
+    assert_eq!(session_of("u1").await, "", "idle for 30 minutes: the session is over");
+    let r = h.user_says("u1", "back again").await;
+    assert_eq!(r["routed"], "developer");
+    assert_eq!(hook.count("back again"), 1);
+
+    // a transfer naming an online kf: straight into a session with it
+    let r = h.user_says("u2", "transfer to a@x").await;
+    assert_eq!(r["push"]["applied"]["action"], "session_created", "{r}");
+    assert_eq!(session_of("u2").await, "a@x");
+    // ... an offline one: the wait queue
+    h.add_kf("b@x").await;
+    h.bind("b@x").await;
+    let r = h.user_says("u3", "transfer to b@x").await;
+    assert_eq!(r["push"]["applied"]["action"], "queued", "{r}");
+    // closing ends the forwarding
+    assert_eq!(code(&h.post("/customservice/kfsession/close", json!({"kf_account": "a@x", "openid": "u2"})).await), 0);
+    assert_eq!(h.user_says("u2", "thanks").await["routed"], "developer");
+
+    // an event cannot be transferred: the reply is refused, nothing changes
+    let r = h.admin("user/event", json!({"openid": "u4", "event": "CLICK", "event_key": "transfer"})).await;
+    assert_eq!(r["push"]["reply_kind"], "transfer_customer_service", "{r}");
+    assert_eq!(r["push"]["applied"]["action"], "refused", "{r}");
+    assert_eq!(session_of("u4").await, "");
+    assert_eq!(wait().await, 1, "only u3 waits");
+}

@@ -86,7 +86,7 @@ impl State {
         let mut sessions: Vec<Value> = self
             .sessions
             .iter()
-            .map(|(o, s)| json!({"openid": o, "kf_account": s.kf, "createtime": s.created}))
+            .map(|(o, s)| json!({"openid": o, "kf_account": s.kf, "createtime": s.created, "last_activity": s.last_activity_ms / 1000}))
             .collect();
         sessions.sort_by_key(|v| v.get("openid").and_then(Value::as_str).unwrap_or("").to_string());
         let mut users: Vec<Value> = self

@@ -169,6 +169,9 @@ impl State {
         }
         user.last_exchange_ms = now;
         user.typing_until_ms = 0;
+        if let Some(s) = self.sessions.get_mut(&touser) {
+            s.last_activity_ms = now;
+        }
         let worker = named_kf.or_else(|| self.sessions.get(&touser).map(|s| s.kf.clone())).unwrap_or_default();
         let text = match msgtype.as_str() {
             "text" => payload.get("content").and_then(Value::as_str).unwrap_or("").to_string(),

@@ -30,9 +30,10 @@ pub use accounts::MAX_AVATAR_BYTES;
 pub use errors::{e, ed, ApiError, ApiResult};
 pub use faults::{FaultKind, FaultRule};
 pub use messages::Delivery;
-pub use pushes::PushJob;
+pub use pushes::{Answers, PushJob};
 pub use request::Req;
 pub use settings::Settings;
+pub use users::Routed;
 
 use accounts::Kf;
 use sessions::{Session, Waiting};
@@ -62,6 +63,8 @@ pub struct State {
     users: HashMap<String, User>,
     sessions: HashMap<String, Session>,
     wait: Vec<Waiting>,
+    /// No session can be idle for 30 minutes before this time (ms): skips the sweep.
+    next_idle_check_ms: i64,
     next_msgid: u64,
     pub records: RecordStore,
     deliveries: VecDeque<Delivery>,
@@ -99,6 +102,7 @@ impl State {
             users: HashMap::new(),
             sessions: HashMap::new(),
             wait: Vec::new(),
+            next_idle_check_ms: i64::MAX,
             next_msgid: 1,
             records: RecordStore::default(),
             deliveries: VecDeque::new(),

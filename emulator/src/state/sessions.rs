@@ -8,9 +8,15 @@ use super::request::{body_obj, req_str, Req};
 use super::State;
 use crate::crypto::cdata;
 
+/// How long a session may sit without a message either way before WeChat stops forwarding
+/// the user's messages to the kf system (the session ends here).
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+
 pub(super) struct Session {
     pub(super) kf: String,
     pub(super) created: i64,
+    /// Last message either way in this session (ms).
+    pub(super) last_activity_ms: i64,
 }
 
 #[derive(Serialize, Clone)]
@@ -36,10 +42,11 @@ impl State {
             }
             return Err(e(65414));
         }
-        let now = self.now();
+        let now_ms = self.now_ms();
+        let now = now_ms / 1000;
         let was_waiting = self.wait.iter().any(|w| w.openid == openid);
         self.wait.retain(|w| w.openid != openid);
-        self.sessions.insert(openid.clone(), Session { kf: kf.clone(), created: now });
+        self.open_session(&openid, &kf, now_ms);
         self.legacy_record(now, &openid, if was_waiting { 1001 } else { 1002 }, &kf);
         self.event_push(&openid, "kf_create_session", &format!("<KfAccount>{}</KfAccount>", cdata(&kf)));
         Ok(ok())
@@ -67,8 +74,9 @@ impl State {
     pub fn session_switch(&mut self, openid: &str, to: &str) -> Result<(), ApiError> {
         let from = self.sessions.get(openid).map(|s| s.kf.clone()).ok_or_else(|| e(65413))?;
         self.check_can_serve(to)?;
-        let now = self.now();
-        self.sessions.insert(openid.to_string(), Session { kf: to.to_string(), created: now });
+        let now_ms = self.now_ms();
+        let now = now_ms / 1000;
+        self.open_session(openid, to, now_ms);
         self.legacy_record(now, openid, 1003, to);
         self.event_push(
             openid,
@@ -108,6 +116,38 @@ impl State {
         self.auth(r)?;
         let list: Vec<&Waiting> = self.wait.iter().take(100).collect();
         Ok(json!({"count": self.wait.len(), "waitcaselist": list}))
+    }
+
+    /// Starts (or moves) the user's session with `kf`.
+    pub(super) fn open_session(&mut self, openid: &str, kf: &str, now_ms: i64) {
+        let session = Session { kf: kf.to_string(), created: now_ms / 1000, last_activity_ms: now_ms };
+        self.sessions.insert(openid.to_string(), session);
+        self.next_idle_check_ms = self.next_idle_check_ms.min(now_ms.saturating_add(SESSION_IDLE_MS));
+    }
+
+    /// Ends the sessions idle for [`SESSION_IDLE_MS`] (emulator clock): from then on the user's
+    /// messages go to the developer's URL again. Cheap when nothing can have expired.
+    pub fn end_idle_sessions(&mut self) {
+        let now_ms = self.now_ms();
+        if now_ms < self.next_idle_check_ms {
+            return;
+        }
+        let idle: Vec<(String, String)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| now_ms.saturating_sub(s.last_activity_ms) > SESSION_IDLE_MS)
+            .map(|(o, s)| (o.clone(), s.kf.clone()))
+            .collect();
+        for (openid, kf) in idle {
+            self.sessions.remove(&openid);
+            self.legacy_record(now_ms / 1000, &openid, 1004, &kf);
+        }
+        self.next_idle_check_ms = self
+            .sessions
+            .values()
+            .map(|s| s.last_activity_ms.saturating_add(SESSION_IDLE_MS))
+            .min()
+            .unwrap_or(i64::MAX);
     }
 
     /// A kf takes sessions only when it exists (65401), is bound to a WeChat user (65402)

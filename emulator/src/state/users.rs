@@ -1,6 +1,6 @@
 //! What users do (admin-driven): messages and events, and the pushes they cause.
 
-use super::pushes::PushJob;
+use super::pushes::{Answers, PushJob};
 use super::State;
 use crate::crypto::cdata;
 use crate::quota::{action_of_event, UserAction, Windows};
@@ -15,25 +15,32 @@ pub(super) struct User {
     pub(super) typing_until_ms: i64,
 }
 
+/// Where a user's message went.
+pub enum Routed {
+    /// The user is in a session: the kf system got the message (record 2003), the developer
+    /// did not.
+    Kf { kf: String, record: u64 },
+    /// Pushed to the developer's URL (`record`: the legacy 2001 record, when written).
+    Developer { job: PushJob, record: Option<u64> },
+}
+
 impl State {
-    /// A user writes in (admin). Returns the record id and the push to send.
-    pub fn user_message(&mut self, openid: &str, msgtype: &str, content: &str) -> (u64, PushJob) {
+    /// A user writes in (admin). In a session, the message goes to the kf system; otherwise it
+    /// is pushed to the developer, whose `transfer_customer_service` reply alone hands it over.
+    pub fn user_message(&mut self, openid: &str, msgtype: &str, content: &str) -> Routed {
         let now_ms = self.now_ms();
         let now = now_ms / 1000;
         let u = self.users.entry(openid.to_string()).or_default();
         u.subscribed = true;
         u.windows.open(&self.settings.quotas, UserAction::Message, now_ms);
         u.last_exchange_ms = now_ms;
-        let record = if let Some(s) = self.sessions.get(openid) {
+        if let Some(s) = self.sessions.get_mut(openid) {
+            s.last_activity_ms = now_ms;
             let kf = s.kf.clone();
-            self.records.add(now, openid, 2003, content, &kf)
-        } else {
-            let id = if self.settings.legacy_opercodes { self.records.add(now, openid, 2001, content, "") } else { 0 };
-            if self.settings.queue_on_message {
-                self.enqueue_wait(openid, now);
-            }
-            id
-        };
+            let record = self.records.add(now, openid, 2003, content, &kf);
+            return Routed::Kf { kf, record };
+        }
+        let record = self.settings.legacy_opercodes.then(|| self.records.add(now, openid, 2001, content, ""));
         let msgid = self.next_msgid;
         self.next_msgid += 1;
         let body = if msgtype == "text" {
@@ -42,7 +49,11 @@ impl State {
             format!("<MediaId>{}</MediaId>", cdata(content))
         };
         let xml = format!("<xml>{}{}<MsgId>{}</MsgId></xml>", self.base_xml(openid, now, msgtype), body, msgid);
-        (record, PushJob { openid: openid.to_string(), kind: msgtype.to_string(), xml })
+        let answers = Answers::Message(content.to_string());
+        Routed::Developer {
+            job: PushJob { openid: openid.to_string(), kind: msgtype.to_string(), xml, answers },
+            record,
+        }
     }
 
     /// A user completes a payment (admin): opens the payment window. WeChat Pay notifies its own
@@ -69,6 +80,6 @@ impl State {
         let extra = event_key.map(|k| format!("<EventKey>{}</EventKey>", cdata(k))).unwrap_or_default();
         let now = now_ms / 1000;
         let xml = format!("<xml>{}<Event>{}</Event>{}</xml>", self.base_xml(openid, now, "event"), cdata(event), extra);
-        PushJob { openid: openid.to_string(), kind: format!("event:{event}"), xml }
+        PushJob { openid: openid.to_string(), kind: format!("event:{event}"), xml, answers: Answers::Event }
     }
 }
