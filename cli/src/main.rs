@@ -3,6 +3,7 @@
 mod args;
 mod config;
 mod demo;
+mod demo_webhook;
 mod error;
 mod export;
 mod output;
