@@ -690,6 +690,7 @@ test("no marker in any error, result, inspected object or console output", async
     };
     await works("emu add", () => live.addKfAccount("carol@gh_emulator", "Carol"));
     const tokenA = await issuedLive();
+    await admin("kf/bind", { kf_account: "carol@gh_emulator" }); // as if it accepted an invitation
     await admin("kf/online", { kf_account: "carol@gh_emulator" });
     const sent = await admin("user/message", { openid: "oSecretUser01", content: "我要找人工客服" });
     assert.equal(sent.push?.delivered, true, JSON.stringify(sent));
