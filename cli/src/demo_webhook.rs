@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::routing::post;
 use axum::Router;
 use rand::{Rng, RngCore};
-use wxkf::callback::PushKind;
 use wxkf::{build_reply, open_push, CallbackConfig, PushQuery, Reply};
 
 use crate::error::CliError;
@@ -38,15 +37,11 @@ async fn push(State(config): State<Arc<CallbackConfig>>, Query(q): Query<PushQue
         Ok(o) => o,
         Err(e) => return format!("refused: {}", e.code_name()),
     };
-    let reply = match opened.message.kind {
-        PushKind::Text { .. }
-        | PushKind::Image { .. }
-        | PushKind::Voice { .. }
-        | PushKind::Video { .. }
-        | PushKind::ShortVideo { .. }
-        | PushKind::Location { .. }
-        | PushKind::Link { .. } => Reply::TransferCustomerService { kf_account: None },
-        _ => Reply::Success,
+    // Only a user's message can be transferred (wxkf refuses a transfer answering an event).
+    let reply = if opened.message.kind.is_user_message() {
+        Reply::TransferCustomerService { kf_account: None }
+    } else {
+        Reply::Success
     };
     let mut random16 = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut random16);
