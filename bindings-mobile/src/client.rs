@@ -225,9 +225,16 @@ impl Client {
         Ok(self.core.send_message(&touser, wxkf::Message::from(message)).await?)
     }
 
-    /// Shows (`TYPING`) or hides (`CANCEL_TYPING`) the typing indicator.
-    pub async fn send_typing(&self, touser: String, command: TypingCommand) -> Result<(), KfError> {
-        Ok(self.core.send_typing(&touser, command.into()).await?)
+    /// Shows (`TYPING`) or hides (`CANCEL_TYPING`) the typing indicator; `businessid` is the
+    /// typing doc's optional field, sent only when set.
+    #[uniffi::method(default(businessid = None))]
+    pub async fn send_typing(
+        &self,
+        touser: String,
+        command: TypingCommand,
+        businessid: Option<String>,
+    ) -> Result<(), KfError> {
+        Ok(self.core.send_typing_with(&touser, command.into(), businessid.as_deref()).await?)
     }
 
     /// Starts a session between an online kf and a user.

@@ -94,7 +94,8 @@ pub(crate) async fn run(
         "send_typing" => {
             let touser: String = arg(&args, "touser")?;
             let command: TypingCommand = arg(&args, "command")?;
-            out(c.send_typing(&touser, command).await?)
+            let businessid: Option<String> = arg(&args, "businessid")?;
+            out(c.send_typing_with(&touser, command, businessid.as_deref()).await?)
         }
         "create_kf_session" => {
             let a: KfAndOpenid = args_of(args)?;

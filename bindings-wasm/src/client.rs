@@ -327,15 +327,19 @@ impl WasmClient {
         promise(signal, async move { c.send_message(&t, m).await.and_then(unit) })
     }
 
-    /// `send_typing`: `command` is `"Typing"` or `"CancelTyping"`.
+    /// `send_typing`: `command` is `"Typing"` or `"CancelTyping"`; `businessid` optional.
     #[wasm_bindgen(js_name = sendTyping)]
-    pub fn send_typing(&self, touser: JsValue, command: JsValue, signal: JsValue) -> Promise {
+    pub fn send_typing(&self, touser: JsValue, command: JsValue, businessid: JsValue, signal: JsValue) -> Promise {
         let (t, cmd) = match (text(&touser, "touser"), from_js::<TypingCommand>(command, "command")) {
             (Ok(t), Ok(c)) => (t, c),
             (Err(e), _) | (_, Err(e)) => return rejected(e),
         };
+        let id = match opt_text(&businessid, "businessid") {
+            Ok(id) => id,
+            Err(e) => return rejected(e),
+        };
         let c = self.inner.clone();
-        promise(signal, async move { c.send_typing(&t, cmd).await.and_then(unit) })
+        promise(signal, async move { c.send_typing_with(&t, cmd, id.as_deref()).await.and_then(unit) })
     }
 
     /// `create_kf_session`.

@@ -6,7 +6,6 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use serde_json::Value;
 use wxkf::api::message::typing::TypingCommand;
 use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
@@ -63,7 +62,7 @@ async fn call(c: &Client<Arc<Checker>, MemoryStore, common::fake::TestClock>, ca
         "del_kf_account" => to_value(c.del_kf_account(&s(case, "kf_account")).await),
         "invite_worker" => to_value(c.invite_worker(&s(case, "kf_account"), &s(case, "invite_wx")).await),
         "upload_kf_head_img" => {
-            let image = base64::engine::general_purpose::STANDARD.decode(s(case, "image_base64")).unwrap();
+            let image = common::vectors::image_of(i).unwrap();
             to_value(c.upload_kf_head_img(&s(case, "kf_account"), image).await)
         }
         "get_kf_list" => to_value(c.get_kf_list().await),
@@ -74,7 +73,7 @@ async fn call(c: &Client<Arc<Checker>, MemoryStore, common::fake::TestClock>, ca
         }
         "send_typing" => {
             let command: TypingCommand = serde_json::from_value(i["command"].clone()).unwrap();
-            to_value(c.send_typing(&s(case, "touser"), command).await)
+            to_value(c.send_typing_with(&s(case, "touser"), command, i["businessid"].as_str()).await)
         }
         "create_kf_session" => to_value(c.create_kf_session(&s(case, "kf_account"), &s(case, "openid")).await),
         "close_kf_session" => to_value(c.close_kf_session(&s(case, "kf_account"), &s(case, "openid")).await),

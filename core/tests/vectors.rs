@@ -2,7 +2,6 @@
 
 mod common;
 
-use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -73,9 +72,7 @@ fn dispatch(case: &Value) -> Result<(), String> {
         "del_kf_account" => run(input::<DelKfAccount>(case), case),
         "invite_worker" => run(input::<InviteWorker>(case), case),
         "upload_kf_head_img" => {
-            let image = base64::engine::general_purpose::STANDARD
-                .decode(s(case, "image_base64"))
-                .map_err(|e| format!("image_base64: {e}"))?;
+            let image = common::vectors::image_of(&case["input"])?;
             let filename = case["input"]["filename"].as_str().unwrap_or("avatar.jpg").to_string();
             run(UploadKfHeadImg { kf_account: s(case, "kf_account"), image, filename }, case)
         }

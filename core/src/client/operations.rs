@@ -62,7 +62,17 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// Shows (`Typing`) or hides (`CancelTyping`) the typing indicator.
     pub async fn send_typing(&self, touser: &str, command: TypingCommand) -> Result<(), KfError> {
-        self.execute(&SendTyping { touser: touser.into(), command }).await
+        self.send_typing_with(touser, command, None).await
+    }
+
+    /// [`Client::send_typing`] with the typing doc's optional `businessid` (sent when `Some`).
+    pub async fn send_typing_with(
+        &self,
+        touser: &str,
+        command: TypingCommand,
+        businessid: Option<&str>,
+    ) -> Result<(), KfError> {
+        self.execute(&SendTyping { touser: touser.into(), command, businessid: businessid.map(str::to_string) }).await
     }
 
     /// Starts a session between an online kf and a user.
