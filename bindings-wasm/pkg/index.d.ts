@@ -136,6 +136,7 @@ export type Message =
   | (MessageBase & { video: VideoPayload })
   | (MessageBase & { music: MusicPayload })
   | (MessageBase & { news: NewsPayload })
+  /** Legacy: since the draft box, new articles are sent as `mpnewsarticle`. */
   | (MessageBase & { mpnews: MediaPayload })
   | (MessageBase & { mpnewsarticle: MpNewsArticlePayload })
   | (MessageBase & { msgmenu: MsgMenuPayload })

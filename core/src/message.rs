@@ -151,7 +151,7 @@ pub enum MessageContent {
     Music(Music),
     /// `news`
     News(News),
-    /// `mpnews`
+    /// `mpnews` (legacy: since the draft box, new articles are sent as `mpnewsarticle`)
     Mpnews(Media),
     /// `mpnewsarticle`
     Mpnewsarticle(ArticleRef),
@@ -380,7 +380,8 @@ impl Message {
         MessageContent::News(News { articles: vec![article] }).into()
     }
 
-    /// A message that points to an mpnews media id.
+    /// A message that points to an mpnews media id (legacy: since the draft box, new articles
+    /// are sent as [`Message::mpnewsarticle`]).
     pub fn mpnews(media_id: impl Into<String>) -> Self {
         MessageContent::Mpnews(Media { media_id: media_id.into() }).into()
     }
