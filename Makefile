@@ -1,9 +1,11 @@
 # The one task runner. README's Quick start runs `make demo` and `make test`; CI runs `make test`.
-.PHONY: demo test fuzz bench
+.PHONY: demo test gen fuzz bench
 demo:
 	@bash scripts/demo.sh
 test:
 	@bash scripts/test.sh
+gen:
+	@cargo xtask gen
 fuzz:
 	@bash scripts/fuzz.sh $(or $(SECS),60)
 bench:

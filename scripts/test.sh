@@ -13,6 +13,11 @@ cargo fmt --all --check
 step "cargo clippy (all targets, warnings denied)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "generated host-language layers match core (cargo xtask gen --check; make gen rewrites them)"
+cargo fmt --manifest-path xtask/Cargo.toml --check
+cargo clippy --manifest-path xtask/Cargo.toml -- -D warnings
+cargo xtask gen --check
+
 step "core builds for wasm32-unknown-unknown"
 cargo build -p wxkf-core --target wasm32-unknown-unknown
 

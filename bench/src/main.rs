@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 use serde_json::{json, Value};
-use wxkf::api::message::send::SendMessage;
-use wxkf::native::NativeClient;
+use wxkf::api::message::send_message::SendMessage;
 use wxkf::{BuildContext, ClientConfig, Endpoint, HttpResponse, Message};
+use wxkf_native::NativeClient;
 
 #[derive(Parser)]
 #[command(about = "wxkf benchmark harness (Rust rows)")]
@@ -186,7 +186,7 @@ async fn raw_token(http: &reqwest::Client, url: &str, appid: &str, secret: &str)
 }
 
 fn wxkf_client(url: &str, appid: &str, secret: &str) -> Result<NativeClient, String> {
-    NativeClient::native(ClientConfig::stable(appid, secret.to_string()).base_url(url)).map_err(|e| e.to_string())
+    wxkf_native::client(ClientConfig::stable(appid, secret.to_string()).base_url(url)).map_err(|e| e.to_string())
 }
 
 async fn run(url: &str, appid: &str, secret: &str, seconds: f64) -> Result<(), String> {

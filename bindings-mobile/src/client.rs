@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use wxkf::api::token::stable::GetStableAccessToken;
+use wxkf::api::token::get_stable_access_token::GetStableAccessToken;
 use wxkf::client::{MemoryStore, TokenSource};
 use wxkf::{ClientConfig, RetryPolicy, Secret};
 
@@ -234,7 +234,8 @@ impl Client {
         command: TypingCommand,
         businessid: Option<String>,
     ) -> Result<(), KfError> {
-        Ok(self.core.send_typing_with(&touser, command.into(), businessid.as_deref()).await?)
+        let command = wxkf::api::message::send_typing::TypingCommand::from(command);
+        Ok(self.core.execute(&wxkf::api::message::send_typing::SendTyping { touser, command, businessid }).await?)
     }
 
     /// Starts a session between an online kf and a user.

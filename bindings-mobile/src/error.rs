@@ -250,7 +250,7 @@ impl From<wxkf::KfError> for KfError {
     fn from(e: wxkf::KfError) -> Self {
         let description = capped(e.to_string());
         match e {
-            wxkf::KfError::Api { code, errcode, errmsg } => KfError::Api {
+            wxkf::KfError::Api { code, errcode, errmsg, .. } => KfError::Api {
                 code: code.name().to_string(),
                 errcode,
                 errmsg: capped(errmsg),
@@ -263,10 +263,12 @@ impl From<wxkf::KfError> for KfError {
             }
             wxkf::KfError::Decode { reason, body } => KfError::Decode { reason: capped(reason), body: capped(body) },
             wxkf::KfError::Http { status, body } => KfError::Http { status, body: capped(body) },
-            wxkf::KfError::Transport { kind, message } => {
-                KfError::Transport { kind: kind.into(), reason: capped(message) }
+            wxkf::KfError::Transport { transport_kind, reason } => {
+                KfError::Transport { kind: transport_kind.into(), reason: capped(reason) }
             }
-            wxkf::KfError::Callback { kind, reason } => KfError::Callback { kind: kind.into(), reason: capped(reason) },
+            wxkf::KfError::Callback { callback_kind, reason } => {
+                KfError::Callback { kind: callback_kind.into(), reason: capped(reason) }
+            }
         }
     }
 }
@@ -278,8 +280,8 @@ impl From<KfError> for wxkf::KfError {
             KfError::Validation { field, reason } => wxkf::KfError::Validation { field, reason },
             KfError::Decode { reason, body } => wxkf::KfError::Decode { reason, body },
             KfError::Http { status, body } => wxkf::KfError::Http { status, body },
-            KfError::Transport { kind, reason } => wxkf::KfError::Transport { kind: kind.into(), message: reason },
-            KfError::Callback { kind, reason } => wxkf::KfError::Callback { kind: kind.into(), reason },
+            KfError::Transport { kind, reason } => wxkf::KfError::Transport { transport_kind: kind.into(), reason },
+            KfError::Callback { kind, reason } => wxkf::KfError::Callback { callback_kind: kind.into(), reason },
         }
     }
 }

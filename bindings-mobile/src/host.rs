@@ -289,8 +289,8 @@ impl wxkf::client::TokenProvider for ProviderAdapter {
             .map_err(|e| wxkf::KfError::from(e.scrubbed(&rejected)))?;
         let Some(token) = token else {
             return Err(wxkf::KfError::Transport {
-                kind: wxkf::TransportKind::Other,
-                message: "the token provider returned no token".to_string(),
+                transport_kind: wxkf::TransportKind::Other,
+                reason: "the token provider returned no token".to_string(),
             });
         };
         // Core refuses an empty token; a huge one would be sent in every URL.

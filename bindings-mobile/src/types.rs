@@ -132,28 +132,26 @@ impl From<MessageContent> for m::MessageContent {
     fn from(c: MessageContent) -> Self {
         use m::MessageContent as C;
         match c {
-            MessageContent::Text { content } => C::Text(m::Text { content }),
-            MessageContent::Image { media_id } => C::Image(m::Media { media_id }),
-            MessageContent::Voice { media_id } => C::Voice(m::Media { media_id }),
+            MessageContent::Text { content } => C::Text { content },
+            MessageContent::Image { media_id } => C::Image { media_id },
+            MessageContent::Voice { media_id } => C::Voice { media_id },
             MessageContent::Video { media_id, thumb_media_id, title, description } => {
-                C::Video(m::Video { media_id, thumb_media_id, title, description })
+                C::Video { media_id, thumb_media_id, title, description }
             }
             MessageContent::Music { title, description, musicurl, hqmusicurl, thumb_media_id } => {
-                C::Music(m::Music { title, description, musicurl, hqmusicurl, thumb_media_id })
+                C::Music { title, description, musicurl, hqmusicurl, thumb_media_id }
             }
-            MessageContent::News { articles } => {
-                C::News(m::News { articles: articles.into_iter().map(Into::into).collect() })
-            }
-            MessageContent::Mpnews { media_id } => C::Mpnews(m::Media { media_id }),
-            MessageContent::Mpnewsarticle { article_id } => C::Mpnewsarticle(m::ArticleRef { article_id }),
-            MessageContent::Msgmenu { head_content, list, tail_content } => C::Msgmenu(m::MsgMenu {
+            MessageContent::News { articles } => C::News { articles: articles.into_iter().map(Into::into).collect() },
+            MessageContent::Mpnews { media_id } => C::MpNews { media_id },
+            MessageContent::Mpnewsarticle { article_id } => C::MpNewsArticle { article_id },
+            MessageContent::Msgmenu { head_content, list, tail_content } => C::MsgMenu {
                 head_content,
                 list: list.into_iter().map(|i| m::MenuItem { id: i.id, content: i.content }).collect(),
                 tail_content,
-            }),
-            MessageContent::Wxcard { card_id } => C::Wxcard(m::WxCard { card_id }),
+            },
+            MessageContent::Wxcard { card_id } => C::WxCard { card_id },
             MessageContent::Miniprogrampage { title, appid, pagepath, thumb_media_id } => {
-                C::Miniprogrampage(m::MiniProgramPage { title, appid, pagepath, thumb_media_id })
+                C::MiniProgramPage { title, appid, pagepath, thumb_media_id }
             }
         }
     }
@@ -174,7 +172,7 @@ pub enum TypingCommand {
     CancelTyping,
 }
 
-impl From<TypingCommand> for wxkf::api::message::typing::TypingCommand {
+impl From<TypingCommand> for wxkf::api::message::send_typing::TypingCommand {
     fn from(c: TypingCommand) -> Self {
         match c {
             TypingCommand::Typing => Self::Typing,
@@ -265,8 +263,8 @@ pub struct KfSession {
     pub createtime: i64,
 }
 
-impl From<wxkf::api::session::get_session::KfSession> for KfSession {
-    fn from(s: wxkf::api::session::get_session::KfSession) -> Self {
+impl From<wxkf::api::session::get_kf_session::KfSession> for KfSession {
+    fn from(s: wxkf::api::session::get_kf_session::KfSession) -> Self {
         KfSession { kf_account: s.kf_account, createtime: s.createtime }
     }
 }
@@ -280,8 +278,8 @@ pub struct SessionItem {
     pub createtime: i64,
 }
 
-impl From<wxkf::api::session::get_session_list::SessionItem> for SessionItem {
-    fn from(s: wxkf::api::session::get_session_list::SessionItem) -> Self {
+impl From<wxkf::api::session::get_kf_session_list::SessionItem> for SessionItem {
+    fn from(s: wxkf::api::session::get_kf_session_list::SessionItem) -> Self {
         SessionItem { openid: s.openid, createtime: s.createtime }
     }
 }

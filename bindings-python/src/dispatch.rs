@@ -5,10 +5,10 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
-use wxkf::native::NativeClient;
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::{KfError, Message, Secret};
+use wxkf_native::NativeClient;
 
 /// AppID and AppSecret of a stable or classic client (for the raw token calls).
 #[derive(Clone)]
@@ -79,7 +79,7 @@ pub(crate) async fn run(
         "upload_kf_head_img" => {
             let kf: String = arg(&args, "kf_account")?;
             let filename: Option<String> = arg(&args, "filename")?;
-            let request = wxkf::api::account::upload_head_img::UploadKfHeadImg {
+            let request = wxkf::api::account::upload_kf_head_img::UploadKfHeadImg {
                 kf_account: kf,
                 image: data.unwrap_or_default(),
                 filename: filename.unwrap_or_else(|| "avatar.jpg".to_string()),
@@ -95,7 +95,7 @@ pub(crate) async fn run(
             let touser: String = arg(&args, "touser")?;
             let command: TypingCommand = arg(&args, "command")?;
             let businessid: Option<String> = arg(&args, "businessid")?;
-            out(c.send_typing_with(&touser, command, businessid.as_deref()).await?)
+            out(c.execute(&SendTyping { touser, command, businessid }).await?)
         }
         "create_kf_session" => {
             let a: KfAndOpenid = args_of(args)?;

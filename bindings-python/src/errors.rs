@@ -3,7 +3,7 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wxkf::error::{ErrorFamily, RetryClass, CATALOGUE};
 use wxkf::KfError;
 
@@ -19,48 +19,14 @@ fn family_name(f: ErrorFamily) -> String {
     serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "other".to_string())
 }
 
-/// Longest text (in bytes) an exception carries; longer ones are cut.
-const MAX_TEXT_BYTES: usize = 1024;
-
-/// `text` cut to at most `MAX_TEXT_BYTES` (on a character boundary), saying how long it was.
-/// Some texts quote input (serde's "invalid type: string \"…\"", an unknown message key, a
-/// host's exception, a server's `errmsg`): a 10 MB input must not become a 10 MB exception.
-fn capped(text: &str) -> String {
-    if text.len() <= MAX_TEXT_BYTES {
-        return text.to_string();
-    }
-    let mut end = MAX_TEXT_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
-}
-
-/// The error as plain data: `kind`, `message` and the kind's fields (every text capped).
+/// The error as plain data: core's error view (`kind`, `code`, `message` and the kind's fields).
 fn describe(e: &KfError) -> Value {
-    let message = capped(&e.to_string());
-    let c = |s: &str| capped(s);
-    match e {
-        KfError::Api { code, errcode, errmsg } => json!({
-            "kind": "api", "message": message, "errcode": errcode, "errmsg": c(errmsg), "code": code.name(),
-            "retry": retry_name(code.retry_class()), "family": family_name(code.family()),
-        }),
-        KfError::Validation { field, reason } => {
-            json!({"kind": "validation", "message": message, "field": c(field), "reason": c(reason)})
-        }
-        KfError::Decode { reason, body } => {
-            json!({"kind": "decode", "message": message, "reason": c(reason), "body": c(body)})
-        }
-        KfError::Http { status, body } => {
-            json!({"kind": "http", "message": message, "status": status, "body": c(body)})
-        }
-        KfError::Transport { kind, message: detail } => {
-            json!({"kind": "transport", "message": message, "transport_kind": kind, "detail": c(detail)})
-        }
-        KfError::Callback { kind, reason } => {
-            json!({"kind": "callback", "message": message, "callback_kind": kind, "reason": c(reason)})
-        }
+    let mut view = serde_json::to_value(e.view()).unwrap_or_default();
+    // The Python layer still reads the transport text as `detail` (until it is generated).
+    if let (KfError::Transport { reason, .. }, Some(map)) = (e, view.as_object_mut()) {
+        map.insert("detail".into(), Value::String(reason.clone()));
     }
+    view
 }
 
 /// Plain JSON-like data → Python objects.

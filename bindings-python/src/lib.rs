@@ -19,9 +19,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
 use wxkf::client::{MemoryStore, TokenStore};
-use wxkf::native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 use wxkf::records::{RecordCursor, RecordPager};
 use wxkf::{Client, ClientConfig, KfError, RetryPolicy, Secret, TokenSource};
+use wxkf_native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 
 use crate::dispatch::Creds;
 use crate::errors::{into_py_result, to_pyerr};
@@ -158,7 +158,7 @@ impl Core {
             }
             (None, Some(url)) => {
                 bounded(&url, "redis_url")?;
-                let store = block_on(py, wxkf::redis_store::RedisStore::connect(&url))?.map_err(|e| to_pyerr(py, e))?;
+                let store = block_on(py, wxkf_native::RedisStore::connect(&url))?.map_err(|e| to_pyerr(py, e))?;
                 Arc::new(store)
             }
             (None, None) => Arc::new(MemoryStore::new()),

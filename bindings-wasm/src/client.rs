@@ -10,9 +10,9 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
 use wxkf::api::record::get_msg_list::MsgRecord;
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::client::{Client, ClientConfig, MemoryStore, RetryPolicy, TokenSource};
 use wxkf::records::{RecordCursor, RecordPager, MAX_PAGE_SIZE};
 use wxkf::{KfError, Message, TransportKind};
@@ -339,7 +339,8 @@ impl WasmClient {
             Err(e) => return rejected(e),
         };
         let c = self.inner.clone();
-        promise(signal, async move { c.send_typing_with(&t, cmd, id.as_deref()).await.and_then(unit) })
+        let request = SendTyping { touser: t, command: cmd, businessid: id };
+        promise(signal, async move { c.execute(&request).await.and_then(unit) })
     }
 
     /// `create_kf_session`.

@@ -32,7 +32,7 @@ pub(crate) fn error_to_js(error: &KfError) -> JsValue {
     set(&o, "code", error.code_name());
     set(&o, "message", error.to_string());
     let kind = match error {
-        KfError::Api { errcode, errmsg, code } => {
+        KfError::Api { errcode, errmsg, code, .. } => {
             set(&o, "errcode", *errcode as f64);
             set(&o, "errmsg", errmsg.as_str());
             set(&o, "retry", enum_name(&error.retry_class()));
@@ -52,12 +52,12 @@ pub(crate) fn error_to_js(error: &KfError) -> JsValue {
             set(&o, "status", f64::from(*status));
             "http"
         }
-        KfError::Transport { kind, .. } => {
-            set(&o, "transportKind", enum_name(kind));
+        KfError::Transport { transport_kind, .. } => {
+            set(&o, "transportKind", enum_name(transport_kind));
             "transport"
         }
-        KfError::Callback { kind, reason } => {
-            set(&o, "callbackKind", enum_name(kind));
+        KfError::Callback { callback_kind, reason } => {
+            set(&o, "callbackKind", enum_name(callback_kind));
             set(&o, "reason", reason.as_str());
             "callback"
         }

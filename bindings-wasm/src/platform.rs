@@ -143,8 +143,8 @@ impl Transport for FetchTransport {
             // The request was answered: a failed body read is a reset, never "not sent".
             let e = fetch_error(&e, &request);
             match e {
-                KfError::Transport { kind: TransportKind::Connect | TransportKind::NotSent, message } => {
-                    KfError::transport(TransportKind::Reset, message)
+                KfError::Transport { transport_kind: TransportKind::Connect | TransportKind::NotSent, reason } => {
+                    KfError::transport(TransportKind::Reset, reason)
                 }
                 other => other,
             }

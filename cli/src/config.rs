@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use wxkf::client::{ClientConfig, MemoryStore, TokenStore};
-use wxkf::native::NativeClient;
-use wxkf::redis_store::RedisStore;
+use wxkf_native::NativeClient;
+use wxkf_native::RedisStore;
 
 use crate::args::{ConnArgs, TokenMode};
 use crate::error::CliError;
@@ -67,5 +67,5 @@ pub async fn client(conn: &ConnArgs) -> Result<NativeClient, CliError> {
         Some(url) => Arc::new(RedisStore::connect(url).await?),
         None => Arc::new(MemoryStore::new()),
     };
-    Ok(NativeClient::native_with_store(config, store)?)
+    Ok(wxkf_native::client_with_store(config, store)?)
 }

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use serde_json::{json, Value};
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::message::{Article, MenuItem, MiniProgramPage};
+use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::message::{Article, MenuItem};
 use wxkf::records::format_china_time;
+use wxkf::MessageContent;
 use wxkf::{CallbackConfig, ClientConfig, Message};
 use wxkf_emulator::{Config, Emulator};
 
@@ -77,7 +78,7 @@ pub async fn run() -> Result<(), CliError> {
     println!("wxkf demo: a customer-service conversation against the embedded emulator at {base}");
     println!("the account's webhook (wxkf's push API) listens at {}", webhook.url);
     let admin = Admin { http: reqwest::Client::new(), base: base.clone() };
-    let client = wxkf::native::NativeClient::native(ClientConfig::stable(appid, secret).base_url(&base))?;
+    let client = wxkf_native::client(ClientConfig::stable(appid, secret).base_url(&base))?;
     let kf = "alice@gh_emulator";
     let user = "oDEMO_user_0001";
 
@@ -138,7 +139,7 @@ pub async fn run() -> Result<(), CliError> {
             ],
             "感谢您的耐心",
         ),
-        Message::miniprogrampage(MiniProgramPage {
+        Message::from(MessageContent::MiniProgramPage {
             title: "查看物流".into(),
             appid: "wxminiprogram0001".into(),
             pagepath: "pages/track?order=42".into(),

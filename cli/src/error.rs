@@ -50,7 +50,7 @@ impl CliError {
         match self {
             CliError::Usage(m) => format!("error: {m}"),
             CliError::Io(m) => format!("error: {m}"),
-            CliError::Kf(e @ KfError::Api { code, errcode, errmsg }) => {
+            CliError::Kf(e @ KfError::Api { code, errcode, errmsg, .. }) => {
                 format!("error: {e}\n  errcode: {errcode}\n  errmsg:  {errmsg}\n  hint:    {}", code.meaning())
             }
             CliError::Kf(KfError::Validation { field, reason }) => format!("error: invalid {field}: {reason}"),
@@ -61,7 +61,7 @@ impl CliError {
     /// The JSON form printed with `--json`.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            CliError::Kf(KfError::Api { code, errcode, errmsg }) => serde_json::json!({
+            CliError::Kf(KfError::Api { code, errcode, errmsg, .. }) => serde_json::json!({
                 "error": "api", "code": code.name(), "errcode": errcode, "errmsg": errmsg, "hint": code.meaning()
             }),
             CliError::Kf(KfError::Validation { field, reason }) => {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use wxkf::api::record::get_msg_list::MsgRecord;
-use wxkf::native::NativeClient;
 use wxkf::records::{format_china_time, parse_time, RecordCursor};
+use wxkf_native::NativeClient;
 
 use crate::args::{ExportArgs, Format};
 use crate::error::CliError;

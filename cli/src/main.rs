@@ -9,9 +9,10 @@ mod export;
 mod output;
 
 use clap::Parser;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::message::{Article, MenuItem, MiniProgramPage, Music};
+use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::message::{Article, MenuItem};
 use wxkf::Message;
+use wxkf::MessageContent;
 
 use args::{Cli, Command, KfCommand, OnOff, RecordsCommand, SendKind, SessionCommand};
 use error::CliError;
@@ -24,13 +25,15 @@ fn message_of(kind: &SendKind) -> Result<Message, CliError> {
         SendKind::Video { media_id, thumb_media_id, title, description } => {
             Message::video(media_id, thumb_media_id, title, description)
         }
-        SendKind::Music { musicurl, hqmusicurl, thumb_media_id, title, description } => Message::music(Music {
-            title: title.clone(),
-            description: description.clone(),
-            musicurl: musicurl.clone(),
-            hqmusicurl: hqmusicurl.clone(),
-            thumb_media_id: thumb_media_id.clone(),
-        }),
+        SendKind::Music { musicurl, hqmusicurl, thumb_media_id, title, description } => {
+            Message::from(MessageContent::Music {
+                title: title.clone(),
+                description: description.clone(),
+                musicurl: musicurl.clone(),
+                hqmusicurl: hqmusicurl.clone(),
+                thumb_media_id: thumb_media_id.clone(),
+            })
+        }
         SendKind::News { title, url, description, picurl } => Message::news(Article {
             title: title.clone(),
             description: description.clone(),
@@ -52,12 +55,14 @@ fn message_of(kind: &SendKind) -> Result<Message, CliError> {
             Message::menu(head, list, tail)
         }
         SendKind::Card { card_id } => Message::wxcard(card_id),
-        SendKind::Miniprogram { title, appid, pagepath, thumb_media_id } => Message::miniprogrampage(MiniProgramPage {
-            title: title.clone(),
-            appid: appid.clone(),
-            pagepath: pagepath.clone(),
-            thumb_media_id: thumb_media_id.clone(),
-        }),
+        SendKind::Miniprogram { title, appid, pagepath, thumb_media_id } => {
+            Message::from(MessageContent::MiniProgramPage {
+                title: title.clone(),
+                appid: appid.clone(),
+                pagepath: pagepath.clone(),
+                thumb_media_id: thumb_media_id.clone(),
+            })
+        }
     })
 }
 

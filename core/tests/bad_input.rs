@@ -5,13 +5,14 @@
 use std::time::Instant;
 
 use wxkf::api::account::{
-    add::AddKfAccount, del::DelKfAccount, invite_worker::InviteWorker, update::UpdateKfAccount,
-    upload_head_img::UploadKfHeadImg,
+    add_kf_account::AddKfAccount, del_kf_account::DelKfAccount, invite_worker::InviteWorker,
+    update_kf_account::UpdateKfAccount, upload_kf_head_img::UploadKfHeadImg,
 };
-use wxkf::api::message::{send::SendMessage, typing::SendTyping, typing::TypingCommand};
+use wxkf::api::message::{send_message::SendMessage, send_typing::SendTyping, send_typing::TypingCommand};
 use wxkf::api::record::get_msg_list::GetMsgList;
 use wxkf::api::session::{
-    close::CloseKfSession, create::CreateKfSession, get_session::GetKfSession, get_session_list::GetKfSessionList,
+    close_kf_session::CloseKfSession, create_kf_session::CreateKfSession, get_kf_session::GetKfSession,
+    get_kf_session_list::GetKfSessionList,
 };
 use wxkf::message::MenuItem;
 use wxkf::{CallbackConfig, Endpoint, HttpResponse, KfError, Message, PushQuery};

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use common::fake::{json, token_of, Fake, TestClock};
-use wxkf::api::message::typing::TypingCommand;
+use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::client::{CachedToken, Client, ClientConfig, MemoryStore, RetryPolicy, TokenProvider};
 use wxkf::{HttpRequest, KfError, Message, TransportKind};
 
@@ -121,7 +121,7 @@ async fn reads_retry_on_busy_and_writes_do_not_retry_on_timeout() {
     assert_eq!(c.get_kf_list().await.unwrap_err().errcode(), Some(-1));
     assert_eq!(fake.count(LIST), 3, "max_attempts reads");
     let err = c.send_message("o", Message::text("x")).await.unwrap_err();
-    assert!(matches!(err, KfError::Transport { kind: TransportKind::Timeout, .. }));
+    assert!(matches!(err, KfError::Transport { transport_kind: TransportKind::Timeout, .. }));
     assert_eq!(fake.count(SEND), 1, "a write that may have left is never resent");
     assert!(c.send_typing("o", TypingCommand::Typing).await.is_err());
     assert_eq!(fake.count("/cgi-bin/message/custom/typing"), 1);
@@ -280,4 +280,55 @@ async fn record_stream_is_a_stream() {
     let records: Vec<_> = c.iter_msg_records(DAY, DAY + 86_400).unwrap().into_stream().collect().await;
     assert_eq!(records.len(), 3);
     assert!(c.iter_msg_records(DAY, DAY).is_err());
+}
+
+/// The walk the bindings hold: stop after any number of records, even right after a resume
+/// that started mid-page, and the cursor resumes with exactly the rest.
+#[tokio::test]
+async fn record_walk_cursor_is_exact_at_every_stop() {
+    use wxkf::client::RecordWalk;
+    let c = client(record_server(7));
+    let (from, to) = (DAY, DAY + 2 * 86_400);
+    let mut all = Vec::new();
+    let mut walk = RecordWalk::new(from, to, 3).unwrap();
+    loop {
+        let page = walk.next_page(&c).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        all.extend(page);
+    }
+    assert_eq!(all.len(), 14);
+    assert!(walk.is_done() && walk.cursor(0, 0).is_none());
+
+    // Take `a` records, resume, take `b` more, resume again, read the rest.
+    for a in 0..=all.len() {
+        for b in [0, 1, 2, 5] {
+            let mut got = Vec::new();
+            let mut walk = RecordWalk::new(from, to, 3).unwrap();
+            let mut page = Vec::new();
+            let mut taken = 0;
+            for stop in [a, a + b] {
+                while got.len() < stop.min(all.len()) {
+                    if taken == page.len() {
+                        page = walk.next_page(&c).await.unwrap();
+                        taken = 0;
+                    }
+                    got.push(page[taken].clone());
+                    taken += 1;
+                }
+                let Some(cursor) = walk.cursor(taken, page.len()) else { break };
+                walk = RecordWalk::resume(cursor, 3).unwrap();
+                (page, taken) = (Vec::new(), 0);
+            }
+            loop {
+                let rest = walk.next_page(&c).await.unwrap();
+                if rest.is_empty() {
+                    break;
+                }
+                got.extend(rest);
+            }
+            assert_eq!(got, all, "stop after {a}, then {b} more");
+        }
+    }
 }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde_json::Value;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::client::{Client, ClientConfig, MemoryStore, RetryPolicy, Transport};
 use wxkf::{HttpRequest, HttpResponse, KfError, Message, TransportKind};
 
@@ -73,7 +73,8 @@ async fn call(c: &Client<Arc<Checker>, MemoryStore, common::fake::TestClock>, ca
         }
         "send_typing" => {
             let command: TypingCommand = serde_json::from_value(i["command"].clone()).unwrap();
-            to_value(c.send_typing_with(&s(case, "touser"), command, i["businessid"].as_str()).await)
+            let businessid = i["businessid"].as_str().map(str::to_string);
+            to_value(c.execute(&SendTyping { touser: s(case, "touser"), command, businessid }).await)
         }
         "create_kf_session" => to_value(c.create_kf_session(&s(case, "kf_account"), &s(case, "openid")).await),
         "close_kf_session" => to_value(c.close_kf_session(&s(case, "kf_account"), &s(case, "openid")).await),

@@ -3,16 +3,17 @@
 
 use proptest::prelude::*;
 use wxkf::api::account::{
-    add::AddKfAccount, del::DelKfAccount, get_kf_list::GetKfList, get_kf_online_list::GetKfOnlineList,
-    invite_worker::InviteWorker, update::UpdateKfAccount, upload_head_img::UploadKfHeadImg,
+    add_kf_account::AddKfAccount, del_kf_account::DelKfAccount, get_kf_list::GetKfList,
+    get_kf_online_list::GetKfOnlineList, invite_worker::InviteWorker, update_kf_account::UpdateKfAccount,
+    upload_kf_head_img::UploadKfHeadImg,
 };
-use wxkf::api::message::{send::SendMessage, typing::SendTyping};
+use wxkf::api::message::{send_message::SendMessage, send_typing::SendTyping};
 use wxkf::api::record::get_msg_list::GetMsgList;
 use wxkf::api::session::{
-    close::CloseKfSession, create::CreateKfSession, get_session::GetKfSession, get_session_list::GetKfSessionList,
-    get_wait_case_list::GetWaitCaseList,
+    close_kf_session::CloseKfSession, create_kf_session::CreateKfSession, get_kf_session::GetKfSession,
+    get_kf_session_list::GetKfSessionList, get_wait_case_list::GetWaitCaseList,
 };
-use wxkf::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::{BuildContext, Endpoint, HttpResponse, Message};
 
 fn parse_all(status: u16, body: &[u8]) {

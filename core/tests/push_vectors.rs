@@ -28,7 +28,7 @@ fn config(file: &Value, case: &Value) -> CallbackConfig {
 
 fn error_json(e: &KfError) -> Value {
     match e {
-        KfError::Callback { kind, .. } => json!({"code": e.code_name(), "kind": kind}),
+        KfError::Callback { callback_kind, .. } => json!({"code": e.code_name(), "kind": callback_kind}),
         KfError::Validation { field, .. } => json!({"code": e.code_name(), "field": field}),
         other => json!({"code": other.code_name()}),
     }

@@ -284,6 +284,7 @@ struct FaultReq {
     status: Option<u16>,
     ms: Option<u64>,
     after: Option<u64>,
+    body: Option<String>,
 }
 
 async fn faults_add(AxState(sh): Sh, body: Bytes) -> Response {
@@ -296,12 +297,13 @@ async fn faults_add(AxState(sh): Sh, body: Bytes) -> Response {
         "reset_after" => FaultKind::ResetAfter,
         "invalidate_token" => FaultKind::InvalidateToken,
         "quota" => FaultKind::Quota,
+        "body" => FaultKind::Body { status: f.status.unwrap_or(200), body: f.body.clone().unwrap_or_default() },
         other => return bad(format!("unknown fault kind {other}")),
     };
     if !(f.path == "*" || f.path.starts_with('/')) {
         return bad("path must be an exact path starting with / or *");
     }
-    let remaining = match (kind, f.count) {
+    let remaining = match (&kind, f.count) {
         (_, Some(0)) | (FaultKind::LatencyMs { .. }, None) => None,
         (_, Some(n)) => Some(n),
         (_, None) => Some(1),

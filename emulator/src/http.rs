@@ -177,6 +177,13 @@ async fn apply_faults(fired: Vec<FaultKind>, meta: ConnMeta, req: Request, next:
         match f {
             FaultKind::Busy => return respond(Err(e(-1))),
             FaultKind::Quota => return respond(Err(e(45009))),
+            FaultKind::Body { status, body } => {
+                let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+                let mut resp = Response::new(Body::from(body.clone()));
+                *resp.status_mut() = status;
+                resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                return resp;
+            }
             FaultKind::HttpStatus { status } => {
                 let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
                 let mut resp =

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxkf::api::account::upload_head_img::UploadKfHeadImg;
+use wxkf::api::account::upload_kf_head_img::UploadKfHeadImg;
 use wxkf::multipart::{encode, FilePart};
 use wxkf::{BuildContext, Endpoint};
 

@@ -4,11 +4,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use wxkf::api::account::{add::AddKfAccount, del::DelKfAccount, invite_worker::InviteWorker, update::UpdateKfAccount};
-use wxkf::api::message::{send::SendMessage, typing::SendTyping};
+use wxkf::api::account::{add_kf_account::AddKfAccount, del_kf_account::DelKfAccount, invite_worker::InviteWorker, update_kf_account::UpdateKfAccount};
+use wxkf::api::message::{send_message::SendMessage, send_typing::SendTyping};
 use wxkf::api::record::get_msg_list::GetMsgList;
 use wxkf::api::session::{
-    close::CloseKfSession, create::CreateKfSession, get_session::GetKfSession, get_session_list::GetKfSessionList,
+    close_kf_session::CloseKfSession, create_kf_session::CreateKfSession, get_kf_session::GetKfSession, get_kf_session_list::GetKfSessionList,
 };
 use wxkf::{BuildContext, Endpoint, KfError, Message};
 

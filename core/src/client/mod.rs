@@ -1,17 +1,21 @@
 //! The runtime-agnostic `Client`: every operation as a method, over a pluggable transport,
 //! token store and clock. Token caching, refresh and retries live here once for all bindings.
 
+mod kv_store;
 mod memory_store;
-mod operations;
 mod record_stream;
+mod record_walk;
 mod retry;
 mod token;
+mod token_calls;
 mod traits;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use kv_store::{KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
+pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
 pub use token::{CachedToken, TokenSettings, TokenSource};
 pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
@@ -19,7 +23,7 @@ pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 use token::TokenManager;
 
 use crate::endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
-use crate::{HttpRequest, HttpResponse, KfError, Secret};
+use crate::{ClientOptions, HttpRequest, HttpResponse, KfError, Secret, TokenKind, TokenMode};
 
 /// Settings of a client besides its transport, store and clock.
 #[derive(Debug, Clone)]
@@ -79,6 +83,42 @@ impl ClientConfig {
         self.retry = retry;
         self
     }
+
+    /// A configuration from the options every binding accepts, checked first.
+    pub fn from_options(token_source: TokenSource, options: &ClientOptions) -> Result<Self, KfError> {
+        options.validate()?;
+        Ok(ClientConfig {
+            token_source,
+            base_url: options.normalized_base_url().to_string(),
+            retry: RetryPolicy {
+                max_attempts: options.max_attempts,
+                base_delay_ms: options.base_delay_ms,
+                max_delay_ms: options.max_delay_ms,
+                deadline_ms: options.deadline_ms,
+                retry_writes: options.retry_writes,
+            },
+            token: TokenSettings::default(),
+            store_namespace: options.store_namespace.clone(),
+        })
+    }
+}
+
+impl TokenSource {
+    /// The source a [`TokenMode`] names; `provider` serves [`TokenMode::Provider`].
+    pub fn from_mode(mode: TokenMode, provider: Option<std::sync::Arc<dyn TokenProvider>>) -> Result<Self, KfError> {
+        Ok(match mode {
+            TokenMode::Secret { app_id, app_secret, kind: TokenKind::Stable } => {
+                TokenSource::Stable { appid: app_id, secret: app_secret }
+            }
+            TokenMode::Secret { app_id, app_secret, kind: TokenKind::Classic } => {
+                TokenSource::Classic { appid: app_id, secret: app_secret }
+            }
+            TokenMode::Fixed(token) => TokenSource::Fixed(token),
+            TokenMode::Provider => TokenSource::Provider(
+                provider.ok_or_else(|| KfError::validation("token_provider", "a provider is required"))?,
+            ),
+        })
+    }
 }
 
 /// The wxkf client.
@@ -117,7 +157,25 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// The current access token (fetched if needed). For brokers that hand tokens to others.
     pub async fn access_token(&self) -> Result<Secret, KfError> {
+        self.fetch_token().await.map_err(|e| self.scrub(e, None))
+    }
+
+    async fn fetch_token(&self) -> Result<Secret, KfError> {
         self.tokens.get(&self.transport, &self.clock, &self.base_url, &self.retry).await
+    }
+
+    /// `error` without any secret this client holds (the error view's redaction policy: a
+    /// host transport, store or provider may have quoted one in its message).
+    fn scrub(&self, error: KfError, attempt_token: Option<&Secret>) -> KfError {
+        let mut secrets = self.tokens.known_secrets();
+        secrets.extend(attempt_token.cloned());
+        let exposed: Vec<&str> = secrets.iter().map(Secret::expose).collect();
+        error.scrubbed(&exposed)
+    }
+
+    /// Where this client's tokens come from.
+    pub fn token_source(&self) -> &TokenSource {
+        self.tokens.source()
     }
 
     /// The clock this client uses.
@@ -137,7 +195,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         E::Output: MaybeSend,
     {
         // Bad input fails before anything, a token fetch included, touches the network.
-        request.validate()?;
+        request.validate().map_err(|e| self.scrub(e, None))?;
         let meta = CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN };
         let mut output = None;
         let mut parse = |response: &HttpResponse| {
@@ -151,7 +209,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// The token and retry loop, shared by every endpoint: not generic over the endpoint, so
     /// it is compiled once per client type (the wasm package would otherwise carry 17 copies).
+    /// Every error it returns is scrubbed of the client's secrets.
     async fn run(&self, meta: CallMeta, build: &BuildFn<'_>, parse: &mut ParseFn<'_>) -> Result<(), KfError> {
+        let mut last_token = None;
+        let result = self.attempts(meta, build, parse, &mut last_token).await;
+        result.map_err(|e| self.scrub(e, last_token.as_ref()))
+    }
+
+    async fn attempts(
+        &self,
+        meta: CallMeta,
+        build: &BuildFn<'_>,
+        parse: &mut ParseFn<'_>,
+        last_token: &mut Option<Secret>,
+    ) -> Result<(), KfError> {
         let started = self.clock.now_ms();
         let mut attempt = 0u32;
         let mut retries = 0u32;
@@ -162,11 +233,12 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             let token = if meta.needs_token {
                 Some(match next_token.take() {
                     Some(t) => t,
-                    None => self.access_token().await?,
+                    None => self.fetch_token().await?,
                 })
             } else {
                 None
             };
+            last_token.clone_from(&token);
             let nonce = self.nonce();
             let ctx = BuildContext {
                 base_url: &self.base_url,

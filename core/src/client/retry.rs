@@ -41,13 +41,13 @@ impl RetryPolicy {
     /// Whether `error`, from an operation of `class`, may be retried.
     pub fn may_retry(&self, class: OpClass, error: &KfError) -> bool {
         // A request that surely never left can be sent again whatever it does.
-        if let KfError::Transport { kind, .. } = error {
-            if kind.surely_not_sent() {
+        if let KfError::Transport { transport_kind, .. } = error {
+            if transport_kind.surely_not_sent() {
                 return true;
             }
         }
         let transient = match error {
-            KfError::Transport { kind, .. } => !matches!(kind, crate::TransportKind::Aborted),
+            KfError::Transport { transport_kind, .. } => !matches!(transport_kind, crate::TransportKind::Aborted),
             KfError::Http { status, .. } => *status >= 500 || *status == 429,
             KfError::Api { .. } => error.retry_class() == RetryClass::RetryLater,
             KfError::Validation { .. } | KfError::Decode { .. } | KfError::Callback { .. } => false,

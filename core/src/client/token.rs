@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::token::{classic::GetAccessToken, stable::GetStableAccessToken};
+use crate::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use crate::client::retry::RetryPolicy;
 use crate::client::traits::{Clock, TokenProvider, TokenStore, Transport};
 use crate::endpoint::{BuildContext, Endpoint};
@@ -120,6 +120,10 @@ impl<S: TokenStore> TokenManager<S> {
         }
     }
 
+    pub(crate) fn source(&self) -> &TokenSource {
+        &self.source
+    }
+
     /// Token requests this client made to WeChat or to the provider.
     pub(crate) fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
@@ -128,6 +132,20 @@ impl<S: TokenStore> TokenManager<S> {
     /// Whether a token error can be cured by fetching another token.
     pub(crate) fn refreshable(&self) -> bool {
         !matches!(self.source, TokenSource::Fixed(_))
+    }
+
+    /// Every secret this manager holds (the AppSecret, a fixed or the cached token), so that
+    /// the client can scrub them from the errors it returns.
+    pub(crate) fn known_secrets(&self) -> Vec<Secret> {
+        let mut secrets = match &self.source {
+            TokenSource::Stable { secret, .. } | TokenSource::Classic { secret, .. } | TokenSource::Fixed(secret) => {
+                vec![secret.clone()]
+            }
+            TokenSource::Provider(_) => Vec::new(),
+        };
+        let local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        secrets.extend(local.as_ref().map(|t| t.access_token.clone()));
+        secrets
     }
 
     fn local_fresh(&self, now: i64) -> Option<Secret> {

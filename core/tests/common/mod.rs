@@ -1,3 +1,2 @@
 pub mod fake;
-pub mod redis_server;
 pub mod vectors;

@@ -5,12 +5,21 @@ use serde::Serialize;
 use super::State;
 
 /// A fault kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum FaultKind {
     Busy,
-    HttpStatus { status: u16 },
-    LatencyMs { ms: u64 },
+    /// Answer with this status and raw body, without applying (a malformed response).
+    Body {
+        status: u16,
+        body: String,
+    },
+    HttpStatus {
+        status: u16,
+    },
+    LatencyMs {
+        ms: u64,
+    },
     ResetBefore,
     ResetAfter,
     InvalidateToken,
@@ -39,7 +48,7 @@ impl State {
                     f.after -= 1;
                     continue;
                 }
-                fired.push(f.kind);
+                fired.push(f.kind.clone());
                 if let Some(n) = f.remaining.as_mut() {
                     *n = n.saturating_sub(1);
                 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wxkf::client::{MemoryStore, TokenStore};
-use wxkf::native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 use wxkf::{Client, ClientConfig, KfError};
 use wxkf_emulator::{Config, Emulator};
+use wxkf_native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 
 /// The AppID every suite uses.
 pub const APPID: &str = "wxe2e0000000000001";
@@ -99,7 +99,7 @@ impl Harness {
 
     /// A native client (stable tokens, memory store, default options).
     pub fn client(&self) -> Result<NativeClient, KfError> {
-        NativeClient::native(ClientConfig::stable(APPID, SECRET).base_url(self.base_url()))
+        wxkf_native::client(ClientConfig::stable(APPID, SECRET).base_url(self.base_url()))
     }
 
     /// A native client from `config` (its base URL set here) with a request timeout.

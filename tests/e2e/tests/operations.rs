@@ -2,8 +2,9 @@
 
 use futures_util::StreamExt;
 use serde_json::json;
-use wxkf::api::message::typing::TypingCommand;
-use wxkf::message::{Article, MenuItem, MiniProgramPage, Music};
+use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::message::{Article, MenuItem};
+use wxkf::MessageContent;
 use wxkf::{ClientConfig, KfError, Message};
 use wxkf_e2e::{Harness, APPID, SECRET};
 
@@ -64,7 +65,7 @@ async fn every_operation_against_the_emulator() {
         Message::image("MEDIA_i"),
         Message::voice("MEDIA_v"),
         Message::video("MEDIA_video", "MEDIA_thumb", "标题", "描述"),
-        Message::music(Music {
+        Message::from(MessageContent::Music {
             title: "歌".into(),
             description: "d".into(),
             musicurl: "https://example.com/m.mp3".into(),
@@ -81,7 +82,7 @@ async fn every_operation_against_the_emulator() {
         Message::mpnewsarticle("ARTICLE_ID_1"),
         Message::menu("请选择", vec![MenuItem { id: "1".into(), content: "是".into() }], "谢谢"),
         Message::wxcard("pCARD_1"),
-        Message::miniprogrampage(MiniProgramPage {
+        Message::from(MessageContent::MiniProgramPage {
             title: "小程序".into(),
             appid: "wxmini000000000001".into(),
             pagepath: "pages/index?x=1".into(),

@@ -1,7 +1,7 @@
 //! Four processes share one token through Redis: 4 × 25 concurrent calls on a cold cache make
 //! exactly one token fetch at the emulator.
 
-#[path = "../../../core/tests/common/redis_server.rs"]
+#[path = "../../../native/tests/support/redis_server.rs"]
 mod redis_server;
 
 use std::process::{Command, Stdio};

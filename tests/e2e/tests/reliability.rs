@@ -121,7 +121,7 @@ async fn a_timed_out_send_is_not_retried_and_arrives_once() {
     c.get_kf_list().await.expect("warm");
     h.fault(json!({"path": SEND, "kind": "latency_ms", "ms": 800, "count": 1})).await;
     let err = c.send_message(USER, Message::text("slow")).await.expect_err("timeout");
-    assert!(matches!(err, KfError::Transport { kind: TransportKind::Timeout, .. }), "{err:?}");
+    assert!(matches!(err, KfError::Transport { transport_kind: TransportKind::Timeout, .. }), "{err:?}");
     tokio::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(h.deliveries().await.len(), 1, "applied once by the server, never re-sent");
     // A read times out once and is retried.

@@ -91,7 +91,7 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     show(&mut out, "get session", &c.get_kf_session(USER).await);
     show(&mut out, "session list", &c.get_kf_session_list(KF).await);
     show(&mut out, "wait", &c.get_wait_case_list().await);
-    show(&mut out, "typing", &c.send_typing(USER, wxkf::api::message::typing::TypingCommand::Typing).await);
+    show(&mut out, "typing", &c.send_typing(USER, wxkf::api::message::send_typing::TypingCommand::Typing).await);
     show(&mut out, "send", &c.send_message(USER, Message::text("hello").from_kf(KF)).await);
     show(&mut out, "send to a stranger", &c.send_message("oNobody", Message::text("x")).await);
     let now = h.admin_get("clock").await["now"].as_i64().unwrap_or(0);
@@ -113,8 +113,7 @@ async fn no_secret_appears_in_logs_debug_errors_or_urls() {
     let wrong = h.client_with(ClientConfig::classic(APPID, "wrong-secret"), Duration::from_secs(2)).expect("client");
     show(&mut out, "wrong secret", &wrong.get_kf_list().await);
     // Nobody listening: the transport error must not carry the URL's access_token.
-    let closed = wxkf::native::NativeClient::native(ClientConfig::fixed(FIXED_MARKER).base_url("http://127.0.0.1:9"))
-        .expect("client");
+    let closed = wxkf_native::client(ClientConfig::fixed(FIXED_MARKER).base_url("http://127.0.0.1:9")).expect("client");
     out.push_str(&format!("{closed:?}\n"));
     show(&mut out, "connection refused", &closed.get_kf_list().await);
     let fixed = h.client_with(ClientConfig::fixed(FIXED_MARKER), Duration::from_secs(2)).expect("client");

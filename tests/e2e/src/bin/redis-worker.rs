@@ -6,10 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use wxkf::native::NativeClient;
-use wxkf::redis_store::RedisStore;
 use wxkf::ClientConfig;
 use wxkf_e2e::{APPID, SECRET};
+use wxkf_native::RedisStore;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -30,7 +29,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let client = match NativeClient::native_with_store(ClientConfig::stable(APPID, SECRET).base_url(base), store) {
+    let client = match wxkf_native::client_with_store(ClientConfig::stable(APPID, SECRET).base_url(base), store) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("client: {e}");

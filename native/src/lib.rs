@@ -1,0 +1,173 @@
+//! Native IO for wxkf: HTTP over reqwest (rustls, connection pooling), the system clock, and
+//! (feature `redis`) a token store shared by many processes. Everything else is `wxkf-core`'s.
+
+#[cfg(feature = "redis")]
+pub mod redis_store;
+
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+
+use wxkf::client::{Client, ClientConfig, Clock, MemoryStore, TokenStore, Transport};
+use wxkf::{HttpRequest, HttpResponse, KfError, Method, TransportKind};
+
+/// Responses larger than this are refused (a record page of 10 000 is a few MB).
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The client with native HTTP, any token store and the system clock.
+pub type NativeClient = Client<ReqwestTransport, Arc<dyn TokenStore>, SystemClock>;
+
+/// Timeouts of the native transport.
+#[derive(Debug, Clone, Copy)]
+pub struct NativeOptions {
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Idle pooled connections kept per host.
+    pub pool_max_idle_per_host: usize,
+}
+
+impl From<&wxkf::ClientOptions> for NativeOptions {
+    fn from(options: &wxkf::ClientOptions) -> Self {
+        NativeOptions {
+            connect_timeout: Duration::from_millis(options.connect_timeout_ms),
+            timeout: Duration::from_millis(options.timeout_ms),
+            ..NativeOptions::default()
+        }
+    }
+}
+
+impl Default for NativeOptions {
+    fn default() -> Self {
+        NativeOptions {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(15),
+            pool_max_idle_per_host: 64,
+        }
+    }
+}
+
+/// HTTP through reqwest.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport with its own connection pool.
+    pub fn new(options: NativeOptions) -> Result<Self, KfError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .pool_max_idle_per_host(options.pool_max_idle_per_host)
+            .user_agent(concat!("wxkf/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| KfError::transport(TransportKind::NotSent, e.without_url().to_string()))?;
+        Ok(ReqwestTransport { client })
+    }
+
+    /// A transport over an existing reqwest client (proxies, custom TLS).
+    pub fn with_client(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+/// Maps a reqwest error to a transport error without the URL (it holds the access token).
+fn map_error(e: reqwest::Error) -> KfError {
+    let kind = if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_builder() {
+        TransportKind::NotSent
+    } else if e.is_body() || e.is_decode() || e.is_request() {
+        TransportKind::Reset
+    } else {
+        TransportKind::Other
+    };
+    let e = e.without_url();
+    let mut message = e.to_string();
+    // Add the innermost cause: "connection reset by peer" says more than "error sending".
+    let mut source = std::error::Error::source(&e);
+    let mut innermost = None;
+    while let Some(inner) = source {
+        innermost = Some(inner.to_string());
+        source = inner.source();
+    }
+    if let Some(cause) = innermost {
+        message = format!("{message}: {cause}");
+    }
+    KfError::transport(kind, message)
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.client.request(method, &request.url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        let response = builder.send().await.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+            return Err(KfError::transport(TransportKind::Other, "response larger than 64 MiB"));
+        }
+        let body = response.bytes().await.map_err(map_error)?;
+        Ok(HttpResponse { status, headers, body: body.to_vec() })
+    }
+}
+
+/// The system clock, tokio's timer and per-process randomness.
+#[derive(Debug, Default)]
+pub struct SystemClock {
+    counter: AtomicU64,
+}
+
+#[async_trait]
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+
+    async fn sleep(&self, ms: u64) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+
+    fn random_u64(&self) -> u64 {
+        // RandomState is seeded from the OS per process; mixing a counter makes each call differ.
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u64(self.counter.fetch_add(1, Ordering::Relaxed));
+        hasher.write_i64(self.now_ms());
+        hasher.finish()
+    }
+}
+
+/// A native client with the in-memory token store.
+pub fn client(config: ClientConfig) -> Result<NativeClient, KfError> {
+    client_with_store(config, Arc::new(MemoryStore::new()))
+}
+
+/// A native client with a shared token store (e.g. `RedisStore`).
+pub fn client_with_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<NativeClient, KfError> {
+    Ok(Client::new(config, ReqwestTransport::new(NativeOptions::default())?, store, SystemClock::default()))
+}

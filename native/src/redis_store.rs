@@ -1,0 +1,111 @@
+//! A token store in Redis, shared by every process of a deployment: one fetch for all.
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+
+use wxkf::client::{CachedToken, TokenStore};
+use wxkf::{KfError, TransportKind};
+
+/// Tokens in Redis under keys like `wxkf:token:APPID:stable` (never the secret).
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RedisStore")
+    }
+}
+
+fn redis_error(e: redis::RedisError) -> KfError {
+    let kind = if e.is_connection_refusal() { TransportKind::Connect } else { TransportKind::Other };
+    KfError::transport(kind, format!("redis: {}", e.kind_str()))
+}
+
+trait KindStr {
+    fn kind_str(&self) -> String;
+}
+
+impl KindStr for redis::RedisError {
+    // The category and detail, never the URL (it may carry a password).
+    fn kind_str(&self) -> String {
+        format!("{:?}{}", self.kind(), self.detail().map(|d| format!(": {d}")).unwrap_or_default())
+    }
+}
+
+const INVALIDATE: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if v and cjson.decode(v).access_token == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0"#;
+
+const UNLOCK: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0"#;
+
+impl RedisStore {
+    /// Connects to `redis://host:port/db`.
+    pub async fn connect(url: &str) -> Result<Self, KfError> {
+        let client = redis::Client::open(url).map_err(redis_error)?;
+        let conn = ConnectionManager::new(client).await.map_err(redis_error)?;
+        Ok(RedisStore { conn })
+    }
+}
+
+#[async_trait]
+impl TokenStore for RedisStore {
+    async fn get(&self, key: &str) -> Result<Option<CachedToken>, KfError> {
+        let mut conn = self.conn.clone();
+        let value: Option<String> = conn.get(key).await.map_err(redis_error)?;
+        // A value we cannot read is treated as absent: it will be replaced.
+        Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    async fn set(&self, key: &str, token: &CachedToken) -> Result<(), KfError> {
+        let mut conn = self.conn.clone();
+        let value =
+            serde_json::to_string(token).map_err(|e| KfError::transport(TransportKind::Other, e.to_string()))?;
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value);
+        if token.expires_at_ms < i64::MAX {
+            cmd.arg("PXAT").arg(token.expires_at_ms);
+        }
+        cmd.query_async::<()>(&mut conn).await.map_err(redis_error)
+    }
+
+    async fn invalidate(&self, key: &str, failed: &str) -> Result<(), KfError> {
+        let mut conn = self.conn.clone();
+        redis::Script::new(INVALIDATE)
+            .key(key)
+            .arg(failed)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        Ok(())
+    }
+
+    async fn try_lock(&self, key: &str, ttl_ms: u64, lock_id: &str) -> Result<bool, KfError> {
+        let mut conn = self.conn.clone();
+        let reply: Option<String> = redis::cmd("SET")
+            .arg(key)
+            .arg(lock_id)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        Ok(reply.is_some())
+    }
+
+    async fn unlock(&self, key: &str, lock_id: &str) -> Result<(), KfError> {
+        let mut conn = self.conn.clone();
+        redis::Script::new(UNLOCK).key(key).arg(lock_id).invoke_async::<i64>(&mut conn).await.map_err(redis_error)?;
+        Ok(())
+    }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+}

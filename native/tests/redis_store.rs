@@ -1,0 +1,92 @@
+//! The Redis token store against a real redis-server: sharing, compare-and-swap, the lock.
+#![cfg(feature = "redis")]
+
+#[path = "../../core/tests/common/fake.rs"]
+mod fake;
+#[path = "support/redis_server.rs"]
+mod redis_server;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use fake::{json, token_of, Fake, TestClock};
+use redis_server::RedisServer;
+use wxkf::client::{CachedToken, Client, ClientConfig, TokenStore};
+use wxkf_native::RedisStore;
+
+fn token(value: &str) -> CachedToken {
+    CachedToken { access_token: value.into(), expires_at_ms: i64::MAX / 4, obtained_at_ms: 0 }
+}
+
+#[tokio::test]
+async fn get_set_invalidate_is_compare_and_swap() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), None);
+    store.set("k", &token("A")).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), Some(token("A")));
+    store.invalidate("k", "B").await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), Some(token("A")), "another token stays");
+    store.invalidate("k", "A").await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_lock_has_one_holder_and_only_it_can_release() {
+    let server = RedisServer::start();
+    let a = RedisStore::connect(&server.url).await.unwrap();
+    let b = RedisStore::connect(&server.url).await.unwrap();
+    assert!(a.try_lock("L", 5_000, "a").await.unwrap());
+    assert!(!b.try_lock("L", 5_000, "b").await.unwrap());
+    b.unlock("L", "b").await.unwrap();
+    assert!(!b.try_lock("L", 5_000, "b").await.unwrap(), "b cannot release a's lock");
+    a.unlock("L", "a").await.unwrap();
+    assert!(b.try_lock("L", 5_000, "b").await.unwrap());
+}
+
+#[tokio::test]
+async fn expired_entries_vanish() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let t = CachedToken { access_token: "A".into(), expires_at_ms: now + 150, obtained_at_ms: now };
+    store.set("k", &t).await.unwrap();
+    assert!(store.get("k").await.unwrap().is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(store.get("k").await.unwrap(), None);
+}
+
+/// Four clients (own caches, own single-flight locks — like four processes) × 25 concurrent
+/// calls on a cold shared store: the Redis lock lets exactly one of them fetch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_sharing_redis_fetch_one_token() {
+    let server = RedisServer::start();
+    let fetched = Arc::new(AtomicU64::new(0));
+    let f = fetched.clone();
+    let fake = Fake::with_delay(30, move |req, _| match wxkf::http::url_path(&req.url) {
+        "/cgi-bin/token" => {
+            f.fetch_add(1, Ordering::SeqCst);
+            json(r#"{"access_token":"SHARED","expires_in":7200}"#)
+        }
+        _ if token_of(req) == "SHARED" => json(r#"{"kf_list":[]}"#),
+        _ => json(r#"{"errcode":40001,"errmsg":"invalid credential"}"#),
+    });
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store: Arc<dyn TokenStore> = Arc::new(RedisStore::connect(&server.url).await.unwrap());
+        let config = ClientConfig::classic("wx1", "SECRET").base_url("http://wx.test");
+        let client = Arc::new(Client::new(config, fake.clone(), store, TestClock::default()));
+        for _ in 0..25 {
+            let c = client.clone();
+            tasks.push(tokio::spawn(async move { c.get_kf_list().await }));
+        }
+    }
+    for t in futures_util::future::join_all(tasks).await {
+        t.unwrap().unwrap();
+    }
+    assert_eq!(fetched.load(Ordering::SeqCst), 1);
+    // The key holds the appid, never the secret.
+    let mut conn = redis::Client::open(server.url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg("*").query_async(&mut conn).await.unwrap();
+    assert_eq!(keys, vec!["wxkf:token:wx1:classic".to_string()]);
+}

@@ -1,0 +1,368 @@
+//! `PushMessage`: a decoded push (user message or event) as plain, serializable data.
+
+use serde::{Deserialize, Serialize};
+
+use super::fields::{field, read_fields, RawField};
+use crate::error::CallbackKind;
+use crate::KfError;
+
+/// A push from WeChat: the common header plus what kind of message or event it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PushMessage {
+    /// `ToUserName`: the Official Account's original id (`gh_…`).
+    pub to_user_name: String,
+    /// `FromUserName`: the user's openid.
+    pub from_user_name: String,
+    /// `CreateTime`: unix seconds.
+    pub create_time: i64,
+    /// The kind-specific fields, tagged by `type`.
+    #[serde(flatten)]
+    pub kind: PushKind,
+}
+
+/// Every kind of push wxkf knows, plus `Other` for the rest (still readable as raw fields).
+///
+/// `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum PushKind {
+    /// A text message; `bizmsgmenuid` is set when the user clicked a msgmenu option.
+    Text {
+        /// The text.
+        content: String,
+        /// MsgId.
+        msg_id: Option<String>,
+        /// The id of the clicked msgmenu option, if this text came from one.
+        bizmsgmenuid: Option<String>,
+    },
+    /// An image.
+    Image {
+        /// PicUrl.
+        pic_url: String,
+        /// MediaId.
+        media_id: String,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// A voice message.
+    Voice {
+        /// MediaId.
+        media_id: String,
+        /// Format (amr, speex).
+        format: String,
+        /// Speech recognition result, when enabled.
+        recognition: Option<String>,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// A video.
+    Video {
+        /// MediaId.
+        media_id: String,
+        /// ThumbMediaId.
+        thumb_media_id: String,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// A short video.
+    #[serde(rename = "shortvideo")]
+    ShortVideo {
+        /// MediaId.
+        media_id: String,
+        /// ThumbMediaId.
+        thumb_media_id: String,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// A shared location.
+    Location {
+        /// Location_X (latitude).
+        location_x: f64,
+        /// Location_Y (longitude).
+        location_y: f64,
+        /// Scale (map zoom).
+        scale: i64,
+        /// Label (place description).
+        label: String,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// A link.
+    Link {
+        /// Title.
+        title: String,
+        /// Description.
+        description: String,
+        /// Url.
+        url: String,
+        /// MsgId.
+        msg_id: Option<String>,
+    },
+    /// Event `subscribe`; `event_key` (`qrscene_…`) and `ticket` are set for a QR-code scan.
+    Subscribe {
+        /// EventKey, when non-empty.
+        event_key: Option<String>,
+        /// Ticket, when non-empty.
+        ticket: Option<String>,
+    },
+    /// Event `unsubscribe`.
+    Unsubscribe,
+    /// Event `SCAN`: an existing follower scanned a parametric QR code.
+    Scan {
+        /// EventKey (the scene value).
+        event_key: String,
+        /// Ticket, when non-empty.
+        ticket: Option<String>,
+    },
+    /// Event `CLICK`: a menu click.
+    Click {
+        /// EventKey of the menu item.
+        event_key: String,
+    },
+    /// Event `VIEW`: a menu link was opened.
+    View {
+        /// EventKey (the URL).
+        event_key: String,
+        /// MenuId, when present.
+        menu_id: Option<String>,
+    },
+    /// Event `kf_create_session`: a kf accepted the session.
+    KfCreateSession {
+        /// KfAccount.
+        kf_account: String,
+    },
+    /// Event `kf_close_session`: a kf closed the session.
+    KfCloseSession {
+        /// KfAccount.
+        kf_account: String,
+    },
+    /// Event `kf_switch_session`: the session moved from one kf to another.
+    KfSwitchSession {
+        /// FromKfAccount.
+        from_kf_account: String,
+        /// ToKfAccount.
+        to_kf_account: String,
+    },
+    /// Any other message or event, kept as raw fields.
+    Other {
+        /// MsgType as sent.
+        msg_type: String,
+        /// Event as sent, for `event` pushes.
+        event: Option<String>,
+        /// Every field of the push in document order (nested ones as dotted names).
+        fields: Vec<RawField>,
+    },
+}
+
+impl PushKind {
+    /// True for a user's message (text, image, voice, video, short video, location, link, or an
+    /// unknown MsgType other than `event`); false for events (follows, menu clicks, scans,
+    /// session events …). Only a user's message may be transferred to customer service.
+    pub fn is_user_message(&self) -> bool {
+        match self {
+            PushKind::Text { .. }
+            | PushKind::Image { .. }
+            | PushKind::Voice { .. }
+            | PushKind::Video { .. }
+            | PushKind::ShortVideo { .. }
+            | PushKind::Location { .. }
+            | PushKind::Link { .. } => true,
+            PushKind::Other { msg_type, .. } => is_user_message_type("other", Some(msg_type)),
+            _ => false,
+        }
+    }
+}
+
+/// [`PushKind::is_user_message`] from a push's serialized form: its `type` tag and, for
+/// `other`, its `msg_type` — what a binding holds once the push crossed as plain data.
+pub fn is_user_message_type(type_tag: &str, other_msg_type: Option<&str>) -> bool {
+    match type_tag {
+        "text" | "image" | "voice" | "video" | "shortvideo" | "location" | "link" => true,
+        "other" => other_msg_type.is_some_and(|t| !t.trim().eq_ignore_ascii_case("event")),
+        _ => false,
+    }
+}
+
+fn missing(name: &str) -> KfError {
+    KfError::callback(CallbackKind::Xml, format!("push lacks <{name}>"))
+}
+
+struct Fields(Vec<RawField>);
+
+impl Fields {
+    fn req(&self, name: &str) -> Result<String, KfError> {
+        field(&self.0, name).map(str::to_string).ok_or_else(|| missing(name))
+    }
+
+    /// The field when present and non-empty.
+    fn opt(&self, name: &str) -> Option<String> {
+        field(&self.0, name).filter(|v| !v.trim().is_empty()).map(str::to_string)
+    }
+
+    fn num<T: std::str::FromStr>(&self, name: &str) -> Result<T, KfError> {
+        let raw = field(&self.0, name).ok_or_else(|| missing(name))?;
+        raw.trim().parse().map_err(|_| {
+            KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {}", crate::validate::quote(raw)))
+        })
+    }
+
+    /// A decimal field (coordinates, scale, precision), read with serde_json's number parser:
+    /// `str::parse::<f64>` would add core's second float parser and its tables (~8 KB of wasm).
+    fn decimal(&self, name: &str) -> Result<f64, KfError> {
+        let raw = field(&self.0, name).ok_or_else(|| missing(name))?;
+        let text = raw.trim();
+        let plain = !text.is_empty()
+            && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        let text = text.strip_prefix('+').unwrap_or(text);
+        plain.then(|| serde_json::from_str::<f64>(text).ok()).flatten().ok_or_else(|| {
+            KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {}", crate::validate::quote(raw)))
+        })
+    }
+}
+
+/// Parses a (decrypted) push XML document into a [`PushMessage`].
+pub fn parse_push(xml: &str) -> Result<PushMessage, KfError> {
+    let f = Fields(read_fields(xml)?);
+    let to_user_name = f.req("ToUserName")?;
+    let from_user_name = f.req("FromUserName")?;
+    let create_time: i64 = f.num("CreateTime")?;
+    let msg_type = f.req("MsgType")?;
+    let msg_id = f.opt("MsgId");
+    let kind = match msg_type.trim() {
+        "text" => PushKind::Text { content: f.req("Content")?, msg_id, bizmsgmenuid: f.opt("bizmsgmenuid") },
+        "image" => PushKind::Image { pic_url: f.req("PicUrl")?, media_id: f.req("MediaId")?, msg_id },
+        "voice" => PushKind::Voice {
+            media_id: f.req("MediaId")?,
+            format: f.req("Format")?,
+            recognition: f.opt("Recognition"),
+            msg_id,
+        },
+        "video" => PushKind::Video { media_id: f.req("MediaId")?, thumb_media_id: f.req("ThumbMediaId")?, msg_id },
+        "shortvideo" => {
+            PushKind::ShortVideo { media_id: f.req("MediaId")?, thumb_media_id: f.req("ThumbMediaId")?, msg_id }
+        }
+        "location" => PushKind::Location {
+            location_x: f.decimal("Location_X")?,
+            location_y: f.decimal("Location_Y")?,
+            scale: f.num("Scale")?,
+            label: f.req("Label")?,
+            msg_id,
+        },
+        "link" => {
+            PushKind::Link { title: f.req("Title")?, description: f.req("Description")?, url: f.req("Url")?, msg_id }
+        }
+        "event" => parse_event(&f, &msg_type)?,
+        _ => PushKind::Other { msg_type, event: f.opt("Event"), fields: f.0 },
+    };
+    Ok(PushMessage { to_user_name, from_user_name, create_time, kind })
+}
+
+fn parse_event(f: &Fields, msg_type: &str) -> Result<PushKind, KfError> {
+    let event = f.req("Event")?;
+    let is = |name: &str| event.trim().eq_ignore_ascii_case(name);
+    Ok(if is("subscribe") {
+        PushKind::Subscribe { event_key: f.opt("EventKey"), ticket: f.opt("Ticket") }
+    } else if is("unsubscribe") {
+        PushKind::Unsubscribe
+    } else if is("SCAN") {
+        PushKind::Scan { event_key: f.req("EventKey")?, ticket: f.opt("Ticket") }
+    } else if is("CLICK") {
+        PushKind::Click { event_key: f.req("EventKey")? }
+    } else if is("VIEW") {
+        PushKind::View { event_key: f.req("EventKey")?, menu_id: f.opt("MenuId") }
+    } else if is("kf_create_session") {
+        PushKind::KfCreateSession { kf_account: f.req("KfAccount")? }
+    } else if is("kf_close_session") {
+        PushKind::KfCloseSession { kf_account: f.req("KfAccount")? }
+    } else if is("kf_switch_session") {
+        PushKind::KfSwitchSession { from_kf_account: f.req("FromKfAccount")?, to_kf_account: f.req("ToKfAccount")? }
+    } else {
+        PushKind::Other { msg_type: msg_type.to_string(), event: Some(event), fields: f.0.clone() }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_text_with_menu_id() {
+        let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+                   <CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>\
+                   <Content><![CDATA[满意]]></Content><MsgId>24188577285489235123</MsgId>\
+                   <bizmsgmenuid>101</bizmsgmenuid></xml>";
+        let m = parse_push(xml).unwrap();
+        assert_eq!(m.create_time, 1700000000);
+        assert_eq!(
+            m.kind,
+            PushKind::Text {
+                content: "满意".into(),
+                msg_id: Some("24188577285489235123".into()),
+                bizmsgmenuid: Some("101".into())
+            }
+        );
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["type"], "text");
+        assert_eq!(json["to_user_name"], "gh_1");
+    }
+
+    #[test]
+    fn unknown_event_is_other_and_missing_fields_fail() {
+        let xml = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
+                   <MsgType>event</MsgType><Event>LOCATION</Event><Latitude>23.1</Latitude></xml>";
+        let m = parse_push(xml).unwrap();
+        assert!(matches!(m.kind, PushKind::Other { ref event, ref fields, .. }
+            if event.as_deref() == Some("LOCATION") && fields.len() == 6));
+        let no_content = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
+                          <MsgType>text</MsgType></xml>";
+        assert!(matches!(parse_push(no_content), Err(KfError::Callback { callback_kind: CallbackKind::Xml, .. })));
+    }
+
+    #[test]
+    fn coordinates_parse_like_the_standard_parser() {
+        let location = |x: &str| {
+            let xml = format!(
+                "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>\
+                 <MsgType>location</MsgType><Location_X>{x}</Location_X><Location_Y> {x} </Location_Y>\
+                 <Scale>15</Scale><Label>l</Label><MsgId>1</MsgId></xml>"
+            );
+            match parse_push(&xml).map(|m| m.kind) {
+                Ok(PushKind::Location { location_x, location_y, .. }) => {
+                    assert_eq!(location_x.to_bits(), location_y.to_bits());
+                    Ok(location_x)
+                }
+                Ok(other) => panic!("not a location: {other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        // Every coordinate WeChat can send (6 decimals, both signs) on a stride through the range.
+        let mut checked = 0;
+        let mut micro: i64 = -180_000_000;
+        while micro <= 180_000_000 {
+            let text = format!(
+                "{}{}.{:06}",
+                if micro < 0 { "-" } else { "" },
+                micro.abs() / 1_000_000,
+                micro.abs() % 1_000_000
+            );
+            let expected: f64 = text.parse().unwrap();
+            assert_eq!(location(&text).unwrap().to_bits(), expected.to_bits(), "{text}");
+            micro += 7_919;
+            checked += 1;
+        }
+        assert!(checked > 45_000);
+        for ok in ["0", "+23.5", "1e2", "-0.000001", "113.358803"] {
+            assert_eq!(location(ok).unwrap(), ok.parse::<f64>().unwrap(), "{ok}");
+        }
+        for bad in ["", " ", "abc", "NaN", "inf", "1,5", "0x10", "--1", "1.2.3", "23 .1"] {
+            assert!(
+                matches!(location(bad), Err(KfError::Callback { callback_kind: CallbackKind::Xml, .. })),
+                "{bad:?}"
+            );
+        }
+    }
+}
