@@ -248,7 +248,16 @@ class BadInputTest {
                 expectValidation("vector rules", "${file.name}/${case.getString("name")}", field, t) {
                     when (val op = case.getString("operation")) {
                         "add_kf_account" -> c.addKfAccount(s("kf_account"), s("nickname"))
-                        "upload_kf_head_img" -> c.uploadKfHeadImg(s("kf_account"), Base64.getDecoder().decode(s("image_base64")))
+                        "del_kf_account" -> c.delKfAccount(s("kf_account"))
+                        "upload_kf_head_img" -> c.uploadKfHeadImg(
+                            s("kf_account"),
+                            if (input.has("image_size")) ByteArray(input.getInt("image_size")) { 0xFF.toByte() } else Base64.getDecoder().decode(s("image_base64")),
+                        )
+                        "send_typing" -> c.sendTyping(
+                            s("touser"),
+                            if (s("command") == "Typing") TypingCommand.TYPING else TypingCommand.CANCEL_TYPING,
+                            if (input.has("businessid")) s("businessid") else null,
+                        )
                         "send_message" -> c.sendMessage(s("touser"), messageOf(input.getJSONObject("message")))
                         "create_kf_session" -> c.createKfSession(s("kf_account"), s("openid"))
                         "get_msg_list" -> c.getMsgList(input.getLong("starttime"), input.getLong("endtime"), input.getLong("msgid"), input.getLong("number"))
