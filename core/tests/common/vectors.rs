@@ -45,6 +45,11 @@ pub fn image_of(input: &Value) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("image_base64: {e}"))
 }
 
+/// [`image_of`] as the JSON dispatch takes bytes: base64 text.
+pub fn image_json(input: &Value) -> Result<Value, String> {
+    image_of(input).map(|bytes| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
 /// The canned response of a case.
 pub fn response_of(case: &Value) -> HttpResponse {
     let r = &case["response"];
