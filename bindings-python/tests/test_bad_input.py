@@ -450,7 +450,7 @@ def test_validation_rules(probe: Probe, server: Counting) -> None:
             e(f"close openid len {len(blank)}", "close_kf_session", "openid", openid=blank)
             e(f"get_kf_session openid len {len(blank)}", "get_kf_session", "openid", openid=blank)
         e("empty avatar", "upload_kf_head_img", "image", image=b"")
-        e("avatar over 10 MB", "upload_kf_head_img", "image", image=b"\xff" * (MB10 + 1))
+        e("avatar over 5 MB", "upload_kf_head_img", "image", image=b"\xff" * (5 * 1024 * 1024 + 1))
         for name in ["", "a\"b.jpg", "a\nb.jpg", "a\\b.jpg", "a\rb.jpg", over]:
             e(f"filename {name[:10]!r}", "upload_kf_head_img", "filename", filename=name)
         # Records: the 24-hour window, China-time days, page size and msgid.

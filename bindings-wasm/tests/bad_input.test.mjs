@@ -252,10 +252,10 @@ test("every validation rule of the spec, in every operation that has it", async 
     await rejects(cat, "sendMessage touser", () => client.sendMessage(bad, { text: { content: "x" } }), "touser");
     await rejects(cat, "sendTyping touser", () => client.sendTyping(bad, "Typing"), "touser");
   }
-  // the avatar: not empty, at most 10 MiB
+  // the avatar: not empty, at most 5 MB (5 MiB)
   await rejects(cat, "uploadKfHeadImg empty", () => client.uploadKfHeadImg(KF, new Uint8Array()), "image");
   await rejects(cat, "uploadKfHeadImg empty buffer", () => client.uploadKfHeadImg(KF, new ArrayBuffer(0)), "image");
-  await rejects(cat, "uploadKfHeadImg 10 MiB + 1", () => client.uploadKfHeadImg(KF, new Uint8Array(10 * 1024 * 1024 + 1)), "image");
+  await rejects(cat, "uploadKfHeadImg 5 MiB + 1", () => client.uploadKfHeadImg(KF, new Uint8Array(5 * 1024 * 1024 + 1)), "image");
   // every message kind: each required field empty or blank
   for (const [kind, { required }] of Object.entries(KINDS)) {
     for (const f of required) {
