@@ -225,9 +225,17 @@ impl Client {
         Ok(self.core.send_message(&touser, wxkf::Message::from(message)).await?)
     }
 
-    /// Shows (`TYPING`) or hides (`CANCEL_TYPING`) the typing indicator.
-    pub async fn send_typing(&self, touser: String, command: TypingCommand) -> Result<(), KfError> {
-        Ok(self.core.send_typing(&touser, wxkf::api::message::send_typing::TypingCommand::from(command)).await?)
+    /// Shows (`TYPING`) or hides (`CANCEL_TYPING`) the typing indicator; `businessid` is the
+    /// typing doc's optional field, sent only when set.
+    #[uniffi::method(default(businessid = None))]
+    pub async fn send_typing(
+        &self,
+        touser: String,
+        command: TypingCommand,
+        businessid: Option<String>,
+    ) -> Result<(), KfError> {
+        let command = wxkf::api::message::send_typing::TypingCommand::from(command);
+        Ok(self.core.execute(&wxkf::api::message::send_typing::SendTyping { touser, command, businessid }).await?)
     }
 
     /// Starts a session between an online kf and a user.

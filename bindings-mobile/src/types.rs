@@ -75,7 +75,7 @@ pub enum MessageContent {
         /// The articles (exactly one is accepted).
         articles: Vec<Article>,
     },
-    /// `mpnews`
+    /// `mpnews` (legacy: since the draft box, new articles are sent as `mpnewsarticle`)
     Mpnews {
         /// The media id.
         media_id: String,

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
-use wxkf::callback::{MemoryReplayGuard, PushQuery, ReplyTo, UrlQuery, DEFAULT_REPLAY_CAPACITY, DEFAULT_WINDOW_SECS};
+use wxkf::callback::{MemoryReplayGuard, PushQuery, UrlQuery, DEFAULT_REPLAY_CAPACITY, DEFAULT_WINDOW_SECS};
 use wxkf::ops::from_json;
 use wxkf::{CallbackConfig, KfError, OpenedPush, Reply};
 
@@ -19,8 +19,9 @@ fn opened_json(opened: Result<OpenedPush, KfError>) -> PyResult<String> {
     serde_json::to_string(&opened.map_err(fail)?).map_err(|e| fail(KfError::decode(e.to_string(), b"")))
 }
 
-fn to<'a>(to_user_name: &'a str, from_user_name: &'a str, encrypted: bool) -> ReplyTo<'a> {
-    ReplyTo { to_user_name, from_user_name, encrypted }
+/// The opened push a reply answers and the reply, from their JSON.
+fn answer(to: &str, reply: &str) -> PyResult<(OpenedPush, Reply)> {
+    Ok((from_json(to).map_err(fail)?, from_json(reply).map_err(fail)?))
 }
 
 /// One Official Account's push endpoint (core's `Webhook`).
@@ -50,19 +51,11 @@ impl Webhook {
         opened_json(self.0.open(&query, body, now))
     }
 
-    /// The HTTP body answering a push (`entropy`: 24 random bytes for the nonce and envelope).
-    #[allow(clippy::too_many_arguments)]
-    fn reply(
-        &self,
-        to_user_name: String,
-        from_user_name: String,
-        encrypted: bool,
-        reply: String,
-        now: i64,
-        entropy: &[u8],
-    ) -> PyResult<String> {
-        let reply: Reply = from_json(&reply).map_err(fail)?;
-        self.0.reply(to(&to_user_name, &from_user_name, encrypted), &reply, now, entropy).map_err(fail)
+    /// The HTTP body answering the opened push `to` (JSON, as `open` gave it); `entropy` is 24
+    /// random bytes for the nonce and the envelope.
+    fn reply(&self, to: String, reply: String, now: i64, entropy: &[u8]) -> PyResult<String> {
+        let (to, reply) = answer(&to, &reply)?;
+        self.0.reply(to.reply_to(), &reply, now, entropy).map_err(fail)
     }
 }
 
@@ -100,25 +93,22 @@ fn open_push(config: String, query: String, body: &[u8], now: i64, guard: Option
     })
 }
 
-/// The HTTP body answering a push, with the caller's nonce and 16 envelope bytes.
+/// The HTTP body answering the opened push `to` (JSON), with the caller's nonce and 16
+/// envelope bytes.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn build_reply(
     config: String,
-    to_user_name: String,
-    from_user_name: String,
-    encrypted: bool,
+    to: String,
     reply: String,
     now: i64,
     nonce: String,
     random16: &[u8],
 ) -> PyResult<String> {
     let config: CallbackConfig = from_json(&config).map_err(fail)?;
-    let reply: Reply = from_json(&reply).map_err(fail)?;
+    let (to, reply) = answer(&to, &reply)?;
     let random16: &[u8; 16] =
         random16.try_into().map_err(|_| fail(KfError::validation("random16", "must be exactly 16 bytes")))?;
-    wxkf::build_reply_to(&config, to(&to_user_name, &from_user_name, encrypted), &reply, now, &nonce, random16)
-        .map_err(fail)
+    wxkf::build_reply(&config, &to, &reply, now, &nonce, random16).map_err(fail)
 }
 
 /// Adds the push side to the module.

@@ -64,9 +64,9 @@ class ClientOps:
         """Sends a message to a user (within the window their last action opened)."""
         self._call("send_message", {"touser": touser, "message": _c.message(message, kf_account)})
 
-    def send_typing(self, touser: str, command: TypingCommand) -> None:
-        """Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator."""
-        self._call("send_typing", {"touser": touser, "command": command})
+    def send_typing(self, touser: str, command: TypingCommand, *, businessid: Optional[str] = None) -> None:
+        """Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid` is the current typing doc's optional field, sent only when set."""
+        self._call("send_typing", {"touser": touser, "command": command, "businessid": businessid})
 
     def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""
@@ -139,9 +139,9 @@ class AsyncClientOps:
         """Sends a message to a user (within the window their last action opened)."""
         await self._call("send_message", {"touser": touser, "message": _c.message(message, kf_account)})
 
-    async def send_typing(self, touser: str, command: TypingCommand) -> None:
-        """Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator."""
-        await self._call("send_typing", {"touser": touser, "command": command})
+    async def send_typing(self, touser: str, command: TypingCommand, *, businessid: Optional[str] = None) -> None:
+        """Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid` is the current typing doc's optional field, sent only when set."""
+        await self._call("send_typing", {"touser": touser, "command": command, "businessid": businessid})
 
     async def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""

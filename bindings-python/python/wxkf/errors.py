@@ -145,7 +145,9 @@ class InvalidRequestError(ApiError):
 
 
 class AccountError(ApiError):
-    """kf account errors (65400–65412)."""
+    """kf account errors (65400–65412; 65402, "not bound to a WeChat user", is fixed on the
+    account — an accepted invitation — although it answers going online or taking a session).
+    """
 
 
 class SessionError(ApiError):

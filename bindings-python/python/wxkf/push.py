@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Tuple, Union
 
 from . import _check as _c
 from . import _native, _wxkf
@@ -64,13 +64,13 @@ def _opened(text: str) -> OpenedPush:
     return OpenedPush._from(_native.loads(text))
 
 
-def _addressed(opened: Any, reply: Any) -> tuple:
+def _answer(opened: Any, reply: Any) -> Tuple[str, str]:
+    """The push answered and the reply, as JSON (core reads who the reply goes to)."""
     if not isinstance(opened, OpenedPush):
         _c.fail("opened", f"must be the OpenedPush that open gave, not {type(opened).__name__}")
     if not isinstance(reply, Reply):
         _c.fail("reply", f"must be a wxkf.Reply, not {type(reply).__name__}")
-    m = opened.message
-    return (m.to_user_name, m.from_user_name, opened.encrypted, _native.dumps(reply.to_dict()))
+    return _native.dumps(opened.to_dict()), _native.dumps(reply.to_dict())
 
 
 def _check_url(config: str, query: str, now: int) -> str:
@@ -119,13 +119,13 @@ def build_reply(
     """The HTTP body answering ``opened`` (encrypted and signed when the push was); the nonce
     and envelope bytes are random unless given."""
     if nonce is None and random16 is None:
-        return str(_native.call(_reply, _config(config), *_addressed(opened, reply), _now(now), os.urandom(24)))
+        return str(_native.call(_reply, _config(config), *_answer(opened, reply), _now(now), os.urandom(24)))
     nonce = os.urandom(8).hex() if nonce is None else _c.text(nonce, "nonce")
     random16 = os.urandom(16) if random16 is None else random16
     if not isinstance(random16, (bytes, bytearray, memoryview)):
         _c.fail("random16", f"must be 16 bytes, not {type(random16).__name__}")
-    to, t = _addressed(opened, reply), _now(now)
-    return str(_native.call(_wxkf.build_reply, _config(config), *to, t, nonce, bytes(random16)))
+    answer, t = _answer(opened, reply), _now(now)
+    return str(_native.call(_wxkf.build_reply, _config(config), *answer, t, nonce, bytes(random16)))
 
 
 class Webhook:
@@ -150,8 +150,7 @@ class Webhook:
 
     def reply(self, push: OpenedPush, reply: Reply, now: Optional[int] = None) -> str:
         """The HTTP body answering ``push`` (nonce and envelope from ``os.urandom``)."""
-        to = _addressed(push, reply)
-        return str(_native.call(self._hook.reply, *to, _now(now), os.urandom(24)))
+        return str(_native.call(self._hook.reply, *_answer(push, reply), _now(now), os.urandom(24)))
 
     def __repr__(self) -> str:
         return f"Webhook(appid={self.config.appid!r}, safe_mode={self.config.encoding_aes_key is not None})"

@@ -248,7 +248,16 @@ class BadInputTest {
                 expectValidation("vector rules", "${file.name}/${case.getString("name")}", field, t) {
                     when (val op = case.getString("operation")) {
                         "add_kf_account" -> c.addKfAccount(s("kf_account"), s("nickname"))
-                        "upload_kf_head_img" -> c.uploadKfHeadImg(s("kf_account"), Base64.getDecoder().decode(s("image_base64")))
+                        "del_kf_account" -> c.delKfAccount(s("kf_account"))
+                        "upload_kf_head_img" -> c.uploadKfHeadImg(
+                            s("kf_account"),
+                            if (input.has("image_size")) ByteArray(input.getInt("image_size")) { 0xFF.toByte() } else Base64.getDecoder().decode(s("image_base64")),
+                        )
+                        "send_typing" -> c.sendTyping(
+                            s("touser"),
+                            if (s("command") == "Typing") TypingCommand.TYPING else TypingCommand.CANCEL_TYPING,
+                            if (input.has("businessid")) s("businessid") else null,
+                        )
                         "send_message" -> c.sendMessage(s("touser"), messageOf(input.getJSONObject("message")))
                         "create_kf_session" -> c.createKfSession(s("kf_account"), s("openid"))
                         "get_msg_list" -> c.getMsgList(input.getLong("starttime"), input.getLong("endtime"), input.getLong("msgid"), input.getLong("number"))
@@ -315,14 +324,15 @@ class BadInputTest {
                 Client.withTokenProvider(provider, t, ClientOptions(baseUrl = base)).getKfList()
             }
         }
-        // The avatar: empty, and one byte over the 10 MiB cap.
+        // The avatar: empty, one byte over the 5 MiB cap ("at most 5 MB"), and 10 MiB.
         expectValidation("empty/blank strings", "uploadKfHeadImg(empty image)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(0)) }
-        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(5 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
 
         // After all that, normal calls still work on the same client.
         expectOk("after the 10 MB cases", "getKfList", t, 1) { c.getKfList() }
         expectOk("after the 10 MB cases", "sendMessage", t, 1) { c.sendMessage("o_user", Message(MessageContent.Text("still fine"), null)) }
-        expectOk("after the 10 MB cases", "uploadKfHeadImg(10 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
+        expectOk("after the 10 MB cases", "uploadKfHeadImg(5 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024)) }
         report("strings")
         assertTrue(t.unexpected.isEmpty(), "sent for bad input: ${t.unexpected}")
     }
@@ -476,7 +486,9 @@ class BadInputTest {
         val encrypted = expectTyped("push: 10 MB strings", "buildReply(encrypted, 10 MB text)") { cfg.buildReply(opened, Reply.Text(big), 0, "1", null) }
         assertTrue(encrypted is KfException.Validation, "$encrypted")
         expectTyped("push: 10 MB strings", "buildReply(plain, 10 MB text)") { plain.buildReply(opened.copy(encrypted = false), Reply.Text(big), 0, "1", null) }
-        val kf = expectTyped("push: 10 MB strings", "buildReply(10 MB kf)") { cfg.buildReply(opened, Reply.TransferCustomerService(big), 0, "1", null) }
+        // A transfer answers a user's message only (an event's is refused on `reply` first).
+        val text = opened.copy(message = opened.message.copy(kind = wxkf.PushKind.Text("hi", null, null)))
+        val kf = expectTyped("push: 10 MB strings", "buildReply(10 MB kf)") { cfg.buildReply(text, Reply.TransferCustomerService(big), 0, "1", null) }
         assertTrue(kf is KfException.Validation && kf.field == "kf_account", "$kf")
         expectTyped("push: 10 MB strings", "buildReply(10 MB nonce)") { cfg.buildReply(opened, Reply.Success, 0, big, null) }
         // Empty settings.

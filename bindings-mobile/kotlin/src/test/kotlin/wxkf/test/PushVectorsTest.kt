@@ -177,8 +177,12 @@ class PushVectorsTest {
         val opened = OpenedPush(PushMessage("gh", "o", 1, PushKind.Unsubscribe), false, "<xml/>")
         val r = runCatching { cfg.buildReply(opened, Reply.Text("hi"), 1, "n1", ByteArray(3)) }.exceptionOrNull()
         assertTrue(r is KfException.Validation && r.field == "random", "$r")
-        // Defaults (clock, nonce, randomness) produce a plain reply for a plain push.
-        assertTrue(cfg.buildReply(opened, Reply.TransferCustomerService("kf1@gh_1")).contains("<KfAccount><![CDATA[kf1@gh_1]]>"))
+        // Defaults (clock, nonce, randomness) produce a plain reply for a plain push; a transfer
+        // answers a user's message only, never an event.
+        val userText = opened.copy(message = opened.message.copy(kind = PushKind.Text("hi", null, null)))
+        assertTrue(cfg.buildReply(userText, Reply.TransferCustomerService("kf1@gh_1")).contains("<KfAccount><![CDATA[kf1@gh_1]]>"))
+        val refused = runCatching { cfg.buildReply(opened, Reply.TransferCustomerService(null)) }.exceptionOrNull()
+        assertTrue(refused is KfException.Validation && refused.field == "reply", "$refused")
         // The config's string form never shows the token or the key.
         val text = cfg.toString()
         assertTrue(!text.contains("wxkfTestToken2024") && !text.contains("abcdefghijklmnop"), text)
