@@ -152,6 +152,20 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 output::done(json, &format!("exported {n} records"));
             }
         }
+        Command::Records(RecordsCommand::Page { start, end, msgid, number }) => {
+            let (start, end) = (export::parse_when(&start)?, export::parse_when(&end)?);
+            output::object(json, &client.get_msg_list(start, end, msgid, number).await?);
+        }
+        Command::Token { force_refresh } => {
+            let token = match client.token_source() {
+                wxkf::TokenSource::Classic { .. } if !force_refresh => client.get_access_token().await?,
+                wxkf::TokenSource::Classic { .. } => {
+                    return Err(CliError::Usage("--force-refresh needs the stable token mode".into()))
+                }
+                _ => client.get_stable_access_token(force_refresh).await?,
+            };
+            output::object(json, &token);
+        }
         Command::Emulator(_) | Command::Demo => {}
     }
     Ok(())

@@ -391,3 +391,47 @@ fn demo_runs_to_the_end() {
     }
     assert!(!t.contains("demo-app-secret"));
 }
+
+/// Every operation of core's table has a command: a new operation fails here until the CLI
+/// gains one. The commands not run by `every_subcommand_against_the_emulator` run here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_of_the_table_has_a_command() {
+    const COMMANDS: &[(&str, &[&str])] = &[
+        ("add_kf_account", &["kf", "add"]),
+        ("update_kf_account", &["kf", "update"]),
+        ("del_kf_account", &["kf", "del"]),
+        ("get_kf_list", &["kf", "list"]),
+        ("get_kf_online_list", &["kf", "online"]),
+        ("invite_worker", &["kf", "invite"]),
+        ("upload_kf_head_img", &["kf", "head"]),
+        ("send_message", &["send"]),
+        ("send_typing", &["typing"]),
+        ("create_kf_session", &["session", "create"]),
+        ("close_kf_session", &["session", "close"]),
+        ("get_kf_session", &["session", "get"]),
+        ("get_kf_session_list", &["session", "list"]),
+        ("get_wait_case_list", &["session", "wait"]),
+        ("get_msg_list", &["records", "page"]),
+        ("get_access_token", &["token"]),
+        ("get_stable_access_token", &["token"]),
+    ];
+    let table: std::collections::BTreeSet<&str> = wxkf::ops::OPERATIONS.iter().map(|op| op.name).collect();
+    let covered: std::collections::BTreeSet<&str> = COMMANDS.iter().map(|(op, _)| *op).collect();
+    assert_eq!(table, covered, "operations of the table without a command (or commands of no operation)");
+    for (op, argv) in COMMANDS {
+        let out = wxkf_command().args(*argv).arg("--help").output().expect("run wxkf");
+        assert!(out.status.success(), "{op}: wxkf {argv:?} --help: {}", text(&out));
+    }
+
+    let env = Env::start().await;
+    let stable = env.ok_json(&["token"]).await;
+    assert_eq!(stable["expires_in"], 7200);
+    let fresh = env.ok_json(&["token", "--force-refresh"]).await;
+    assert_ne!(fresh["access_token"], stable["access_token"], "a forced refresh issues a new token");
+    let classic = env.ok_json(&["--token-mode", "classic", "token"]).await;
+    assert!(classic["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+    let now = env.admin_get("clock").await["now"].as_i64().expect("now");
+    let page = env.ok_json(&["records", "page", "--start", &(now - 60).to_string(), "--end", &now.to_string()]).await;
+    assert_eq!((page["number"].as_i64(), page["recordlist"].as_array().map(Vec::len)), (Some(0), Some(0)));
+    env.emu.shutdown().await;
+}

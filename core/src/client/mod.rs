@@ -6,6 +6,7 @@ mod memory_store;
 mod record_stream;
 mod record_walk;
 mod retry;
+mod settings;
 mod token;
 mod token_calls;
 mod traits;
@@ -17,6 +18,7 @@ pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
 pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
+pub use settings::{settings_from_json, CREDENTIAL_KEYS};
 pub use token::{CachedToken, TokenSettings, TokenSource};
 pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::client::{Client, Clock, TokenStore, Transport};
-use crate::ops::args::{parse, Arg};
+use crate::ops::args::{from_json, Arg};
 use crate::ops::prelude::*;
 use crate::KfError;
 
@@ -30,7 +30,7 @@ macro_rules! dispatch {
                         }
                         // Operations without arguments read nothing from it but still check it.
                         #[allow(unused_variables)]
-                        let parsed: Args = parse(if args.trim().is_empty() { "{}" } else { args })?;
+                        let parsed: Args = from_json(if args.trim().is_empty() { "{}" } else { args })?;
                         $( let $arg: $ty = arg_value!(parsed.$arg $(= $def)?); )*
                         $($( let $kw: $kty = parsed.$kw.and_then(|a| a.0); )*)?
                         let output = run_row!(self, $name ($($arg),*) [$($request)?]);

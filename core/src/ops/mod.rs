@@ -7,7 +7,7 @@ mod meta;
 mod methods;
 pub mod table;
 
-pub use args::JsonArg;
+pub use args::{from_json, JsonArg};
 pub use meta::{Arg, Operation, OPERATIONS};
 
 /// The names the rows of [`for_each_operation!`](crate::for_each_operation) use; import it
@@ -32,4 +32,7 @@ pub mod prelude {
     pub use crate::api::token::get_stable_access_token::GetStableAccessToken;
     pub use crate::api::token::AccessTokenResponse;
     pub use crate::Message;
+
+    /// Unix seconds: an `i64` that generators may show as the host's date-time type.
+    pub type UnixTime = i64;
 }

@@ -68,7 +68,7 @@ macro_rules! for_each_operation {
                 = GetWaitCaseList;
             /// One page of message records of one window (at most 24 h within one China-time
             /// day; the first page uses msgid 1). The record walk covers whole ranges.
-            get_msg_list(starttime: i64, endtime: i64, msgid: i64 = 1, number: i64 = 10000) -> MsgListPage : GetMsgList
+            get_msg_list(starttime: UnixTime, endtime: UnixTime, msgid: i64 = 1, number: i64 = 10000) -> MsgListPage : GetMsgList
                 = GetMsgList { starttime, endtime, msgid, number };
             /// Calls `/cgi-bin/token` with the client's AppID and AppSecret (not cached).
             get_access_token() -> AccessTokenResponse : GetAccessToken;

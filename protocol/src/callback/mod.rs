@@ -20,7 +20,7 @@ pub use message::{parse_push, PushKind, PushMessage};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use reply::Reply;
 pub use signature::{msg_signature, signature, verify_url, DEFAULT_WINDOW_SECS};
-pub use webhook::{Webhook, DEFAULT_REPLAY_CAPACITY, REPLY_ENTROPY_BYTES};
+pub use webhook::{Webhook, WebhookOptions, DEFAULT_REPLAY_CAPACITY, REPLY_ENTROPY_BYTES};
 
 use crate::error::CallbackKind;
 use crate::secret::Secret;

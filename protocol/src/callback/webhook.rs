@@ -4,10 +4,13 @@
 
 use std::sync::Mutex;
 
+use serde::Deserialize;
+
 use super::{
     build_reply_to, check_url, open_push, open_push_guarded, CallbackConfig, MemoryReplayGuard, OpenedPush, PushQuery,
-    Reply, ReplyTo, UrlQuery,
+    Reply, ReplyTo, UrlQuery, DEFAULT_WINDOW_SECS,
 };
+use crate::secret::Secret;
 use crate::KfError;
 
 /// (nonce, timestamp) pairs a webhook remembers by default: the pushes one process accepts
@@ -16,6 +19,32 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 
 /// Random bytes a reply needs: 8 for its nonce, 16 for the safe-mode envelope.
 pub const REPLY_ENTROPY_BYTES: usize = 24;
+
+/// A webhook's settings as the JS and Python bindings pass them (snake_case JSON): the
+/// callback settings of the WeChat admin page and the replay guard's capacity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct WebhookOptions {
+    /// The Token that signs pushes.
+    pub token: Secret,
+    /// The 43-character EncodingAESKey; without it only plain-mode pushes are accepted.
+    #[serde(default)]
+    pub encoding_aes_key: Option<Secret>,
+    /// The AppID that safe-mode payloads must name (required with an EncodingAESKey).
+    #[serde(default)]
+    pub app_id: String,
+    /// Accepted clock skew in seconds either side of now (default 300).
+    #[serde(default = "default_window")]
+    pub window_secs: u64,
+    /// Remembered (nonce, timestamp) pairs against replays (default 10000; 0 turns the guard off).
+    #[serde(default)]
+    pub replay_capacity: Option<usize>,
+}
+
+fn default_window() -> u64 {
+    DEFAULT_WINDOW_SECS
+}
 
 /// The push endpoint of one Official Account.
 #[derive(Debug)]
@@ -32,6 +61,17 @@ impl Webhook {
         let capacity = replay_capacity.unwrap_or(DEFAULT_REPLAY_CAPACITY);
         let guard = (capacity > 0).then(|| Mutex::new(MemoryReplayGuard::new(capacity, config.window_secs)));
         Ok(Webhook { config, guard })
+    }
+
+    /// A webhook from the options JS and Python pass (checked first).
+    pub fn from_options(options: WebhookOptions) -> Result<Self, KfError> {
+        let config = CallbackConfig {
+            token: options.token,
+            encoding_aes_key: options.encoding_aes_key,
+            appid: options.app_id,
+            window_secs: options.window_secs,
+        };
+        Self::new(config, options.replay_capacity)
     }
 
     /// The settings.
@@ -104,6 +144,12 @@ mod tests {
         assert!(off.open(&query("n1"), XML.as_bytes(), 100).is_ok());
         assert!(off.open(&query("n1"), XML.as_bytes(), 100).is_ok());
         assert!(Webhook::new(CallbackConfig::new("", None, "wx1"), None).is_err());
+        let options = |json: &str| serde_json::from_str::<WebhookOptions>(json).map_err(|e| e.to_string());
+        let from_json = options(r#"{"token":"tok","app_id":"wx1","replay_capacity":0}"#).unwrap();
+        let off = Webhook::from_options(from_json).unwrap();
+        assert_eq!((off.config().appid.as_str(), off.config().window_secs, off.guard.is_none()), ("wx1", 300, true));
+        assert!(Webhook::from_options(options(r#"{"token":"tok"}"#).unwrap()).unwrap().guard.is_some());
+        assert!(options(r#"{"token":"tok","appid":"wx1"}"#).is_err(), "unknown keys are refused");
     }
 
     #[test]
