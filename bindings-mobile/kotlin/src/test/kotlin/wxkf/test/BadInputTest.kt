@@ -12,13 +12,13 @@ import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
 import wxkf.InternalException
+import wxkf.KfException
 import wxkf.MsgRecords
 import wxkf.TokenProvider
 import wxkf.Webhook
 import wxkf.protocol.Article
 import wxkf.protocol.CallbackKind
 import wxkf.protocol.ClientOptions
-import wxkf.KfException
 import wxkf.protocol.MenuItem
 import wxkf.protocol.Message
 import wxkf.protocol.MessageContent

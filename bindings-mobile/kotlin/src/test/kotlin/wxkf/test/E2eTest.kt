@@ -19,6 +19,7 @@ import wxkf.Client
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
+import wxkf.KfException
 import wxkf.TokenProvider
 import wxkf.Webhook
 import wxkf.example.KfWebhook
@@ -26,7 +27,6 @@ import wxkf.protocol.Article
 import wxkf.protocol.ClientOptions
 import wxkf.protocol.ErrorFamily
 import wxkf.protocol.InviteStatus
-import wxkf.KfException
 import wxkf.protocol.MenuItem
 import wxkf.protocol.Message
 import wxkf.protocol.MessageContent

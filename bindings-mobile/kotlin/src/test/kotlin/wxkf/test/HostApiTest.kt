@@ -9,11 +9,11 @@ import wxkf.Client
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
+import wxkf.KfException
 import wxkf.TokenProvider
 import wxkf.Webhook
 import wxkf.protocol.CallbackKind
 import wxkf.protocol.ClientOptions
-import wxkf.KfException
 import wxkf.protocol.PushKind
 import wxkf.protocol.PushQuery
 import wxkf.protocol.RetryClass
@@ -162,5 +162,27 @@ class HostApiTest {
         assertTrue(timeout is KfException.Validation && timeout.field == "timeout_ms", "$timeout")
         // Core's defaults, as the record carries them.
         assertEquals(ClientOptions(baseUrl = "https://api.weixin.qq.com", maxAttempts = 3u, deadlineMs = 15_000uL, storeNamespace = "wxkf:token"), ClientOptions())
+    }
+
+    @Test
+    fun whatAHostTransportThrowsIsScrubbedOfTheTokenAsItIsInTheUrlAndCapped() = runBlocking {
+        val token = "TOKEN+MARKER/with=signs"
+        val echoing = listOf<HttpTransport>(
+            object : HttpTransport {
+                override suspend fun send(request: HttpRequest): HttpResponse =
+                    throw KfException.Transport(TransportKind.RESET, "failed: ${request.url()} " + "x".repeat(5000))
+            },
+            object : HttpTransport {
+                override suspend fun send(request: HttpRequest): HttpResponse = throw java.io.IOException("reset: ${request.url()}")
+            },
+        )
+        for (t in echoing) {
+            val e = runCatching { Client.withFixedToken(token, t, ClientOptions(baseUrl = base, maxAttempts = 1u)).getKfList() }.exceptionOrNull()
+            assertTrue(e is KfException.Transport, "$e")
+            e as KfException.Transport
+            val encoded = java.net.URLEncoder.encode(token, Charsets.UTF_8)
+            assertTrue(!e.reason.contains("MARKER") && e.reason.contains("access_token=***"), e.reason)
+            assertTrue(e.reason.length < 1100 && !e.toString().contains(encoded), "${e.reason.length}")
+        }
     }
 }

@@ -4,10 +4,10 @@ import org.json.JSONArray
 import org.json.JSONObject
 import wxkf.AccessToken
 import wxkf.Client
+import wxkf.KfException
 import wxkf.protocol.Article
 import wxkf.protocol.ClientOptions
 import wxkf.protocol.InviteStatus
-import wxkf.KfException
 import wxkf.protocol.KfInfo
 import wxkf.protocol.MenuItem
 import wxkf.protocol.Message

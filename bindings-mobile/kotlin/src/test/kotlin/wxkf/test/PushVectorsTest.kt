@@ -4,9 +4,9 @@ import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import wxkf.KfException
 import wxkf.Webhook
 import wxkf.protocol.CallbackKind
-import wxkf.KfException
 import wxkf.protocol.OpenedPush
 import wxkf.protocol.PushKind
 import wxkf.protocol.PushMessage

@@ -10,8 +10,8 @@ import wxkf.Client
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
-import wxkf.protocol.ClientOptions
 import wxkf.KfException
+import wxkf.protocol.ClientOptions
 import java.io.File
 import java.util.Base64
 

@@ -2,9 +2,9 @@ package wxkf.example
 
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
+import wxkf.KfException
 import wxkf.Webhook
 import wxkf.protocol.CallbackKind
-import wxkf.KfException
 import wxkf.protocol.PushKind
 import wxkf.protocol.PushQuery
 import wxkf.protocol.Reply
