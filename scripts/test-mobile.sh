@@ -29,8 +29,8 @@ cargo xtask schema >"$GEN/model.json"
 bash bindings-mobile/scripts/check-generated.sh "$GEN" "$GEN/model.json"
 took
 
-step "Rust unit tests of wxkf-mobile"
-cargo test -q -p wxkf-mobile --lib
+step "Rust tests of wxkf-mobile"
+cargo test -q -p wxkf-mobile --lib --tests
 took
 
 step "Kotlin suite on the JVM (JUnit 5, JNA, kotlinx-coroutines)"

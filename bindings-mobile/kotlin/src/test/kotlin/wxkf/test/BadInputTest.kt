@@ -315,14 +315,15 @@ class BadInputTest {
                 Client.withTokenProvider(provider, t, ClientOptions(baseUrl = base)).getKfList()
             }
         }
-        // The avatar: empty, and one byte over the 10 MiB cap.
+        // The avatar: empty, one byte over the 5 MiB cap ("at most 5 MB"), and 10 MiB.
         expectValidation("empty/blank strings", "uploadKfHeadImg(empty image)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(0)) }
-        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(5 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
 
         // After all that, normal calls still work on the same client.
         expectOk("after the 10 MB cases", "getKfList", t, 1) { c.getKfList() }
         expectOk("after the 10 MB cases", "sendMessage", t, 1) { c.sendMessage("o_user", Message(MessageContent.Text("still fine"), null)) }
-        expectOk("after the 10 MB cases", "uploadKfHeadImg(10 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
+        expectOk("after the 10 MB cases", "uploadKfHeadImg(5 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024)) }
         report("strings")
         assertTrue(t.unexpected.isEmpty(), "sent for bad input: ${t.unexpected}")
     }

@@ -91,7 +91,7 @@ class E2eTest {
     fun start() {
         emulator = EmulatorProcess(
             "--appid", APPID, "--secret", SECRET, "--account-id", ACCOUNT,
-            "--callback-token", CB_TOKEN, "--aes-key", AES_KEY, "--response-limit", "0", "--seed", "7",
+            "--callback-token", CB_TOKEN, "--aes-key", AES_KEY, "--seed", "7",
         )
         server = Client.withStableToken(APPID, SECRET, transport, ClientOptions(baseUrl = base))
     }
@@ -112,6 +112,10 @@ class E2eTest {
         assertEquals("小王 ✨", list.getValue(KF1).kfNick)
         assertEquals("wang_wx01", list.getValue(KF1).inviteWx)
         assertEquals(InviteStatus.WAITING, list.getValue(KF1).inviteStatus)
+        // A kf goes online only once it has accepted the invitation (else 65402).
+        val unbound = emulator.adminStatus("POST", "kf/online", obj("kf_account" to KF1))
+        assertEquals(400, unbound)
+        adminCall("POST", "kf/invitation", obj("kf_account" to KF1, "accept" to true))
         adminCall("POST", "kf/online", obj("kf_account" to KF1))
         val online = server.getKfOnlineList()
         assertEquals(listOf(KF1), online.map { it.kfAccount })
@@ -125,7 +129,20 @@ class E2eTest {
     @Order(2)
     fun sessionsAndMessagesEndToEnd() = runBlocking {
         val user = "o_e2e_user1"
-        adminCall("POST", "user/message", obj("openid" to user, "content" to "你好"))
+        // The account's webhook (the Kotlin example, naming no kf) transfers the user's message:
+        // only that reply puts a user in the wait queue.
+        val hookApp = KfWebhook(Webhook(CB_TOKEN, APPID, AES_KEY), null)
+        val hook = hookApp.serve(0)
+        try {
+            adminCall("POST", "config", obj("webhook_url" to "http://127.0.0.1:${hook.address.port}/wx"))
+            val pushed = adminCall("POST", "user/message", obj("openid" to user, "content" to "你好")).getJSONObject("push")
+            assertEquals("queued", pushed.getJSONObject("applied").getString("action"), "$pushed")
+        } finally {
+            adminCall("POST", "config", obj("webhook_url" to null))
+            hook.stop(0)
+        }
+        // The user pays: an unlimited 48-hour window for the eleven kinds below (a message opens 5).
+        adminCall("POST", "user/payment", obj("openid" to user))
         val waiting = server.getWaitCaseList()
         assertTrue(waiting.count >= 1 && waiting.waitcaselist.any { it.openid == user }, "$waiting")
         server.createKfSession(KF1, user)

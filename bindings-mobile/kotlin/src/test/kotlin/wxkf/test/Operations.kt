@@ -34,8 +34,13 @@ class Args(private val o: JSONObject) {
     fun bool(k: String): Boolean = o.opt(k) as? Boolean ?: bad(k, "a boolean")
     fun obj(k: String): JSONObject = o.opt(k) as? JSONObject ?: bad(k, "an object")
 
-    /** Bytes: base64 under `k` (as `call_json` takes them) or under `k_base64` (the vectors). */
-    fun bytes(k: String): ByteArray = Base64.getDecoder().decode(if (has(k)) str(k) else str("${k}_base64"))
+    /** Bytes: base64 under `k` (as `call_json` takes them), under `k_base64`, or `k_size` bytes
+     *  0xFF (the vectors' big images). */
+    fun bytes(k: String): ByteArray = when {
+        has("${k}_size") -> ByteArray(long("${k}_size").toInt()) { 0xFF.toByte() }
+        has(k) -> Base64.getDecoder().decode(str(k))
+        else -> Base64.getDecoder().decode(str("${k}_base64"))
+    }
 }
 
 /** A message from its JSON form (`{"<msgtype>": {…}, "kf_account"?: "…"}`). */
@@ -168,6 +173,7 @@ suspend fun callOperation(client: Client, op: String, a: Args): Any? = when (op)
             "CancelTyping" -> TypingCommand.CANCEL_TYPING
             else -> throw ArgumentTypeError("command", "not a TypingCommand: ${a.str("command")}")
         },
+        a.optStr("businessid"),
     ).let { null }
     "create_kf_session" -> client.createKfSession(a.str("kf_account"), a.str("openid")).let { null }
     "close_kf_session" -> client.closeKfSession(a.str("kf_account"), a.str("openid")).let { null }

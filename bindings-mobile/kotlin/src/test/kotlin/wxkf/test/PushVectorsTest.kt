@@ -172,8 +172,11 @@ class PushVectorsTest {
         val r = runCatching { hook.reply(opened, Reply.Text("hi"), 1, ByteArray(3)) }.exceptionOrNull()
         assertTrue(r is KfException.Validation && r.field == "entropy", "$r")
         // Defaults (clock, entropy) produce a plain reply for a plain push, and fresh nonces for
-        // encrypted ones.
+        // encrypted ones; a transfer answers a user's message only, never an event.
         assertTrue(hook.reply(opened, Reply.TransferCustomerService("kf1@gh_1")).contains("<KfAccount><![CDATA[kf1@gh_1]]>"))
+        val event = opened.copy(message = opened.message.copy(kind = PushKind.Unsubscribe))
+        val refused = runCatching { hook.reply(event, Reply.TransferCustomerService(null)) }.exceptionOrNull()
+        assertTrue(refused is KfException.Validation && refused.field == "reply", "$refused")
         val nonces = (1..5).map {
             val body = hook.reply(opened.copy(encrypted = true), Reply.Text("hi"))
             Regex("<Nonce><!\\[CDATA\\[([0-9]{10})]]></Nonce>").find(body)?.groupValues?.get(1) ?: error(body)

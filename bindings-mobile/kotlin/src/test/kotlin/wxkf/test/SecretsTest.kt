@@ -198,7 +198,7 @@ class SecretsTest {
     fun start() {
         emulator = EmulatorProcess(
             "--appid", S_APPID, "--secret", SECRET_MARKER, "--account-id", S_ACCOUNT,
-            "--callback-token", CB_TOKEN_MARKER, "--aes-key", AES_MARKER, "--response-limit", "0",
+            "--callback-token", CB_TOKEN_MARKER, "--aes-key", AES_MARKER,
         )
     }
 
@@ -313,12 +313,15 @@ class SecretsTest {
         // ---- every operation, successfully
         val user = "o_scan_user"
         adminCall("POST", "user/message", obj("openid" to user, "content" to "hi"))
+        // The user pays: an unlimited 48-hour window for every message kind below.
+        adminCall("POST", "user/payment", obj("openid" to user))
         s.ok("addKfAccount") { server.addKfAccount(S_KF1, "Ann") }
         s.ok("addKfAccount 2") { server.addKfAccount(S_KF2, "Bob") }
         s.ok("updateKfAccount") { server.updateKfAccount(S_KF1, "Anna") }
         s.ok("inviteWorker") { server.inviteWorker(S_KF1, "ann_wx01") }
         s.ok("uploadKfHeadImg") { server.uploadKfHeadImg(S_KF1, byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 1, 2, 0xFF.toByte(), 0xD9.toByte())) }
         s.ok("getKfList") { server.getKfList() }
+        adminCall("POST", "kf/invitation", obj("kf_account" to S_KF1, "accept" to true))
         adminCall("POST", "kf/online", obj("kf_account" to S_KF1))
         s.ok("getKfOnlineList") { server.getKfOnlineList() }
         s.ok("getWaitCaseList") { server.getWaitCaseList() }

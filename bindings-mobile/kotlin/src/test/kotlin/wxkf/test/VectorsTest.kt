@@ -72,7 +72,12 @@ fun checkRequest(expected: JSONObject, actual: HttpRequest): String? {
             val wantHead = "Content-Disposition: form-data; name=\"${mp.getString("field")}\"; " +
                 "filename=\"${mp.getString("filename")}\"\r\nContent-Type: ${mp.getString("content_type")}"
             if (head != wantHead) return "part header $head"
-            if (!data.contentEquals(Base64.getDecoder().decode(mp.getString("data_base64")))) return "part data differs"
+            if (mp.has("data_size")) {
+                // `data_size`: that many 0xFF bytes (a big image described compactly)
+                if (data.size != mp.getInt("data_size") || data.any { it != 0xFF.toByte() }) return "part data differs (${data.size} bytes)"
+            } else if (!data.contentEquals(Base64.getDecoder().decode(mp.getString("data_base64")))) {
+                return "part data differs"
+            }
         }
         body.isNotEmpty() -> return "unexpected body of ${body.size} bytes"
     }
