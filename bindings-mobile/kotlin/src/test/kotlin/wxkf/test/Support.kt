@@ -9,7 +9,7 @@ import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
 import wxkf.KfException
-import wxkf.TransportKind
+import wxkf.protocol.TransportKind
 import java.io.File
 import java.io.IOException
 import java.net.ConnectException
@@ -136,11 +136,11 @@ class EmulatorProcess(vararg args: String) : AutoCloseable {
         return http.send(b.build(), BodyHandlers.ofString())
     }
 
-    /** One admin call; fails the test unless it answers 200. */
+    /** One admin call (`path` under `/__admin/`); fails the test unless it answers 2xx. */
     fun admin(method: String, path: String, body: Any? = null): JSONObject {
         val resp = adminSend(method, path, body)
-        check(resp.statusCode() == 200) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
-        return JSONObject(resp.body())
+        check(resp.statusCode() in 200..299) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
+        return if (resp.body().isBlank()) JSONObject() else JSONObject(resp.body())
     }
 
     /** One admin call that may be refused: its HTTP status. */
