@@ -18,7 +18,9 @@ def client_for(emu: Emulator, **options: Any) -> wxkf.AsyncClient:
     return wxkf.AsyncClient.stable(APPID, SECRET, base_url=emu.url, **options)
 
 
-def test_every_operation_async(emu: Emulator) -> None:
+def test_every_operation_async(transferring: Emulator) -> None:
+    emu = transferring
+
     async def scenario() -> None:
         c = client_for(emu)
         await c.add_kf_account(KF, "小李")
@@ -28,6 +30,7 @@ def test_every_operation_async(emu: Emulator) -> None:
         await c.invite_worker(KF, "li_wx_0001")
         assert (await c.get_kf_list())[0].invite_wx == "li_wx_0001"
         await c.upload_kf_head_img(KF, b"\xff\xd8jpeg\xff\xd9", filename="li.jpg")
+        emu.admin("POST", "kf/invitation", {"kf_account": KF, "accept": True})
         emu.admin("POST", "kf/online", {"kf_account": KF})
         assert [o.kf_account for o in await c.get_kf_online_list()] == [KF]
         emu.admin("POST", "user/message", {"openid": USER})
@@ -35,8 +38,8 @@ def test_every_operation_async(emu: Emulator) -> None:
         await c.create_kf_session(KF, USER)
         assert (await c.get_kf_session(USER)).kf_account == KF
         assert [s.openid for s in await c.get_kf_session_list(KF)] == [USER]
-        await c.send_typing(USER)
-        await c.send_typing(USER, typing=False)
+        await c.send_typing(USER, "Typing")
+        await c.send_typing(USER, "CancelTyping")
         await asyncio.gather(*(c.send_message(USER, wxkf.Text(f"msg {i}"), kf_account=KF) for i in range(3)))
         await c.send_message(USER, wxkf.WxCard("card"))
         await c.send_message(USER, wxkf.Image("MEDIA_1"))
@@ -47,7 +50,8 @@ def test_every_operation_async(emu: Emulator) -> None:
         now = int(emu.state()["now"])
         page = await c.get_msg_list(now - 600, now + 60)
         walked = [r async for r in c.iter_msg_records(now - 600, now + 60)]
-        assert walked == list(page.recordlist) and len(walked) >= 8
+        # the transferred message (2003) and the five sends (2002)
+        assert walked == list(page.recordlist) and [r.opercode for r in walked] == [2003] + [2002] * 5
         await c.del_kf_account(KF)
         assert await c.get_kf_list() == []
         assert isinstance(await c.access_token(), str)
@@ -70,7 +74,7 @@ def test_async_records_pages_and_resume(emu: Emulator) -> None:
             if len(head) == 777:
                 break
         cursor = it.cursor
-        assert cursor is not None and cursor.skip > 0
+        assert cursor is not None and cursor.skip > 0 and it.pages_fetched >= 2
         rest = [r async for r in c.resume_msg_records(cursor, page_size=500)]
         assert len({r.text for r in head + rest}) == 1500
         pages = [p async for p in c.iter_msg_records(start, end, page_size=600).pages()]
@@ -154,13 +158,13 @@ def test_async_client_with_blocking_callbacks_and_an_async_store(emu: Emulator) 
     store = AsyncStore()
 
     async def scenario() -> None:
-        c = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, store=store)
+        c = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, token_store=store)
         assert await asyncio.gather(*(c.get_kf_list() for _ in range(5))) == [[]] * 5
         assert len(provided) == 1 and c.token_fetches == 1
         assert "set" in store.calls and len(store.data) == 1
         assert provided[0] not in repr(c)
         # A second client on the same store reuses the stored token: no provider call.
-        other = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, store=store)
+        other = wxkf.AsyncClient.with_provider(provider, base_url=emu.url, token_store=store)
         assert await other.get_kf_list() == [] and other.token_fetches == 0 and len(provided) == 1
         emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "invalidate_token"})
         assert await other.get_kf_list() == []

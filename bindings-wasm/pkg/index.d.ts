@@ -271,7 +271,7 @@ export type TokenKind =
   | "classic";
 
 /** The catalogue's stable name of a WeChat errcode (`OTHER` for codes it does not list). */
-export type ErrorCode = "SYSTEM_BUSY" | "INVALID_CREDENTIAL" | "INVALID_GRANT_TYPE" | "INVALID_OPENID" | "INVALID_FILE_TYPE" | "INVALID_MEDIA_ID" | "INVALID_APPID" | "INVALID_ACCESS_TOKEN" | "INVALID_APPSECRET" | "IP_NOT_WHITELISTED" | "ACCESS_TOKEN_MISSING" | "APPID_MISSING" | "REFRESH_TOKEN_MISSING" | "SECRET_MISSING" | "MEDIA_DATA_MISSING" | "MEDIA_ID_MISSING" | "SUB_MENU_MISSING" | "OAUTH_CODE_MISSING" | "OPENID_MISSING" | "URL_MISSING" | "REQUIRED_FIELD_MISSING" | "ACCESS_TOKEN_EXPIRED" | "USER_NOT_SUBSCRIBED" | "EMPTY_POST_BODY" | "CONTENT_TOO_LONG" | "ARTICLE_LIMIT_EXCEEDED" | "DAILY_QUOTA_EXCEEDED" | "MINUTE_RATE_LIMITED" | "RESPONSE_OUT_OF_TIME" | "RESPONSE_COUNT_EXCEEDED" | "INVALID_JSON_BODY" | "API_UNAUTHORIZED" | "KF_UNAVAILABLE" | "INVALID_KF_ACCOUNT" | "INVALID_NICKNAME" | "INVALID_KF_ACCOUNT_NAME" | "KF_ACCOUNT_LIMIT" | "KF_ACCOUNT_EXISTS" | "INVITEE_ALREADY_KF" | "INVITATION_PENDING" | "INVALID_WECHAT_ID" | "INVITEE_BOUND_TOO_MANY" | "KF_INVITATION_PENDING" | "KF_ALREADY_BOUND" | "NO_SESSION" | "SERVED_BY_OTHER_KF" | "KF_NOT_ONLINE" | "INVALID_QUERY_PARAMETERS" | "QUERY_PERIOD_TOO_LONG" | "OTHER";
+export type ErrorCode = "SYSTEM_BUSY" | "INVALID_CREDENTIAL" | "INVALID_GRANT_TYPE" | "INVALID_OPENID" | "INVALID_FILE_TYPE" | "INVALID_MEDIA_ID" | "INVALID_APPID" | "INVALID_ACCESS_TOKEN" | "INVALID_APPSECRET" | "IP_NOT_WHITELISTED" | "ACCESS_TOKEN_MISSING" | "APPID_MISSING" | "REFRESH_TOKEN_MISSING" | "SECRET_MISSING" | "MEDIA_DATA_MISSING" | "MEDIA_ID_MISSING" | "SUB_MENU_MISSING" | "OAUTH_CODE_MISSING" | "OPENID_MISSING" | "URL_MISSING" | "REQUIRED_FIELD_MISSING" | "ACCESS_TOKEN_EXPIRED" | "USER_NOT_SUBSCRIBED" | "EMPTY_POST_BODY" | "CONTENT_TOO_LONG" | "ARTICLE_LIMIT_EXCEEDED" | "DAILY_QUOTA_EXCEEDED" | "MINUTE_RATE_LIMITED" | "RESPONSE_OUT_OF_TIME" | "RESPONSE_COUNT_EXCEEDED" | "TYPING_INVALID_COMMAND" | "TYPING_WITHOUT_RECENT_EXCHANGE" | "ALREADY_TYPING" | "INVALID_JSON_BODY" | "API_UNAUTHORIZED" | "KF_UNAVAILABLE" | "INVALID_KF_ACCOUNT" | "KF_NOT_BOUND" | "INVALID_NICKNAME" | "INVALID_KF_ACCOUNT_NAME" | "KF_ACCOUNT_LIMIT" | "KF_ACCOUNT_EXISTS" | "INVITEE_ALREADY_KF" | "INVITATION_PENDING" | "INVALID_WECHAT_ID" | "INVITEE_BOUND_TOO_MANY" | "KF_INVITATION_PENDING" | "KF_ALREADY_BOUND" | "NO_SESSION" | "SERVED_BY_OTHER_KF" | "KF_NOT_ONLINE" | "INVALID_QUERY_PARAMETERS" | "QUERY_PERIOD_TOO_LONG" | "OTHER";
 
 /** Groups of codes that users catch together (one exception class per family in bindings). */
 export type ErrorFamily =
@@ -287,7 +287,10 @@ export type ErrorFamily =
   | "response_limit"
   /** The request was malformed or missing a parameter. */
   | "invalid_request"
-  /** kf account errors (65400–65412). */
+  /**
+   * kf account errors (65400–65412; 65402, "not bound to a WeChat user", is fixed on the
+   * account — an accepted invitation — although it answers going online or taking a session).
+   */
   | "account"
   /** Session and record errors (65413–65417). */
   | "session"
@@ -537,7 +540,8 @@ export interface RawField {
 /**
  * Every kind of push wxkf knows, plus `Other` for the rest (still readable as raw fields).
  *
- * `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers.
+ * `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers. The schema
+ * titles carry each variant's name to the generated host-language classes.
  */
 export type PushKind =
   /** A text message; `bizmsgmenuid` is set when the user clicked a msgmenu option. */
@@ -821,8 +825,8 @@ export declare class Client {
   uploadKfHeadImg(kfAccount: string, image: Uint8Array | ArrayBuffer, options?: CallOptions & { filename?: string; }): Promise<null>;
   /** Sends a message to a user (within the window their last action opened). */
   sendMessage(touser: string, message: Message, options?: CallOptions): Promise<null>;
-  /** Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator. */
-  sendTyping(touser: string, command: TypingCommand, options?: CallOptions): Promise<null>;
+  /** Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid` is the current typing doc's optional field, sent only when set. */
+  sendTyping(touser: string, command: TypingCommand, options?: CallOptions & { businessid?: string; }): Promise<null>;
   /** Starts a session between an online kf and a user. */
   createKfSession(kfAccount: string, openid: string, options?: CallOptions): Promise<null>;
   /** Closes a kf's session with a user. */
@@ -838,7 +842,7 @@ export declare class Client {
    * @param msgid defaults to `1`
    * @param number defaults to `10000`
    */
-  getMsgList(starttime: number, endtime: number, msgid?: number, number?: number, options?: CallOptions): Promise<MsgListPage>;
+  getMsgList(starttime: number | Date, endtime: number | Date, msgid?: number, number?: number, options?: CallOptions): Promise<MsgListPage>;
   /** Calls `/cgi-bin/token` with the client's AppID and AppSecret (not cached). */
   getAccessToken(options?: CallOptions): Promise<AccessTokenResponse>;
   /**
@@ -990,7 +994,10 @@ export declare class ResponseLimitError extends ApiError {
 export declare class InvalidRequestError extends ApiError {
   readonly family: "invalid_request";
 }
-/** An `ApiError` of the `account` family: kf account errors (65400–65412). */
+/**
+ * An `ApiError` of the `account` family: kf account errors (65400–65412; 65402, "not bound to a WeChat user", is fixed on the
+ * account — an accepted invitation — although it answers going online or taking a session).
+ */
 export declare class AccountError extends ApiError {
   readonly family: "account";
 }

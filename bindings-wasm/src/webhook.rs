@@ -4,7 +4,7 @@
 use wasm_bindgen::prelude::*;
 use wxkf::callback::{Webhook, WebhookOptions};
 use wxkf::ops::{from_json, JsonFields};
-use wxkf::{build_reply_to, KfError, Reply, ReplyTo};
+use wxkf::{build_reply_to, is_user_message_type, KfError, Reply, ReplyTo};
 
 use crate::call::{json, view};
 
@@ -36,19 +36,25 @@ impl WasmWebhook {
         JsonFields::parse(args, &["query", "now"]).and_then(open).and_then(|opened| json(&opened)).map_err(view)
     }
 
-    /// The HTTP body answering a push (encrypted when the push was): `{push.message.to_user_name,
-    /// push.message.from_user_name, push.encrypted, reply, now, nonce?, random?}` (the fixed
-    /// random parts, 32 hex digits for `random`, are for reproducible tests); `entropy` is 24
+    /// The HTTP body answering a push (encrypted when the push was): the push's fields a reply
+    /// reads (by their path in it: `push.message.to_user_name` …), `reply`, `now`, and the fixed
+    /// random parts reproducible tests give (`nonce`, `random` as 32 hex digits); `entropy` is 24
     /// random bytes.
     pub fn reply(&self, args: &str, entropy: &[u8]) -> Result<String, JsValue> {
         self.build_reply(args, entropy).map_err(view)
     }
 
     fn build_reply(&self, args: &str, entropy: &[u8]) -> Result<String, KfError> {
-        let a = JsonFields::parse(args, &[TO, FROM, ENCRYPTED, "reply", "now", "nonce", "random"])?;
+        let a = JsonFields::parse(args, &[TO, FROM, ENCRYPTED, TYPE, MSG_TYPE, "reply", "now", "nonce", "random"])?;
         let (to_user_name, from_user_name): (String, String) = (a.required(TO)?, a.required(FROM)?);
-        let to =
-            ReplyTo { to_user_name: &to_user_name, from_user_name: &from_user_name, encrypted: a.required(ENCRYPTED)? };
+        // No type (a hand-made push): not a user's message, so no transfer.
+        let (type_tag, msg_type): (Option<String>, Option<String>) = (a.optional(TYPE)?, a.optional(MSG_TYPE)?);
+        let to = ReplyTo {
+            to_user_name: &to_user_name,
+            from_user_name: &from_user_name,
+            encrypted: a.required(ENCRYPTED)?,
+            user_message: is_user_message_type(type_tag.as_deref().unwrap_or_default(), msg_type.as_deref()),
+        };
         let (reply, now): (Reply, i64) = (a.required("reply")?, a.required("now")?);
         let (nonce, random) = (a.optional::<String>("nonce")?, a.optional::<String>("random")?);
         if nonce.is_none() && random.is_none() {
@@ -66,4 +72,6 @@ impl WasmWebhook {
 /// The fields of a push a reply reads, named as in the opened push.
 const TO: &str = "push.message.to_user_name";
 const FROM: &str = "push.message.from_user_name";
+const TYPE: &str = "push.message.type";
+const MSG_TYPE: &str = "push.message.msg_type";
 const ENCRYPTED: &str = "push.encrypted";

@@ -8,12 +8,13 @@ import * as wxkf from "wxkf";
 import { scenario } from "./scenario.mjs";
 import { conformance } from "./conformance.mjs";
 import { OPERATIONS } from "../pkg/lib/generated.js";
-import { APPID, SECRET, startConformance, startEmulator } from "./emulator.mjs";
+import { APPID, SECRET, startConformance, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
+// The account's webhook transfers every user message: a user who writes in joins the queue.
 async function withEmulator(f) {
-  const emu = await startEmulator();
+  const emu = await startTransferringEmulator();
   try {
     return await f(emu.baseUrl);
   } finally {

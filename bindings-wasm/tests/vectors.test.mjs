@@ -63,8 +63,13 @@ function checkMultipart(mp, init) {
     `Content-Disposition: form-data; name="${mp.field}"; filename="${mp.filename}"\r\n` +
     `Content-Type: ${mp.content_type}`;
   if (head !== want) return `part header ${JSON.stringify(head)} != ${JSON.stringify(want)}`;
-  const data = Buffer.from(inner.subarray(split + 4)).toString("base64");
-  if (data !== mp.data_base64) return "part data differs";
+  const part = inner.subarray(split + 4);
+  if (mp.data_size !== undefined) {
+    // `data_size`: that many 0xFF bytes (a big image described compactly)
+    if (part.length !== mp.data_size || !part.every((b) => b === 0xff)) return `part data differs (${part.length} bytes)`;
+    return null;
+  }
+  if (Buffer.from(part).toString("base64") !== mp.data_base64) return "part data differs";
   return null;
 }
 
@@ -124,8 +129,14 @@ function responseOf(c) {
 
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 
-/** A vector's argument: bytes from base64, the rest as given. */
-const argument = (input, name) => (name === "image" ? new Uint8Array(Buffer.from(input.image_base64, "base64")) : input[name]);
+/** The image of an upload input: `image_size` 0xFF bytes, else `image_base64` decoded. */
+function imageOf(i) {
+  if (i.image_size !== undefined) return new Uint8Array(i.image_size).fill(0xff);
+  return new Uint8Array(Buffer.from(i.image_base64, "base64"));
+}
+
+/** A vector's argument: the image as bytes, the rest as given. */
+const argument = (input, name) => (name === "image" ? imageOf(input) : input[name]);
 
 /** Calls the operation of core's table through its public method: positional arguments in table order, keywords as options. */
 function call(client, c) {

@@ -89,6 +89,9 @@ pub enum Command {
         state: OnOff,
         /// The user's openid.
         openid: String,
+        /// The typing doc's optional `businessid`.
+        #[arg(long)]
+        businessid: Option<String>,
     },
     /// Sessions and the wait queue.
     #[command(subcommand)]
@@ -96,6 +99,13 @@ pub enum Command {
     /// Message records.
     #[command(subcommand)]
     Records(RecordsCommand),
+    /// Fetch a fresh access token with the AppSecret, bypassing the cache (stable or classic
+    /// per `--token-mode`); prints it with its lifetime, for tools that need one.
+    Token {
+        /// Stable mode only: invalidate the current token (WeChat allows about 20 a day).
+        #[arg(long)]
+        force_refresh: bool,
+    },
     /// Run the local WeChat emulator.
     Emulator(EmulatorArgs),
     /// Walk a whole customer-service conversation against an embedded emulator.
@@ -310,6 +320,21 @@ pub enum SessionCommand {
 pub enum RecordsCommand {
     /// Export every record of a range (streams; constant memory).
     Export(ExportArgs),
+    /// One page of one window (`getmsglist` as is: at most 24 h within one China-time day).
+    Page {
+        /// Window start: `YYYY-MM-DD HH:MM:SS` (China time), RFC 3339, or unix seconds.
+        #[arg(long)]
+        start: String,
+        /// Window end (exclusive), same forms.
+        #[arg(long)]
+        end: String,
+        /// The paging cursor: 1 for the first page, then the `msgid` a page returned.
+        #[arg(long, default_value_t = 1)]
+        msgid: i64,
+        /// Records per page (1-10000).
+        #[arg(long, default_value_t = 10000)]
+        number: i64,
+    },
 }
 
 /// Output format of an export.

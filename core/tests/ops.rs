@@ -122,6 +122,8 @@ async fn bad_arguments_name_their_field_and_send_nothing() {
         ("send_typing", r#"{"touser":"o","command":"Dancing"}"#, "command"),
         ("upload_kf_head_img", r#"{"kf_account":"a@b","image":"not base64!"}"#, "image"),
         ("get_msg_list", r#"{"starttime":"soon","endtime":1}"#, "starttime"),
+        ("get_msg_list", r#"{"starttime":1,"endtime":2,"msgid":null}"#, "msgid"),
+        ("get_stable_access_token", r#"{"force_refresh":null}"#, "force_refresh"),
         ("get_kf_list", r#"[1,2]"#, "arguments"),
         ("no_such_operation", "{}", "operation"),
     ];
@@ -138,8 +140,30 @@ async fn bad_arguments_name_their_field_and_send_nothing() {
     assert!(
         matches!(c.call_json("add_kf_account", lone).await, Err(KfError::Validation { ref field, .. }) if field == "nickname")
     );
+    // A key that is not valid text is named by the object holding it.
+    let key = r#"{"touser":"o","message":{"\ud800":{"content":"x"}}}"#;
+    assert!(
+        matches!(c.call_json("send_message", key).await, Err(KfError::Validation { ref field, .. }) if field == "message")
+    );
     // Nesting beyond serde_json's recursion limit is an error, not a stack overflow.
     let deep = format!(r#"{{"touser":"o","message":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
     assert!(matches!(c.call_json("send_message", &deep).await, Err(KfError::Validation { .. })));
     assert_eq!(fake.calls.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing may be sent");
+}
+
+#[test]
+fn from_json_reads_host_values_naming_their_fields() {
+    use wxkf::ops::from_json;
+    let options: wxkf::ClientOptions = from_json(r#"{"max_attempts":1}"#).expect("options");
+    assert_eq!((options.max_attempts, options.timeout_ms), (1, 15_000));
+    let field = |e: KfError| match e {
+        KfError::Validation { field, .. } => field,
+        other => format!("{other:?}"),
+    };
+    let bad = from_json::<wxkf::ClientOptions>(r#"{"max_attempts":-1}"#).map(|_| ()).map_err(field);
+    assert_eq!(bad, Err("max_attempts".to_string()));
+    let bad = from_json::<wxkf::records::RecordCursor>(r#"{"window_start":0,"msgid":1}"#).map(|_| ()).map_err(field);
+    assert_eq!(bad, Err("to".to_string()));
+    let bad = from_json::<wxkf::ClientOptions>(r#"{"\udc00":1}"#).map(|_| ()).map_err(field);
+    assert_eq!(bad, Err("arguments".to_string()));
 }

@@ -2,22 +2,10 @@
 
 mod common;
 
-use base64::Engine as _;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use wxkf::api::account::{
-    add_kf_account::AddKfAccount, del_kf_account::DelKfAccount, get_kf_list::GetKfList,
-    get_kf_online_list::GetKfOnlineList, invite_worker::InviteWorker, update_kf_account::UpdateKfAccount,
-    upload_kf_head_img::UploadKfHeadImg,
-};
-use wxkf::api::message::{send_message::SendMessage, send_typing::SendTyping};
-use wxkf::api::record::get_msg_list::GetMsgList;
-use wxkf::api::session::{
-    close_kf_session::CloseKfSession, create_kf_session::CreateKfSession, get_kf_session::GetKfSession,
-    get_kf_session_list::GetKfSessionList, get_wait_case_list::GetWaitCaseList,
-};
-use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
+use wxkf::ops::prelude::*;
+use wxkf::ops::{JsonArg, OPERATIONS};
 use wxkf::{BuildContext, Endpoint, Secret};
 
 const CTX: BuildContext<'static> =
@@ -46,53 +34,60 @@ where
     common::vectors::check_outcome(&case["expect"], &outcome)
 }
 
-fn input<T: DeserializeOwned>(case: &Value) -> T {
-    serde_json::from_value(case["input"].clone()).unwrap_or_else(|e| panic!("{}: input: {e}", case["name"]))
+/// An argument of the case's input, read as the JSON dispatch reads it (`image_base64` or
+/// `image_size` is the vectors' description of the `image` bytes).
+fn arg<T: JsonArg>(case: &Value, name: &str) -> Result<T, String> {
+    let input = &case["input"];
+    let value = match name {
+        "image" => common::vectors::image_json(input)?,
+        _ => input.get(name).cloned().unwrap_or(Value::Null),
+    };
+    T::from_json(value).map_err(|e| format!("input {name}: {e}"))
 }
 
-fn s(case: &Value, key: &str) -> String {
-    case["input"][key].as_str().unwrap_or("").to_string()
+fn credentials(case: &Value) -> (String, Secret) {
+    let input = &case["input"];
+    (input["appid"].as_str().unwrap_or("").into(), input["secret"].as_str().unwrap_or("").into())
 }
 
-fn dispatch(case: &Value) -> Result<(), String> {
-    // Requests are built without their validating constructors so that the `build` step
-    // itself is what rejects bad input.
-    match case["operation"].as_str().unwrap_or("") {
-        "get_access_token" => {
-            run(GetAccessToken { appid: s(case, "appid"), secret: Secret::new(s(case, "secret")) }, case)
-        }
-        "get_stable_access_token" => run(
-            GetStableAccessToken {
-                appid: s(case, "appid"),
-                secret: Secret::new(s(case, "secret")),
-                force_refresh: case["input"]["force_refresh"].as_bool().unwrap_or(false),
-            },
-            case,
-        ),
-        "add_kf_account" => run(input::<AddKfAccount>(case), case),
-        "update_kf_account" => run(input::<UpdateKfAccount>(case), case),
-        "del_kf_account" => run(input::<DelKfAccount>(case), case),
-        "invite_worker" => run(input::<InviteWorker>(case), case),
-        "upload_kf_head_img" => {
-            let image = base64::engine::general_purpose::STANDARD
-                .decode(s(case, "image_base64"))
-                .map_err(|e| format!("image_base64: {e}"))?;
-            let filename = case["input"]["filename"].as_str().unwrap_or("avatar.jpg").to_string();
-            run(UploadKfHeadImg { kf_account: s(case, "kf_account"), image, filename }, case)
-        }
-        "get_kf_list" => run(GetKfList, case),
-        "get_kf_online_list" => run(GetKfOnlineList, case),
-        "send_message" => run(input::<SendMessage>(case), case),
-        "send_typing" => run(input::<SendTyping>(case), case),
-        "create_kf_session" => run(input::<CreateKfSession>(case), case),
-        "close_kf_session" => run(input::<CloseKfSession>(case), case),
-        "get_kf_session" => run(input::<GetKfSession>(case), case),
-        "get_kf_session_list" => run(input::<GetKfSessionList>(case), case),
-        "get_wait_case_list" => run(GetWaitCaseList, case),
-        "get_msg_list" => run(input::<GetMsgList>(case), case),
-        other => Err(format!("unknown operation {other}")),
+/// The token rows use the client's credentials; the vectors give them in the input.
+fn token_row(name: &str, case: &Value) -> Result<(), String> {
+    let (appid, secret) = credentials(case);
+    match name {
+        "get_access_token" => run(GetAccessToken { appid, secret }, case),
+        _ => run(GetStableAccessToken { appid, secret, force_refresh: arg(case, "force_refresh")? }, case),
     }
 }
+
+// The requests are built without their validating constructors so that the `build` step
+// itself is what rejects bad input.
+macro_rules! dispatch {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident ( $($arg:ident : $ty:ty $(= $def:literal)?),* $(; $($kw:ident : $kty:ty),*)? )
+            -> $out:ty : $endpoint:ty $(= $request:expr)? ;
+    )*) => {
+        fn dispatch(case: &Value) -> Result<(), String> {
+            match case["operation"].as_str().unwrap_or("") {
+                $( stringify!($name) => row!(case, $name ($($arg : $ty),*) ($($($kw : $kty),*)?) [$($request)?]), )*
+                other => Err(format!("unknown operation {other}")),
+            }
+        }
+    };
+}
+
+macro_rules! row {
+    ($case:ident, $name:ident ($($arg:ident : $ty:ty),*) ($($kw:ident : $kty:ty),*) [$request:expr]) => {{
+        $( let $arg: $ty = arg($case, stringify!($arg))?; )*
+        $( let $kw: $kty = arg($case, stringify!($kw))?; )*
+        run($request, $case)
+    }};
+    ($case:ident, $name:ident ($($arg:ident : $ty:ty),*) ($($kw:ident : $kty:ty),*) []) => {
+        token_row(stringify!($name), $case)
+    };
+}
+
+wxkf::for_each_operation!(dispatch);
 
 #[test]
 fn every_vector_passes() {
@@ -111,26 +106,8 @@ fn every_vector_passes() {
 fn vectors_cover_every_operation_and_message_kind() {
     let cases = common::vectors::load_cases();
     let ops: std::collections::HashSet<&str> = cases.iter().filter_map(|(_, c)| c["operation"].as_str()).collect();
-    for op in [
-        "get_access_token",
-        "get_stable_access_token",
-        "add_kf_account",
-        "update_kf_account",
-        "del_kf_account",
-        "get_kf_list",
-        "get_kf_online_list",
-        "invite_worker",
-        "upload_kf_head_img",
-        "send_message",
-        "send_typing",
-        "create_kf_session",
-        "close_kf_session",
-        "get_kf_session",
-        "get_kf_session_list",
-        "get_wait_case_list",
-        "get_msg_list",
-    ] {
-        assert!(ops.contains(op), "no vector for {op}");
+    for op in OPERATIONS {
+        assert!(ops.contains(op.name), "no vector for {}", op.name);
     }
     for kind in wxkf::message::MSG_TYPES {
         let found = cases.iter().any(|(_, c)| {

@@ -44,28 +44,33 @@ pub struct MenuItem {
 }
 
 /// What a message carries: one variant per `msgtype`, serialized externally tagged
-/// (`{"text":{"content":"…"}}`), the same shape as the wire.
+/// (`{"text":{"content":"…"}}`), the same shape as the wire. The schema titles carry each
+/// variant's name to the generated host-language classes (`wxkf.MpNewsArticle`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum MessageContent {
     /// `text`: may hold `<a href=… data-miniprogram-appid=… data-miniprogram-path=…>` links.
+    #[cfg_attr(feature = "schema", schemars(title = "Text"))]
     Text {
         /// The text.
         content: String,
     },
     /// `image`: an uploaded image.
+    #[cfg_attr(feature = "schema", schemars(title = "Image"))]
     Image {
         /// The media id.
         media_id: String,
     },
     /// `voice`: an uploaded voice clip.
+    #[cfg_attr(feature = "schema", schemars(title = "Voice"))]
     Voice {
         /// The media id.
         media_id: String,
     },
     /// `video`: an uploaded video.
+    #[cfg_attr(feature = "schema", schemars(title = "Video"))]
     Video {
         /// The video's media id.
         media_id: String,
@@ -79,6 +84,7 @@ pub enum MessageContent {
         description: String,
     },
     /// `music`: a music link with a thumbnail.
+    #[cfg_attr(feature = "schema", schemars(title = "Music"))]
     Music {
         /// Title.
         #[serde(default)]
@@ -94,6 +100,7 @@ pub enum MessageContent {
         thumb_media_id: String,
     },
     /// `news`: exactly one external article (more gives 45008).
+    #[cfg_attr(feature = "schema", schemars(title = "News"))]
     News {
         /// The article (a list of one, as on the wire).
         #[cfg_attr(feature = "schema", schemars(length(equal = 1)))]
@@ -101,16 +108,19 @@ pub enum MessageContent {
     },
     /// `mpnews`: legacy — an article by media id; since the draft box, published articles
     /// are sent as `mpnewsarticle`.
+    #[cfg_attr(feature = "schema", schemars(title = "MpNews"))]
     MpNews {
         /// The media id.
         media_id: String,
     },
     /// `mpnewsarticle`: a published article, by id.
+    #[cfg_attr(feature = "schema", schemars(title = "MpNewsArticle"))]
     MpNewsArticle {
         /// The article id.
         article_id: String,
     },
     /// `msgmenu`: a menu of choices the user can tap.
+    #[cfg_attr(feature = "schema", schemars(title = "MsgMenu"))]
     MsgMenu {
         /// Text above the choices.
         #[serde(default)]
@@ -122,11 +132,13 @@ pub enum MessageContent {
         tail_content: String,
     },
     /// `wxcard`: a card or coupon.
+    #[cfg_attr(feature = "schema", schemars(title = "WxCard"))]
     WxCard {
         /// The card id.
         card_id: String,
     },
     /// `miniprogrampage`: a mini-program page card.
+    #[cfg_attr(feature = "schema", schemars(title = "MiniProgramPage"))]
     MiniProgramPage {
         /// Title.
         title: String,

@@ -13,9 +13,7 @@ use wxkf::api::session::get_kf_session::KfSession;
 use wxkf::api::session::get_kf_session_list::SessionItem;
 use wxkf::api::session::get_wait_case_list::{WaitCase, WaitCaseList};
 use wxkf::api::token::AccessTokenResponse;
-use wxkf::callback::{
-    CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, Reply, UrlQuery, WebhookOptions,
-};
+use wxkf::callback::{CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, Reply, UrlQuery};
 use wxkf::error::{ErrorFamily, ErrorInfo, CATALOGUE};
 use wxkf::message::{Article, MenuItem, MessageContent};
 use wxkf::ops::{Operation, OPERATIONS};
@@ -78,7 +76,6 @@ fn register(generator: &mut SchemaGenerator) {
         CallbackKind,
         // Pushes.
         CallbackConfig,
-        WebhookOptions,
         UrlQuery,
         PushQuery,
         OpenedPush,

@@ -94,6 +94,7 @@ fn arg_type(ty: &str) -> String {
         "i64" => "number".into(),
         "bool" => "boolean".into(),
         "Vec<u8>" => "Uint8Array | ArrayBuffer".into(),
+        "UnixTime" => "number | Date".into(),
         _ => match ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
             Some(inner) => arg_type(inner),
             None => ty,
@@ -308,7 +309,11 @@ impl<'a> Ts<'a> {
     }
 
     fn webhook_declarations(&self) -> String {
-        let s = &self.model.types["WebhookOptions"];
+        // Core's options of a webhook (the JS constructor's, camelCased); not in the shared
+        // model, whose every type the Python emitter declares.
+        let mut generator = schemars::SchemaGenerator::default();
+        let _ = generator.subschema_for::<wxkf::callback::WebhookOptions>();
+        let s = &generator.definitions()["WebhookOptions"];
         let mut body = String::new();
         for (key, prop) in properties(s).into_iter().flatten() {
             body += &self.option(key, prop, !required(s, key));
@@ -418,7 +423,7 @@ impl<'a> Ts<'a> {
              export const CREDENTIALS = [{}];\n",
             credentials.join(", ")
         );
-        out += "\n/** Core's operation table: each operation's name, method, positional and keyword arguments, and which are bytes. */\n\
+        out += "\n/** Core's operation table: each operation's name, method, positional and keyword arguments, which are bytes and which unix times. */\n\
                 export const OPERATIONS = [\n";
         for op in self.model.operations {
             let names = |keep: &dyn Fn(&Arg) -> bool| {
@@ -427,12 +432,13 @@ impl<'a> Ts<'a> {
             };
             let _ = writeln!(
                 out,
-                "  {{ name: {:?}, method: {:?}, args: {}, keywords: {}, bytes: {} }},",
+                "  {{ name: {:?}, method: {:?}, args: {}, keywords: {}, bytes: {}, times: {} }},",
                 op.name,
                 camel(op.name),
                 names(&|a| !a.keyword),
                 names(&|a| a.keyword),
                 names(&|a| a.ty.replace(' ', "") == "Vec<u8>"),
+                names(&|a| a.ty == "UnixTime"),
             );
         }
         out += "];\n";

@@ -149,6 +149,7 @@ export class Client extends Operations {
   async [CALL](name, args, options) {
     const op = OPERATIONS.find((o) => o.name === name);
     for (const key of op.keywords) args[key] = read(options, camel(key));
+    for (const key of op.times) args[key] = seconds(args[key]);
     const text = json(args, op.bytes);
     return JSON.parse(await this.#inner.call(name, text, read(options, "signal")).catch(rethrow));
   }

@@ -121,7 +121,10 @@ export class InvalidRequestError extends ApiError {
   }
 }
 
-/** kf account errors (65400–65412). */
+/**
+ * kf account errors (65400–65412; 65402, "not bound to a WeChat user", is fixed on the
+ * account — an accepted invitation — although it answers going online or taking a session).
+ */
 export class AccountError extends ApiError {
   constructor(view) {
     super(view);
@@ -162,25 +165,25 @@ export function isWxkfError(value, code) {
 /** The keys of core's `Credentials`: the client options that say where tokens come from. */
 export const CREDENTIALS = ["app_id", "app_secret", "access_token", "token_kind"];
 
-/** Core's operation table: each operation's name, method, positional and keyword arguments, and which are bytes. */
+/** Core's operation table: each operation's name, method, positional and keyword arguments, which are bytes and which unix times. */
 export const OPERATIONS = [
-  { name: "add_kf_account", method: "addKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [] },
-  { name: "update_kf_account", method: "updateKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [] },
-  { name: "del_kf_account", method: "delKfAccount", args: ["kf_account"], keywords: [], bytes: [] },
-  { name: "get_kf_list", method: "getKfList", args: [], keywords: [], bytes: [] },
-  { name: "get_kf_online_list", method: "getKfOnlineList", args: [], keywords: [], bytes: [] },
-  { name: "invite_worker", method: "inviteWorker", args: ["kf_account", "invite_wx"], keywords: [], bytes: [] },
-  { name: "upload_kf_head_img", method: "uploadKfHeadImg", args: ["kf_account", "image"], keywords: ["filename"], bytes: ["image"] },
-  { name: "send_message", method: "sendMessage", args: ["touser", "message"], keywords: [], bytes: [] },
-  { name: "send_typing", method: "sendTyping", args: ["touser", "command"], keywords: [], bytes: [] },
-  { name: "create_kf_session", method: "createKfSession", args: ["kf_account", "openid"], keywords: [], bytes: [] },
-  { name: "close_kf_session", method: "closeKfSession", args: ["kf_account", "openid"], keywords: [], bytes: [] },
-  { name: "get_kf_session", method: "getKfSession", args: ["openid"], keywords: [], bytes: [] },
-  { name: "get_kf_session_list", method: "getKfSessionList", args: ["kf_account"], keywords: [], bytes: [] },
-  { name: "get_wait_case_list", method: "getWaitCaseList", args: [], keywords: [], bytes: [] },
-  { name: "get_msg_list", method: "getMsgList", args: ["starttime", "endtime", "msgid", "number"], keywords: [], bytes: [] },
-  { name: "get_access_token", method: "getAccessToken", args: [], keywords: [], bytes: [] },
-  { name: "get_stable_access_token", method: "getStableAccessToken", args: ["force_refresh"], keywords: [], bytes: [] },
+  { name: "add_kf_account", method: "addKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [], times: [] },
+  { name: "update_kf_account", method: "updateKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [], times: [] },
+  { name: "del_kf_account", method: "delKfAccount", args: ["kf_account"], keywords: [], bytes: [], times: [] },
+  { name: "get_kf_list", method: "getKfList", args: [], keywords: [], bytes: [], times: [] },
+  { name: "get_kf_online_list", method: "getKfOnlineList", args: [], keywords: [], bytes: [], times: [] },
+  { name: "invite_worker", method: "inviteWorker", args: ["kf_account", "invite_wx"], keywords: [], bytes: [], times: [] },
+  { name: "upload_kf_head_img", method: "uploadKfHeadImg", args: ["kf_account", "image"], keywords: ["filename"], bytes: ["image"], times: [] },
+  { name: "send_message", method: "sendMessage", args: ["touser", "message"], keywords: [], bytes: [], times: [] },
+  { name: "send_typing", method: "sendTyping", args: ["touser", "command"], keywords: ["businessid"], bytes: [], times: [] },
+  { name: "create_kf_session", method: "createKfSession", args: ["kf_account", "openid"], keywords: [], bytes: [], times: [] },
+  { name: "close_kf_session", method: "closeKfSession", args: ["kf_account", "openid"], keywords: [], bytes: [], times: [] },
+  { name: "get_kf_session", method: "getKfSession", args: ["openid"], keywords: [], bytes: [], times: [] },
+  { name: "get_kf_session_list", method: "getKfSessionList", args: ["kf_account"], keywords: [], bytes: [], times: [] },
+  { name: "get_wait_case_list", method: "getWaitCaseList", args: [], keywords: [], bytes: [], times: [] },
+  { name: "get_msg_list", method: "getMsgList", args: ["starttime", "endtime", "msgid", "number"], keywords: [], bytes: [], times: ["starttime", "endtime"] },
+  { name: "get_access_token", method: "getAccessToken", args: [], keywords: [], bytes: [], times: [] },
+  { name: "get_stable_access_token", method: "getStableAccessToken", args: ["force_refresh"], keywords: [], bytes: [], times: [] },
 ];
 
 /** The key of `Client`'s one entry into the wasm: `(name, args, options)`. */
@@ -220,7 +223,7 @@ export class Operations {
   sendMessage(touser, message, options) {
     return this[CALL]("send_message", { touser, message }, options);
   }
-  /** Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator. */
+  /** Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid` is the current typing doc's optional field, sent only when set. */
   sendTyping(touser, command, options) {
     return this[CALL]("send_typing", { touser, command }, options);
   }

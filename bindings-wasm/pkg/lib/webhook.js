@@ -68,7 +68,7 @@ export class Webhook {
   reply(push, reply, options) {
     // The parts of the push a reply needs, named by their place in it.
     const at = (path) => guard(path, () => path.split(".").slice(1).reduce((o, k) => o?.[k], push));
-    const parts = ["push.message.to_user_name", "push.message.from_user_name", "push.encrypted"];
+    const parts = ["to_user_name", "from_user_name", "type", "msg_type"].map((k) => `push.message.${k}`).concat("push.encrypted");
     const args = { ...Object.fromEntries(parts.map((p) => [p, at(p)])), reply, now: now(options) };
     Object.assign(args, { nonce: read(options, "nonce"), random: read(options, "random") });
     return run(() => this.#inner.reply(json(args), crypto.getRandomValues(new Uint8Array(24))));

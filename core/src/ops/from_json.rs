@@ -28,8 +28,10 @@ fn top_error(json: &str, e: &serde_json::Error) -> KfError {
 fn error(json: &str, e: &serde_json::Error, at: &str) -> KfError {
     let text = e.to_string();
     let reason = strip_position(&text);
-    let mut path =
-        if at == "arguments" { at.to_string() } else { join(at, &path_at(json, offset(json, e.line(), e.column()))) };
+    // A key that is not valid text (a lone surrogate) is named by the object holding it.
+    let in_key = reason.contains("escape") || reason.contains("surrogate");
+    let here = path_at(json, offset(json, e.line(), e.column()), in_key);
+    let mut path = if at == "arguments" { at.to_string() } else { join(at, &here) };
     // serde stops at the brace closing an object that misses a field: the path is the object's.
     if let Some(name) = named_field(reason).filter(|_| reason.starts_with("missing") || path.is_empty()) {
         path = join(&path, name);
@@ -82,12 +84,10 @@ impl<'a> JsonFields<'a> {
         self.fields.iter().find(|(key, _)| *key == name).map(|(_, raw)| *raw)
     }
 
-    /// The field `name`, `None` when absent or null.
+    /// The field `name`, `None` when absent (`null` is read as a `T`, and refused unless `T`
+    /// takes it: an argument with a default may be left out, not given as null).
     pub fn optional<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, KfError> {
-        match self.raw(name) {
-            None | Some("null") => Ok(None),
-            Some(raw) => read(raw, name).map(Some),
-        }
+        self.raw(name).map(|raw| read(raw, name)).transpose()
     }
 
     /// The field `name`; its absence is an error naming it.
@@ -161,8 +161,9 @@ enum Frame<'a> {
 }
 
 /// The path of the value at byte `at` of a JSON text (`message.text.content`, `list[0]`);
-/// empty at the top. At a closing brace, the path is the object's own.
-fn path_at(json: &str, at: usize) -> String {
+/// empty at the top. At a closing brace, the path is the object's own; with `key_error`, a
+/// key being read at `at` is not part of it.
+fn path_at(json: &str, at: usize, key_error: bool) -> String {
     let bytes = json.as_bytes();
     let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut key_next = false;
@@ -194,6 +195,9 @@ fn path_at(json: &str, at: usize) -> String {
             b'"' => {
                 let start = i + 1;
                 i = string_end(bytes, start);
+                if key_next && key_error && i >= at {
+                    break;
+                }
                 if let (true, Some(Frame::Object(key))) = (key_next, stack.last_mut()) {
                     *key = json.get(start..i);
                     key_next = false;
@@ -336,7 +340,8 @@ mod tests {
         assert_eq!(fields.required::<String>("touser").unwrap(), "o");
         let message: Message = fields.required("message").unwrap();
         assert_eq!(serde_json::to_string(&message).unwrap(), r#"{"text":{"content":"a, \"b\" }"}}"#);
-        assert_eq!(fields.optional::<i64>("n").unwrap(), None, "null is absent");
+        assert!(fields.optional::<i64>("n").is_err(), "null is no i64");
+        assert_eq!(fields.optional::<Option<i64>>("n").unwrap(), Some(None));
         assert_eq!(fields.optional::<i64>("absent").unwrap(), None);
         let field = |e: KfError| match e {
             KfError::Validation { field, .. } => field,
@@ -352,6 +357,8 @@ mod tests {
         let lone = JsonFields::parse(r#"{"a":"\ud800"}"#, &["a"]).unwrap().required::<String>("a");
         assert_eq!(lone.map_err(field), Err("a".to_string()), "a lone surrogate, when the field is read");
         assert_eq!(parse(r#"[1]"#), Err("arguments".to_string()));
+        let key = JsonFields::parse(r#"{"a":{"\ud800":1}}"#, &["a"]).unwrap().required::<Args>("a");
+        assert_eq!(key.map_err(field).err().as_deref(), Some("a"), "a key that is no text: its object");
         assert_eq!(parse(r#"{"a":1"#), Err("a".to_string()), "broken JSON names where it broke");
     }
 }

@@ -34,4 +34,7 @@ pub mod prelude {
     pub use crate::api::token::get_stable_access_token::GetStableAccessToken;
     pub use crate::api::token::AccessTokenResponse;
     pub use crate::Message;
+
+    /// Unix seconds: an `i64` that generators may show as the host's date-time type.
+    pub type UnixTime = i64;
 }

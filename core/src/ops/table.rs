@@ -48,9 +48,10 @@ macro_rules! for_each_operation {
             /// Sends a message to a user (within the window their last action opened).
             send_message(touser: String, message: Message) -> () : SendMessage
                 = SendMessage { touser, message };
-            /// Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator.
-            send_typing(touser: String, command: TypingCommand) -> () : SendTyping
-                = SendTyping { touser, command };
+            /// Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid`
+            /// is the current typing doc's optional field, sent only when set.
+            send_typing(touser: String, command: TypingCommand; businessid: Option<String>) -> () : SendTyping
+                = SendTyping { touser, command, businessid };
             /// Starts a session between an online kf and a user.
             create_kf_session(kf_account: String, openid: String) -> () : CreateKfSession
                 = CreateKfSession { kf_account, openid };
@@ -68,7 +69,7 @@ macro_rules! for_each_operation {
                 = GetWaitCaseList;
             /// One page of message records of one window (at most 24 h within one China-time
             /// day; the first page uses msgid 1). The record walk covers whole ranges.
-            get_msg_list(starttime: i64, endtime: i64, msgid: i64 = 1, number: i64 = 10000) -> MsgListPage : GetMsgList
+            get_msg_list(starttime: UnixTime, endtime: UnixTime, msgid: i64 = 1, number: i64 = 10000) -> MsgListPage : GetMsgList
                 = GetMsgList { starttime, endtime, msgid, number };
             /// Calls `/cgi-bin/token` with the client's AppID and AppSecret (not cached).
             get_access_token() -> AccessTokenResponse : GetAccessToken;

@@ -24,13 +24,15 @@ pub struct PushMessage {
 
 /// Every kind of push wxkf knows, plus `Other` for the rest (still readable as raw fields).
 ///
-/// `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers.
+/// `msg_id` stays a string: WeChat message ids exceed JavaScript's safe integers. The schema
+/// titles carry each variant's name to the generated host-language classes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum PushKind {
     /// A text message; `bizmsgmenuid` is set when the user clicked a msgmenu option.
+    #[cfg_attr(feature = "schema", schemars(title = "Text"))]
     Text {
         /// The text.
         content: String,
@@ -40,6 +42,7 @@ pub enum PushKind {
         bizmsgmenuid: Option<String>,
     },
     /// An image.
+    #[cfg_attr(feature = "schema", schemars(title = "Image"))]
     Image {
         /// PicUrl.
         pic_url: String,
@@ -49,6 +52,7 @@ pub enum PushKind {
         msg_id: Option<String>,
     },
     /// A voice message.
+    #[cfg_attr(feature = "schema", schemars(title = "Voice"))]
     Voice {
         /// MediaId.
         media_id: String,
@@ -60,6 +64,7 @@ pub enum PushKind {
         msg_id: Option<String>,
     },
     /// A video.
+    #[cfg_attr(feature = "schema", schemars(title = "Video"))]
     Video {
         /// MediaId.
         media_id: String,
@@ -70,6 +75,7 @@ pub enum PushKind {
     },
     /// A short video.
     #[serde(rename = "shortvideo")]
+    #[cfg_attr(feature = "schema", schemars(title = "ShortVideo"))]
     ShortVideo {
         /// MediaId.
         media_id: String,
@@ -79,6 +85,7 @@ pub enum PushKind {
         msg_id: Option<String>,
     },
     /// A shared location.
+    #[cfg_attr(feature = "schema", schemars(title = "Location"))]
     Location {
         /// Location_X (latitude).
         location_x: f64,
@@ -92,6 +99,7 @@ pub enum PushKind {
         msg_id: Option<String>,
     },
     /// A link.
+    #[cfg_attr(feature = "schema", schemars(title = "Link"))]
     Link {
         /// Title.
         title: String,
@@ -103,6 +111,7 @@ pub enum PushKind {
         msg_id: Option<String>,
     },
     /// Event `subscribe`; `event_key` (`qrscene_…`) and `ticket` are set for a QR-code scan.
+    #[cfg_attr(feature = "schema", schemars(title = "Subscribe"))]
     Subscribe {
         /// EventKey, when non-empty.
         event_key: Option<String>,
@@ -110,8 +119,10 @@ pub enum PushKind {
         ticket: Option<String>,
     },
     /// Event `unsubscribe`.
+    #[cfg_attr(feature = "schema", schemars(title = "Unsubscribe"))]
     Unsubscribe,
     /// Event `SCAN`: an existing follower scanned a parametric QR code.
+    #[cfg_attr(feature = "schema", schemars(title = "Scan"))]
     Scan {
         /// EventKey (the scene value).
         event_key: String,
@@ -119,11 +130,13 @@ pub enum PushKind {
         ticket: Option<String>,
     },
     /// Event `CLICK`: a menu click.
+    #[cfg_attr(feature = "schema", schemars(title = "Click"))]
     Click {
         /// EventKey of the menu item.
         event_key: String,
     },
     /// Event `VIEW`: a menu link was opened.
+    #[cfg_attr(feature = "schema", schemars(title = "View"))]
     View {
         /// EventKey (the URL).
         event_key: String,
@@ -131,16 +144,19 @@ pub enum PushKind {
         menu_id: Option<String>,
     },
     /// Event `kf_create_session`: a kf accepted the session.
+    #[cfg_attr(feature = "schema", schemars(title = "KfCreateSession"))]
     KfCreateSession {
         /// KfAccount.
         kf_account: String,
     },
     /// Event `kf_close_session`: a kf closed the session.
+    #[cfg_attr(feature = "schema", schemars(title = "KfCloseSession"))]
     KfCloseSession {
         /// KfAccount.
         kf_account: String,
     },
     /// Event `kf_switch_session`: the session moved from one kf to another.
+    #[cfg_attr(feature = "schema", schemars(title = "KfSwitchSession"))]
     KfSwitchSession {
         /// FromKfAccount.
         from_kf_account: String,
@@ -148,6 +164,7 @@ pub enum PushKind {
         to_kf_account: String,
     },
     /// Any other message or event, kept as raw fields.
+    #[cfg_attr(feature = "schema", schemars(title = "Other"))]
     Other {
         /// MsgType as sent.
         msg_type: String,
@@ -156,6 +173,35 @@ pub enum PushKind {
         /// Every field of the push in document order (nested ones as dotted names).
         fields: Vec<RawField>,
     },
+}
+
+impl PushKind {
+    /// True for a user's message (text, image, voice, video, short video, location, link, or an
+    /// unknown MsgType other than `event`); false for events (follows, menu clicks, scans,
+    /// session events …). Only a user's message may be transferred to customer service.
+    pub fn is_user_message(&self) -> bool {
+        match self {
+            PushKind::Text { .. }
+            | PushKind::Image { .. }
+            | PushKind::Voice { .. }
+            | PushKind::Video { .. }
+            | PushKind::ShortVideo { .. }
+            | PushKind::Location { .. }
+            | PushKind::Link { .. } => true,
+            PushKind::Other { msg_type, .. } => is_user_message_type("other", Some(msg_type)),
+            _ => false,
+        }
+    }
+}
+
+/// [`PushKind::is_user_message`] from a push's serialized form: its `type` tag and, for
+/// `other`, its `msg_type` — what a binding holds once the push crossed as plain data.
+pub fn is_user_message_type(type_tag: &str, other_msg_type: Option<&str>) -> bool {
+    match type_tag {
+        "text" | "image" | "voice" | "video" | "shortvideo" | "location" | "link" => true,
+        "other" => other_msg_type.is_some_and(|t| !t.trim().eq_ignore_ascii_case("event")),
+        _ => false,
+    }
 }
 
 fn missing(name: &str) -> KfError {
