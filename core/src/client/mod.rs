@@ -20,6 +20,7 @@ pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
 pub use settings::{settings_from_json, CREDENTIAL_KEYS};
 pub use token::{CachedToken, TokenSettings, TokenSource};
+pub(crate) use token_calls::requests;
 pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 
 use token::TokenManager;

@@ -1,7 +1,7 @@
 //! `Client::call_json`: any operation by name, arguments and result as JSON text. The JS and
 //! Python bindings cross into core through this one entry (one crossing in, one out).
 
-use crate::client::{to_json, Client, Clock, JsonCall, TokenStore, Transport};
+use crate::client::{requests, Client, Clock, JsonCall, TokenStore, Transport};
 use crate::ops::args::Arg;
 use crate::ops::from_json::JsonFields;
 use crate::ops::prelude::*;
@@ -50,11 +50,11 @@ macro_rules! arg_value {
     };
 }
 
-/// A row with a request is run by [`Client::execute_json`] (one await for every operation); a
-/// row without one calls its hand-written method.
+/// Every row's request, run by [`Client::execute_json`] (one await for every operation); a row
+/// without one in the table has it built by the function of its name in `requests`.
 macro_rules! row_call {
     ($client:ident, $name:ident ($($arg:ident),*) [$request:expr]) => { Box::new($request) };
-    ($client:ident, $name:ident ($($arg:ident),*) []) => { return to_json(&$client.$name($($arg),*).await?) };
+    ($client:ident, $name:ident ($($arg:ident),*) []) => { Box::new(requests::$name($client, $($arg),*)?) };
 }
 
 crate::for_each_operation!(dispatch);
