@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wxkf::client::{Client, KvTokenStore, MemoryStore, RecordWalk, TokenProvider, TokenStore};
+use wxkf::client::{Client, KvTokenStore, RecordWalk, TokenProvider};
 use wxkf::ops::{from_json, JsonFields};
 use wxkf::records::{RecordCursor, MAX_PAGE_SIZE};
 use wxkf::{ClientConfig, ClientOptions, Credentials, KfError, TokenSource};
@@ -16,7 +16,7 @@ use crate::call::{json, promise, view};
 use crate::fetch::FetchTransport;
 use crate::host::{get, now_ms, JsClock, JsKv, JsProvider};
 
-type Inner = Client<FetchTransport, Arc<dyn TokenStore>, JsClock>;
+type Inner = Client<FetchTransport, KvTokenStore<JsKv>, JsClock>;
 
 /// The wxkf client (wrapped by the JS `Client` class of the package).
 #[wasm_bindgen]
@@ -38,10 +38,7 @@ impl WasmClient {
         let provider = JsProvider::new(get(host, "tokenProvider"))?.map(|p| Arc::new(p) as Arc<dyn TokenProvider>);
         let source = TokenSource::from_mode(credentials.mode(provider.is_some())?, provider)?;
         let config = ClientConfig::from_options(source, &options)?;
-        let store: Arc<dyn TokenStore> = match JsKv::new(get(host, "tokenStore"))? {
-            Some(kv) => Arc::new(KvTokenStore::new(kv, now_ms)),
-            None => Arc::new(MemoryStore::new()),
-        };
+        let store = KvTokenStore::new(JsKv::new(get(host, "tokenStore"))?, now_ms);
         let transport = FetchTransport::new(get(host, "fetch"), options.timeout_ms)?;
         Ok(WasmClient { inner: Rc::new(Client::new(config, transport, store, JsClock)) })
     }

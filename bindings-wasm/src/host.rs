@@ -115,17 +115,14 @@ impl TokenProvider for JsProvider {
 pub(crate) struct JsKv(JsValue);
 
 impl JsKv {
-    /// The store option, if given (it must have the three methods).
-    pub(crate) fn new(value: JsValue) -> Result<Option<Self>, KfError> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
+    /// The store (the JS layer gives one over a `Map` when the options give none).
+    pub(crate) fn new(value: JsValue) -> Result<Self, KfError> {
         for name in ["get", "set", "delete"] {
             if !get(&value, name).is_function() {
                 return Err(KfError::validation(format!("tokenStore.{name}"), "must be a function"));
             }
         }
-        Ok(Some(JsKv(value)))
+        Ok(JsKv(value))
     }
 
     async fn call(&self, name: &str, args: &[JsValue]) -> Result<JsValue, KfError> {

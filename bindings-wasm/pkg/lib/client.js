@@ -25,8 +25,14 @@ export function camelField(e) {
 const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const snake = (name) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Unix seconds from a Date (a number passes as is). */
-export const seconds = (v) => (v instanceof Date ? Math.floor(v.getTime() / 1000) : v);
+/** Unix seconds from a Date (anything else passes as is, to be checked as JSON). */
+export function seconds(v) {
+  try {
+    return v instanceof Date ? Math.floor(v.getTime() / 1000) : v;
+  } catch {
+    return v; // a Proxy whose prototype cannot be read: refused as JSON
+  }
+}
 
 /** A property of an options object; a throwing getter or Proxy trap names the option. */
 export function read(options, key) {
@@ -119,6 +125,12 @@ export function snakeOptions(options, host = []) {
   return [data, kept];
 }
 
+/** The token cache when the options give none: a Map of this client's own. */
+function memoryStore() {
+  const map = new Map();
+  return { get: (key) => map.get(key), set: (key, value) => void map.set(key, value), delete: (key) => map.delete(key) };
+}
+
 /** The customer-service (kf) API client. */
 export class Client extends Operations {
   #inner;
@@ -129,6 +141,7 @@ export class Client extends Operations {
       const [settings, host] = snakeOptions(options, ["tokenProvider", "tokenStore", "fetch"]);
       const credentials = Object.fromEntries(CREDENTIALS.filter((k) => k in settings).map((k) => [k, settings[k]]));
       for (const key of CREDENTIALS) delete settings[key];
+      host.tokenStore ??= memoryStore();
       this.#inner = new WasmClient(json(credentials), json(settings), host);
     } catch (e) {
       throw camelField(toError(e));
