@@ -175,11 +175,12 @@ fn path_at(json: &str, at: usize, key_error: bool) -> String {
     while i <= at {
         let Some(&byte) = bytes.get(i) else { break };
         match byte {
-            b'{' => {
+            // A container opening at `at` is the value in error, not a place within it.
+            b'{' if i < at => {
                 stack.push(Frame::Object(None));
                 key_next = true;
             }
-            b'[' => stack.push(Frame::Array(0)),
+            b'[' if i < at => stack.push(Frame::Array(0)),
             // A list at its end is the list as a whole (the wrong length).
             b'}' | b']' if i < at || byte == b']' => drop(stack.pop()),
             // The object is complete (a field is missing): no key of it is meant.
@@ -311,6 +312,8 @@ mod tests {
         let message = |m: &str| format!(r#"{{"touser":"o","message":{m}}}"#);
         let cases = [
             (r#"{"touser":5,"message":{"text":{"content":"x"}}}"#.to_string(), "touser"),
+            (r#"{"touser":["o"],"message":{"text":{"content":"x"}}}"#.to_string(), "touser"),
+            (r#"{"touser":{},"message":{"text":{"content":"x"}}}"#.to_string(), "touser"),
             (r#"{"touser":"a\"b\\","extra":1,"message":{"text":{"content":"x"}}}"#.to_string(), "extra"),
             (message(r#"{"text":{"content":7}}"#), "message.text.content"),
             (message(r#"{"text":{}}"#), "message.text.content"),
