@@ -34,8 +34,7 @@ pub(crate) fn promise(signal: JsValue, future: CallFuture) -> Promise {
     future_to_promise(async move { abortable(signal, future).await.map(|text| JsValue::from_str(&text)).map_err(view) })
 }
 
-/// The error of a call whose signal fired: `timeout` for `AbortSignal.timeout(ms)` (its
-/// reason is a `TimeoutError`), `aborted` otherwise.
+/// The error of a call whose signal fired: `timeout` for `AbortSignal.timeout(ms)`, else `aborted`.
 fn aborted(signal: &AbortSignal) -> KfError {
     if get(&signal.reason(), "name").as_string().as_deref() == Some("TimeoutError") {
         KfError::transport(TransportKind::Timeout, "the call timed out (its signal fired)")

@@ -26,8 +26,7 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client from core's `Credentials` and `ClientOptions` (JSON) and the host's
-    /// `{ tokenProvider?, tokenStore?, fetch? }`.
+    /// A client from core's `Credentials`, `ClientOptions` (JSON) and `{ tokenProvider?, tokenStore, fetch? }`.
     #[wasm_bindgen(constructor)]
     pub fn new(credentials: &str, options: &str, host: JsValue) -> Result<WasmClient, JsValue> {
         Self::build(credentials, options, &host).map_err(view)
@@ -43,8 +42,7 @@ impl WasmClient {
         Ok(WasmClient { inner: Rc::new(Client::new(config, transport, store, JsClock)) })
     }
 
-    /// Runs the operation `name` of core's table with its arguments as JSON; resolves with
-    /// the result as JSON.
+    /// Runs the operation `name` of core's table on its JSON arguments; resolves with JSON.
     pub fn call(&self, name: String, args: String, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         promise(signal, Box::pin(async move { client.call_json(&name, &args).await }))
@@ -84,8 +82,7 @@ fn walk(options: &str) -> Result<RecordWalk, KfError> {
     }
 }
 
-/// A walk over every record of a range, one page per call (the JS layer makes it an async
-/// iterator that counts the records it hands out).
+/// A walk over the records of a range, a page per call (JS makes it an iterator that counts).
 #[wasm_bindgen]
 pub struct WasmRecordWalk {
     client: Rc<Inner>,
@@ -98,16 +95,14 @@ impl WasmRecordWalk {
     #[wasm_bindgen(js_name = nextPage)]
     pub fn next_page(&self, signal: JsValue) -> Promise {
         let (client, shared) = (self.client.clone(), self.walk.clone());
-        promise(
-            signal,
-            Box::pin(async move {
-                // A copy walks, so that no borrow is held across the await.
-                let mut walk = shared.borrow().clone();
-                let page = walk.next_page(&client).await;
-                *shared.borrow_mut() = walk;
-                json(&page?)
-            }),
-        )
+        let page = async move {
+            // A copy walks, so that no borrow is held across the await.
+            let mut walk = shared.borrow().clone();
+            let page = walk.next_page(&client).await;
+            *shared.borrow_mut() = walk;
+            json(&page?)
+        };
+        promise(signal, Box::pin(page))
     }
 
     /// Where the walk stands once `taken` of the last page's `page_len` records were handed

@@ -28,18 +28,6 @@ pub(crate) struct FetchTransport {
     timeout_ms: u64,
 }
 
-impl FetchTransport {
-    /// The transport over the `fetch` option (a function) or the global `fetch`.
-    pub(crate) fn new(fetch: JsValue, timeout_ms: u64) -> Result<Self, KfError> {
-        let fetch = if fetch.is_undefined() || fetch.is_null() {
-            None
-        } else {
-            Some(fetch.dyn_into().map_err(|_| KfError::validation("fetch", "must be a function"))?)
-        };
-        Ok(FetchTransport { fetch, timeout_ms })
-    }
-}
-
 /// Aborts the in-flight `fetch` when the call is dropped (an aborted `signal`).
 struct AbortOnDrop {
     controller: Option<AbortController>,
@@ -90,6 +78,13 @@ fn fetch_error(error: &JsValue, request: &HttpRequest) -> KfError {
 }
 
 impl FetchTransport {
+    /// The transport over the `fetch` option (a function) or the global `fetch`.
+    pub(crate) fn new(fetch: JsValue, timeout_ms: u64) -> Result<Self, KfError> {
+        let given = (!fetch.is_undefined() && !fetch.is_null()).then(|| fetch.dyn_into::<Function>());
+        let fetch = given.transpose().map_err(|_| KfError::validation("fetch", "must be a function"))?;
+        Ok(FetchTransport { fetch, timeout_ms })
+    }
+
     /// The request's init: method, headers, body, and a signal that aborts on drop or timeout.
     fn init(&self, request: &HttpRequest, guard: &AbortOnDrop) -> Result<RequestInit, KfError> {
         let not_sent =

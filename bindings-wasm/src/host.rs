@@ -30,14 +30,8 @@ pub(crate) async fn settle(value: &JsValue) -> Result<JsValue, JsValue> {
 
 /// The `name: message` of a thrown JS value, for error text.
 pub(crate) fn js_error_text(error: &JsValue) -> String {
-    let name = get(error, "name").as_string();
-    let message = get(error, "message").as_string().or_else(|| error.as_string());
-    match (name, message) {
-        (Some(n), Some(m)) => format!("{n}: {m}"),
-        (None, Some(m)) => m,
-        (Some(n), None) => n,
-        (None, None) => "unknown error".to_string(),
-    }
+    let message = get(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_default();
+    format!("{}: {message}", get(error, "name").as_string().unwrap_or_else(|| "Error".into()))
 }
 
 /// Milliseconds since the epoch from `Date.now`.
@@ -78,11 +72,8 @@ pub(crate) struct JsProvider(Function);
 impl JsProvider {
     /// The provider option, if given (it must be a function).
     pub(crate) fn new(value: JsValue) -> Result<Option<Self>, KfError> {
-        if value.is_undefined() || value.is_null() {
-            return Ok(None);
-        }
-        let function = value.dyn_into().map_err(|_| KfError::validation("tokenProvider", "must be a function"))?;
-        Ok(Some(JsProvider(function)))
+        let given = (!value.is_undefined() && !value.is_null()).then(|| value.dyn_into::<Function>().map(JsProvider));
+        given.transpose().map_err(|_| KfError::validation("tokenProvider", "must be a function"))
     }
 }
 
@@ -98,10 +89,8 @@ impl TokenProvider for JsProvider {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| KfError::validation("tokenProvider().accessToken", "must be a non-empty string"))?;
         let expires = get(&value, "expiresAt");
-        let expires_at_ms = match expires.dyn_ref::<js_sys::Date>() {
-            Some(date) => date.get_time(),
-            None => expires.as_f64().unwrap_or(f64::NAN),
-        };
+        let expires_at_ms =
+            expires.dyn_ref::<js_sys::Date>().map_or_else(|| expires.as_f64().unwrap_or(f64::NAN), |d| d.get_time());
         if !expires_at_ms.is_finite() {
             let reason = "must be a Date or milliseconds since the epoch";
             return Err(KfError::validation("tokenProvider().expiresAt", reason));
@@ -110,8 +99,7 @@ impl TokenProvider for JsProvider {
     }
 }
 
-/// `tokenStore: { get(key), set(key, value, ttlMs), delete(key) }` over text values, each
-/// returning a value or a promise; core's `KvTokenStore` keeps tokens in it.
+/// `tokenStore: { get(key), set(key, value, ttlMs), delete(key) }`: text values, sync or async.
 pub(crate) struct JsKv(JsValue);
 
 impl JsKv {

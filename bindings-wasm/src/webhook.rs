@@ -1,5 +1,4 @@
-//! `WasmWebhook`: core's `Webhook` (URL check, opening pushes, replies), arguments and
-//! results as JSON text, the reply's randomness from the runtime's `crypto.getRandomValues`.
+//! `WasmWebhook`: core's `Webhook` (URL check, pushes, replies), JSON text in and out.
 
 use wasm_bindgen::prelude::*;
 use wxkf::callback::{Webhook, WebhookOptions};
