@@ -83,7 +83,7 @@ test("bad arguments reject with ValidationError naming the field, before any req
     [() => c.getMsgList(1.5, 2, 1, 1), "starttime"],
     [() => c.getMsgList(1), "endtime"],
     [() => c.getKfList({ signal: "nope" }), "signal"],
-    [() => c.sendMessage("u", { image: {} }), "message.image.media_id"],
+    [() => c.sendMessage("u", { image: {} }), "message.image"],
     [() => c.sendTyping(42, "Typing"), "touser"],
     [() => c.uploadKfHeadImg("a@b", new Uint8Array([1]), { filename: 7 }), "filename"],
     [() => c.getStableAccessToken("yes"), "force_refresh"],

@@ -33,9 +33,10 @@ fn error(json: &str, e: &serde_json::Error, at: &str) -> KfError {
     let in_key = reason.contains("escape") || reason.contains("surrogate") || reason.starts_with("unknown variant");
     let here = path_at(json, offset(json, e.line(), e.column()), in_key);
     let mut path = if at == "arguments" { at.to_string() } else { join(at, &here) };
-    // serde stops at the brace closing an object that misses a field: the path is the object's.
-    if let Some(name) = named_field(reason).filter(|_| reason.starts_with("missing") || path.is_empty()) {
-        path = join(&path, name);
+    // A field missing from the top is named; one missing deeper names the object that lacks
+    // it (serde stops at its closing brace), as an unknown key is named by itself.
+    if let Some(name) = named_field(reason).filter(|_| path.is_empty()) {
+        path = name.to_string();
     }
     if path.is_empty() {
         path = "arguments".to_string();
@@ -316,12 +317,9 @@ mod tests {
             (r#"{"touser":{},"message":{"text":{"content":"x"}}}"#.to_string(), "touser"),
             (r#"{"touser":"a\"b\\","extra":1,"message":{"text":{"content":"x"}}}"#.to_string(), "extra"),
             (message(r#"{"text":{"content":7}}"#), "message.text.content"),
-            (message(r#"{"text":{}}"#), "message.text.content"),
+            (message(r#"{"text":{}}"#), "message.text"),
             (message(r#"{"text":{"content":"x"},"kf_account":5}"#), "message.kf_account"),
-            (
-                message(r#"{"news":{"articles":[{"title":"t","url":"u"},{"title":"t"}]}}"#),
-                "message.news.articles[1].url",
-            ),
+            (message(r#"{"news":{"articles":[{"title":"t","url":"u"},{"title":"t"}]}}"#), "message.news.articles[1]"),
             (message(r#"{"video":{"media_id":"m","thumb_media_id":"t","titel":"x"}}"#), "message.video.titel"),
             (message(r#"{"sticker":{}}"#), "message"),
             (r#"{"touser":"o"}"#.to_string(), "message"),
