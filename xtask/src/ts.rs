@@ -349,17 +349,17 @@ impl<'a> Ts<'a> {
         let kind_union: Vec<String> = kinds.iter().map(|(k, _)| format!("{k:?}")).collect();
         let mut out = ERRORS_DTS.replace("{kinds}", &kind_union.join(" | "));
         for (kind, s) in &kinds {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "{}export declare class {}Error extends WxkfError {{\n",
+                "{}export declare class {}Error extends WxkfError {{",
                 doc(description(s), ""),
                 pascal(kind)
             );
             let _ = writeln!(out, "  readonly kind: {kind:?};");
             for (key, prop) in properties(s).into_iter().flatten().filter(|(k, _)| *k != "kind") {
-                let _ = write!(
+                let _ = writeln!(
                     out,
-                    "{}  readonly {}: {};\n",
+                    "{}  readonly {}: {};",
                     doc(description(prop), "  "),
                     camel(key),
                     self.ty(prop, "  ")
@@ -412,11 +412,8 @@ impl<'a> Ts<'a> {
             entries(kinds.iter().map(|(k, _)| format!("{k}: {}Error", pascal(k))).collect()),
             entries(families.iter().map(|(f, _)| format!("{f}: {}Error", pascal(f))).collect()),
         );
-        let credentials: Vec<String> = properties(&self.model.types["Credentials"])
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| format!("{k:?}"))
-            .collect();
+        let credentials: Vec<String> =
+            properties(&self.model.types["Credentials"]).into_iter().flatten().map(|(k, _)| format!("{k:?}")).collect();
         let _ = write!(
             out,
             "\n/** The keys of core's `Credentials`: the client options that say where tokens come from. */\n\
