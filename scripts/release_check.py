@@ -6,8 +6,8 @@
     release_check.py versions            one version for every package (crates, npm, PyPI,
                                          Maven, Swift) and a CHANGELOG section for it
 
-Each prints what it checked on success; on failure it prints one message per problem, naming
-the file to fix, and exits 1. Reads `cargo metadata` and `cargo tree`; changes nothing.
+Each prints what it checked on success (stdout); on failure one message per problem, naming the
+file to fix (stderr), and exits 1. Reads `cargo metadata` and `cargo tree`; changes nothing.
 """
 
 import json
@@ -198,7 +198,7 @@ def main():
         sys.exit(__doc__)
     problems = check_metadata(sys.argv[2:]) if sys.argv[1] == "metadata" else check_versions()
     for p in problems:
-        print(p)
+        print(p, file=sys.stderr)
     sys.exit(1 if problems else 0)
 
 
