@@ -17,7 +17,7 @@ bin="$CARGO_TARGET_DIR/$profile"
 rows="$out/rows.jsonl"; : > "$rows"
 
 step "emulator (own process, loopback, faults off)"
-"$bin/wxkf-emulator" --port 0 --response-limit 0 > "$out/emulator.out" 2>/dev/null &
+"$bin/wxkf-emulator" --port 0 > "$out/emulator.out" 2>/dev/null &
 emu=$!
 trap 'kill $emu 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q '^listening on ' "$out/emulator.out" 2>/dev/null && break; sleep 0.05; done

@@ -1,14 +1,11 @@
-//! What the host app plugs in: its HTTP stack (`HttpTransport`), a token broker
-//! (`TokenProvider`) and optionally its clock (`HostClock`), with the adapters to core's traits.
+//! What the host app plugs in (HTTP, a token broker, a clock) and the adapters to core's traits.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use wxkf::client::CachedToken;
-use wxkf::Secret;
-
-use crate::error::KfError;
+use wxkf::{KfError, Secret, TransportKind};
 
 /// One header.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -19,46 +16,36 @@ pub struct HttpHeader {
     pub value: String,
 }
 
-/// A request for the host's HTTP stack to send.
-///
-/// An object, not a record: its URL carries the access token, so it has no generated
-/// `toString`/`description` that could print it. Log `redactedUrl()` instead.
-#[derive(uniffi::Object)]
-pub struct HttpRequest {
-    inner: wxkf::HttpRequest,
-}
-
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.fmt(f)
-    }
-}
+/// A request for the host's HTTP stack to send. An object, not a record: its URL carries the
+/// access token, so it has no generated `toString`/`description`. Log `redactedUrl()`.
+#[derive(Debug, uniffi::Object)]
+pub struct HttpRequest(wxkf::HttpRequest);
 
 #[uniffi::export]
 impl HttpRequest {
     /// `GET` or `POST`.
     pub fn method(&self) -> String {
-        self.inner.method.as_str().to_string()
+        self.0.method.as_str().to_string()
     }
 
     /// The absolute URL with its query (holds `access_token`: never log it).
     pub fn url(&self) -> String {
-        self.inner.url.clone()
+        self.0.url.clone()
     }
 
     /// The URL with `access_token` and `secret` values replaced by `***`, safe to log.
     pub fn redacted_url(&self) -> String {
-        self.inner.redacted_url()
+        self.0.redacted_url()
     }
 
     /// The headers to send, in order (`content-type` for bodies).
     pub fn headers(&self) -> Vec<HttpHeader> {
-        self.inner.headers.iter().map(|(name, value)| HttpHeader { name: name.clone(), value: value.clone() }).collect()
+        self.0.headers.iter().map(|(name, value)| HttpHeader { name: name.clone(), value: value.clone() }).collect()
     }
 
     /// The body bytes (empty for GET).
     pub fn body(&self) -> Vec<u8> {
-        self.inner.body.clone()
+        self.0.body.clone()
     }
 }
 
@@ -74,13 +61,8 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// The host app's HTTP stack (OkHttp, `java.net.http`, `URLSession`, …), so apps keep their
-/// own networking, proxies and certificate pinning.
-///
-/// Throw `KfException.Transport` for failures below HTTP, with kind `CONNECT` only when the
-/// request surely never left (wxkf then retries even writes); `TIMEOUT`/`RESET` otherwise.
-/// Any other exception counts as a transport failure of kind `OTHER`. Whatever it throws is
-/// scrubbed of the request's `access_token` and `secret` before it reaches the caller.
+/// The app's HTTP stack. Throw `KfException.Transport` below HTTP: kind `CONNECT` only when the
+/// request surely never left (wxkf then retries even writes); anything else counts as `OTHER`.
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait HttpTransport: Send + Sync {
@@ -88,24 +70,13 @@ pub trait HttpTransport: Send + Sync {
     async fn send(&self, request: Arc<HttpRequest>) -> Result<HttpResponse, KfError>;
 }
 
-/// An access token with its expiry, as a token broker hands it out.
-///
-/// An object so that no generated `toString` prints the token.
-#[derive(uniffi::Object)]
+/// An access token with its expiry. An object, so no generated `toString` prints the token
+/// (and `Secret` keeps it out of `Debug`).
+#[derive(Debug, uniffi::Object)]
 pub struct AccessToken {
     token: Secret,
     expires_in_secs: Option<i64>,
     expires_at_ms: Option<i64>,
-}
-
-impl std::fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("token", &self.token)
-            .field("expires_in_secs", &self.expires_in_secs)
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
 }
 
 #[uniffi::export]
@@ -114,7 +85,7 @@ impl AccessToken {
     #[uniffi::constructor]
     pub fn new(access_token: String, expires_in_secs: i64) -> Arc<Self> {
         Arc::new(AccessToken {
-            token: Secret::new(access_token),
+            token: access_token.into(),
             expires_in_secs: Some(expires_in_secs),
             expires_at_ms: None,
         })
@@ -123,11 +94,7 @@ impl AccessToken {
     /// A token valid until `expires_at_ms` (unix milliseconds).
     #[uniffi::constructor]
     pub fn expiring_at(access_token: String, expires_at_ms: i64) -> Arc<Self> {
-        Arc::new(AccessToken {
-            token: Secret::new(access_token),
-            expires_in_secs: None,
-            expires_at_ms: Some(expires_at_ms),
-        })
+        Arc::new(AccessToken { token: access_token.into(), expires_in_secs: None, expires_at_ms: Some(expires_at_ms) })
     }
 
     /// The token itself (a secret: never log it).
@@ -135,7 +102,7 @@ impl AccessToken {
         self.token.expose().to_string()
     }
 
-    /// Seconds of validity, when built with `new`.
+    /// Seconds of validity, when built with `new` (and for tokens WeChat issued).
     pub fn expires_in_secs(&self) -> Option<i64> {
         self.expires_in_secs
     }
@@ -147,34 +114,33 @@ impl AccessToken {
 }
 
 impl AccessToken {
+    /// A token a token call of the operation table returned.
+    pub(crate) fn issued(response: wxkf::ops::prelude::AccessTokenResponse) -> Arc<Self> {
+        let (token, expires_in_secs) = (response.access_token, Some(response.expires_in));
+        Arc::new(AccessToken { token, expires_in_secs, expires_at_ms: None })
+    }
+
     fn cached(&self, now_ms: i64) -> CachedToken {
-        let expires_at_ms = match (self.expires_at_ms, self.expires_in_secs) {
-            (Some(at), _) => at,
-            (None, Some(secs)) => now_ms.saturating_add(secs.saturating_mul(1000)),
-            (None, None) => now_ms,
-        };
+        let expires_at_ms = self
+            .expires_at_ms
+            .unwrap_or_else(|| now_ms.saturating_add(self.expires_in_secs.unwrap_or(0).saturating_mul(1000)));
         CachedToken { access_token: self.token.clone(), expires_at_ms, obtained_at_ms: now_ms }
     }
 }
 
-/// A broker of access tokens: the app's own back end, which holds the AppSecret. This is the
-/// mode for mobile apps, which must never hold the AppSecret.
+/// A broker of access tokens: the app's own back end, which holds the AppSecret.
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait TokenProvider: Send + Sync {
-    /// A currently valid token. `failed` is the token WeChat just rejected, if any: the broker
-    /// should hand out a fresher one. Return `null`/`nil` when no token can be had (for
-    /// example the user is signed out): the call then fails with a `Transport` error of kind
-    /// `OTHER`; throw `KfException` to fail with an error of your own.
+    /// A currently valid token; `failed` is the token WeChat just rejected, if any. Return
+    /// `null`/`nil` when none can be had (the call fails with `Transport` of kind `OTHER`).
     //
-    // Optional because UniFFI 0.29.5 cannot return a bare object from an async foreign
-    // method (its future result holding a raw pointer is not `Send`); an `Option` travels in
-    // a buffer.
+    // Optional because UniFFI 0.29.5 cannot return a bare object from an async foreign method
+    // (the future's raw-pointer result is not `Send`); an `Option` travels in a buffer.
     async fn token(&self, failed: Option<String>) -> Result<Option<Arc<AccessToken>>, KfError>;
 }
 
-/// The host's clock, for apps that keep their own time (and for tests). Without one, wxkf
-/// uses the system clock and a timer thread.
+/// The host's clock, for apps that keep their own time (and for tests).
 #[uniffi::export(with_foreign)]
 #[async_trait]
 pub trait HostClock: Send + Sync {
@@ -184,42 +150,38 @@ pub trait HostClock: Send + Sync {
     async fn sleep(&self, ms: u64);
 }
 
-/// The clock a client runs on.
-#[derive(Clone)]
-pub(crate) enum ClockImpl {
-    System,
-    Host(Arc<dyn HostClock>),
-}
-
-pub(crate) fn system_now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
-}
+/// The system clock, for clients built without a host clock.
+pub(crate) struct SystemClock;
 
 #[async_trait]
-impl wxkf::client::Clock for ClockImpl {
+impl HostClock for SystemClock {
     fn now_ms(&self) -> i64 {
-        match self {
-            ClockImpl::System => system_now_ms(),
-            ClockImpl::Host(c) => c.now_ms(),
-        }
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     }
 
     async fn sleep(&self, ms: u64) {
-        match self {
-            ClockImpl::System => {
-                // No async runtime is assumed (the host's coroutines poll the futures): a
-                // short-lived thread completes a oneshot. Sleeps happen only between retries.
-                let (tx, rx) = futures_channel::oneshot::channel::<()>();
-                let spawned = std::thread::Builder::new().name("wxkf-sleep".into()).spawn(move || {
-                    std::thread::sleep(std::time::Duration::from_millis(ms));
-                    let _ = tx.send(());
-                });
-                if spawned.is_ok() {
-                    let _ = rx.await;
-                }
-            }
-            ClockImpl::Host(c) => c.sleep(ms).await,
+        // No async runtime is assumed (the host's coroutines poll the futures): a short-lived
+        // thread completes a oneshot. Sleeps happen only between retries.
+        let (tx, rx) = futures_channel::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("wxkf-sleep".into()).spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            let _ = tx.send(());
+        });
+        if thread.is_ok() {
+            let _ = rx.await;
         }
+    }
+}
+
+/// Core's `Clock` is the host's clock (or the system's), with `rand` for randomness.
+#[async_trait]
+impl wxkf::client::Clock for dyn HostClock {
+    fn now_ms(&self) -> i64 {
+        HostClock::now_ms(self)
+    }
+
+    async fn sleep(&self, ms: u64) {
+        HostClock::sleep(self, ms).await
     }
 
     fn random_u64(&self) -> u64 {
@@ -227,115 +189,28 @@ impl wxkf::client::Clock for ClockImpl {
     }
 }
 
-/// Core's `Transport` over the host's `HttpTransport`.
-pub(crate) struct TransportAdapter(pub(crate) Arc<dyn HttpTransport>);
-
+/// Core's `Transport` is the host's `HttpTransport` (core's client scrubs what it throws).
 #[async_trait]
-impl wxkf::client::Transport for TransportAdapter {
-    async fn send(&self, request: wxkf::HttpRequest) -> Result<wxkf::HttpResponse, wxkf::KfError> {
-        let secrets = secrets_of(&request);
-        let response = self
-            .0
-            .send(Arc::new(HttpRequest { inner: request }))
-            .await
-            .map_err(|e| wxkf::KfError::from(e.scrubbed(&secrets)))?;
-        Ok(wxkf::HttpResponse {
-            status: response.status,
-            headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-            body: response.body,
-        })
+impl wxkf::client::Transport for dyn HttpTransport {
+    async fn send(&self, request: wxkf::HttpRequest) -> Result<wxkf::HttpResponse, KfError> {
+        let response = HttpTransport::send(self, Arc::new(HttpRequest(request))).await?;
+        let headers = response.headers.into_iter().map(|h| (h.name, h.value)).collect();
+        Ok(wxkf::HttpResponse { status: response.status, headers, body: response.body })
     }
-}
-
-/// The secret values a request carries: `access_token` and `secret` in the query (raw and
-/// decoded) and `secret` in a JSON body (stable tokens). What a host throws is scrubbed of them.
-fn secrets_of(request: &wxkf::HttpRequest) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some((_, query)) = request.url.split_once('?') {
-        for (k, v) in query.split('&').filter_map(|pair| pair.split_once('=')) {
-            if k == "access_token" || k == "secret" {
-                out.push(v.to_string());
-            }
-        }
-    }
-    for (k, v) in wxkf::http::query_pairs(&request.url) {
-        if k == "access_token" || k == "secret" {
-            out.push(v);
-        }
-    }
-    // Core writes the stable-token body with serde_json: `"secret":"…"`, escaped as JSON.
-    let body = String::from_utf8_lossy(&request.body);
-    if let Some((_, rest)) = body.split_once("\"secret\":\"") {
-        let end = rest.find('"').unwrap_or(rest.len());
-        out.push(rest[..end].to_string());
-    }
-    out
 }
 
 /// Core's `TokenProvider` over the host's broker.
 pub(crate) struct ProviderAdapter {
     pub(crate) provider: Arc<dyn TokenProvider>,
-    pub(crate) clock: ClockImpl,
+    pub(crate) clock: Arc<dyn HostClock>,
 }
 
 #[async_trait]
 impl wxkf::client::TokenProvider for ProviderAdapter {
-    async fn token(&self, failed: Option<&str>) -> Result<CachedToken, wxkf::KfError> {
-        let rejected: Vec<String> = failed.map(str::to_string).into_iter().collect();
-        let token = self
-            .provider
-            .token(failed.map(str::to_string))
-            .await
-            .map_err(|e| wxkf::KfError::from(e.scrubbed(&rejected)))?;
-        let Some(token) = token else {
-            return Err(wxkf::KfError::Transport {
-                transport_kind: wxkf::TransportKind::Other,
-                reason: "the token provider returned no token".to_string(),
-            });
-        };
-        // Core refuses an empty token; a huge one would be sent in every URL.
-        wxkf::validate::bounded("access_token", token.token.expose())?;
-        Ok(token.cached(wxkf::client::Clock::now_ms(&self.clock)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_never_shows_tokens() {
-        let t = AccessToken::new("MARKER-TOKEN".into(), 7200);
-        assert!(!format!("{t:?}").contains("MARKER"));
-        let r = HttpRequest {
-            inner: wxkf::HttpRequest {
-                method: wxkf::Method::Get,
-                url: "http://h/p?access_token=MARKER".into(),
-                headers: vec![],
-                body: vec![],
-            },
-        };
-        assert!(!format!("{r:?}").contains("MARKER"));
-        assert!(!r.redacted_url().contains("MARKER"));
-    }
-
-    #[test]
-    fn secrets_of_a_request_are_its_token_and_secret() {
-        let r = wxkf::HttpRequest {
-            method: wxkf::Method::Post,
-            url: "http://h/cgi-bin/stable_token?access_token=A%2BB&x=1".into(),
-            headers: vec![],
-            body: br#"{"grant_type":"client_credential","appid":"wx1","secret":"S3CRET","force_refresh":false}"#
-                .to_vec(),
-        };
-        assert_eq!(secrets_of(&r), vec!["A%2BB".to_string(), "A+B".to_string(), "S3CRET".to_string()]);
-    }
-
-    #[test]
-    fn expiry_in_seconds_counts_from_the_clock() {
-        let t = AccessToken::new("x".into(), 7200);
-        assert_eq!(t.cached(1_000).expires_at_ms, 7_201_000);
-        let t = AccessToken::expiring_at("x".into(), 99);
-        assert_eq!(t.cached(1_000).expires_at_ms, 99);
+    async fn token(&self, failed: Option<&str>) -> Result<CachedToken, KfError> {
+        let token = self.provider.token(failed.map(str::to_string)).await?;
+        let token =
+            token.ok_or_else(|| KfError::transport(TransportKind::Other, "the token provider returned no token"))?;
+        Ok(token.cached(self.clock.now_ms()))
     }
 }

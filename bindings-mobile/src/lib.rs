@@ -1,24 +1,17 @@
-//! wxkf for Kotlin (package `wxkf`) and Swift (module `Wxkf`) through UniFFI.
-//!
-//! Glue only: the host app supplies HTTP ([`HttpTransport`]), tokens ([`TokenProvider`], the
-//! mode for apps, which must never hold the AppSecret) and optionally its clock
-//! ([`HostClock`]); requests, parsing, validation, tokens, retries, paging and push crypto are
-//! `wxkf-core`'s. Errors map once into [`KfError`] (Kotlin `KfException`).
+//! wxkf for Kotlin and Swift through UniFFI: glue over core, whose types carry the UniFFI
+//! derives (component `wxkf_protocol`); this component adds the client, walk and webhook.
 
 mod client;
-mod error;
 mod host;
-mod push;
-mod types;
+mod kf_error;
+mod ops;
+mod records;
+mod webhook;
 
-pub use client::{Client, ClientOptions, MsgRecords};
-pub use error::{CallbackKind, ErrorFamily, KfError, RetryClass, TransportKind};
+pub use client::Client;
 pub use host::{AccessToken, HostClock, HttpHeader, HttpRequest, HttpResponse, HttpTransport, TokenProvider};
-pub use push::{CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, ReplayGuard, Reply, UrlQuery};
-pub use types::{
-    Article, InviteStatus, KfInfo, KfOnlineInfo, KfSession, MenuItem, Message, MessageContent, MsgListPage, MsgRecord,
-    RecordCursor, SessionItem, TypingCommand, WaitCase, WaitCaseList,
-};
+pub use records::MsgRecords;
+pub use webhook::Webhook;
 
 uniffi::setup_scaffolding!("wxkf");
 

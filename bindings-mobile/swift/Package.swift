@@ -1,6 +1,6 @@
 // swift-tools-version:5.9
-// The Wxkf Swift package. `Sources/Wxkf/Wxkf.swift` and `WxkfFFI.xcframework` are generated
-// (see ../README.md, "iOS"): they are not checked in.
+// The Wxkf Swift package. `Sources/Wxkf/Wxkf.swift`, `Sources/Wxkf/WxkfProtocol.swift` (core's
+// types) and `WxkfFFI.xcframework` are generated (see ../README.md, "iOS"): not checked in.
 import PackageDescription
 
 let package = Package(

@@ -1,8 +1,9 @@
 """BENCHMARKS.md rows for Python: wxkf Client (threads) and AsyncClient, raw httpx, wechatpy.
 
 Usage: bench_rows.py URL SECONDS [FROM TO] — against a running emulator (appid/secret = its
-defaults, response limit off). Prints one JSON object per row, like the Rust harness. With
-FROM and TO (unix seconds) it also exports that record range in a fresh process (peak RSS).
+defaults; the Rust harness has given the bench user an unlimited payment window). Prints one
+JSON object per row, like the Rust harness. With FROM and TO (unix seconds) it also exports
+that record range in a fresh process (peak RSS).
 `bench_rows.py export URL FROM TO` is that child.
 """
 from __future__ import annotations

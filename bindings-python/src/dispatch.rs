@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
-use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
 use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::{KfError, Message, Secret};
 use wxkf_native::NativeClient;
@@ -94,7 +94,8 @@ pub(crate) async fn run(
         "send_typing" => {
             let touser: String = arg(&args, "touser")?;
             let command: TypingCommand = arg(&args, "command")?;
-            out(c.send_typing(&touser, command).await?)
+            let businessid: Option<String> = arg(&args, "businessid")?;
+            out(c.execute(&SendTyping { touser, command, businessid }).await?)
         }
         "create_kf_session" => {
             let a: KfAndOpenid = args_of(args)?;

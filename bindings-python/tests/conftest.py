@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
+
+import wxkf
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
@@ -56,6 +61,11 @@ class Emulator:
     def state(self) -> Any:
         return self.admin("GET", "state")
 
+    def kf_ready(self, kf_account: str) -> None:
+        """Binds the kf to a WeChat user (as if it accepted an invitation) and sets it online."""
+        self.admin("POST", "kf/bind", {"kf_account": kf_account})
+        self.admin("POST", "kf/online", {"kf_account": kf_account})
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -72,3 +82,44 @@ def emulator_process() -> Iterator[Emulator]:
 def emu(emulator_process: Emulator) -> Emulator:
     emulator_process.admin("POST", "reset", {})
     return emulator_process
+
+
+class _TransferHandler(BaseHTTPRequestHandler):
+    """The developer's server of an account that hands users over: every user message is
+    answered ``transfer_customer_service`` (with wxkf's push API), every event ``success``."""
+
+    hook = wxkf.Webhook(wxkf.CallbackConfig(token=CALLBACK_TOKEN, appid=APPID))
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        opened = self.hook.open(query, body)
+        user_message = (wxkf.TextPush, wxkf.ImagePush, wxkf.VoicePush, wxkf.VideoPush, wxkf.ShortVideoPush,
+                        wxkf.LocationPush, wxkf.LinkPush)
+        is_message = isinstance(opened.message, user_message)
+        reply = wxkf.Reply.transfer_customer_service() if is_message else wxkf.Reply.success()
+        data = self.hook.reply(opened, reply).encode("utf-8")
+        self.send_response(200)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def transfer_hook() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TransferHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/wechat"
+    server.shutdown()
+
+
+@pytest.fixture()
+def transferring(emu: Emulator, transfer_hook: str) -> Emulator:
+    """The emulator pushing to a webhook that transfers every user message to customer service:
+    a user who writes in joins the wait queue, as on a real account."""
+    emu.admin("POST", "config", {"webhook_url": transfer_hook})
+    return emu

@@ -18,7 +18,9 @@ def client_for(emu: Emulator, **options: Any) -> wxkf.AsyncClient:
     return wxkf.AsyncClient.stable(APPID, SECRET, base_url=emu.url, **options)
 
 
-def test_every_operation_async(emu: Emulator) -> None:
+def test_every_operation_async(transferring: Emulator) -> None:
+    emu = transferring
+
     async def scenario() -> None:
         c = client_for(emu)
         await c.add_kf_account(KF, "小李")
@@ -28,6 +30,7 @@ def test_every_operation_async(emu: Emulator) -> None:
         await c.invite_worker(KF, "li_wx_0001")
         assert (await c.get_kf_list())[0].invite_wx == "li_wx_0001"
         await c.upload_kf_head_img(KF, b"\xff\xd8jpeg\xff\xd9", filename="li.jpg")
+        emu.admin("POST", "kf/invitation", {"kf_account": KF, "accept": True})
         emu.admin("POST", "kf/online", {"kf_account": KF})
         assert [o.kf_account for o in await c.get_kf_online_list()] == [KF]
         emu.admin("POST", "user/message", {"openid": USER})
@@ -47,7 +50,8 @@ def test_every_operation_async(emu: Emulator) -> None:
         now = int(emu.state()["now"])
         page = await c.get_msg_list(now - 600, now + 60)
         walked = [r async for r in c.iter_msg_records(now - 600, now + 60)]
-        assert walked == list(page.recordlist) and len(walked) >= 8
+        # the transferred message (2003) and the five sends (2002)
+        assert walked == list(page.recordlist) and [r.opercode for r in walked] == [2003] + [2002] * 5
         await c.del_kf_account(KF)
         assert await c.get_kf_list() == []
         assert isinstance(await c.access_token(), str)

@@ -96,7 +96,10 @@ def check_request(want: Dict[str, Any], got: Dict[str, Any]) -> None:
             f'Content-Type: {mp["content_type"]}'
         )
         assert head.decode() == want_head
-        assert data == base64.b64decode(mp["data_base64"])
+        if "data_size" in mp:  # that many 0xFF bytes (a big image described compactly)
+            assert data == b"\xff" * mp["data_size"], f"{len(data)} bytes"
+        else:
+            assert data == base64.b64decode(mp["data_base64"])
     else:
         assert body == b"", body
 
@@ -111,9 +114,8 @@ def call(base_url: str, op: str, inp: Dict[str, Any]) -> Any:
         return client.get_stable_access_token(force_refresh=inp["force_refresh"])
     client = wxkf.Client.fixed("ACCESS_TOKEN", base_url=base_url, max_attempts=1)
     if op == "upload_kf_head_img":
-        return client.upload_kf_head_img(
-            inp["kf_account"], base64.b64decode(inp["image_base64"]), filename=inp.get("filename")
-        )
+        image = b"\xff" * inp["image_size"] if "image_size" in inp else base64.b64decode(inp["image_base64"])
+        return client.upload_kf_head_img(inp["kf_account"], image, filename=inp.get("filename"))
     if op == "send_message":
         # Typed message objects when the input is well-formed, the raw dict otherwise.
         try:
@@ -122,7 +124,7 @@ def call(base_url: str, op: str, inp: Dict[str, Any]) -> Any:
             message = inp["message"]
         return client.send_message(inp["touser"], message)
     if op == "send_typing":
-        return client.send_typing(inp["touser"], typing=inp["command"] == "Typing")
+        return client.send_typing(inp["touser"], typing=inp["command"] == "Typing", businessid=inp.get("businessid"))
     method = getattr(client, op)
     return method(**inp)
 

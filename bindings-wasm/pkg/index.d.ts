@@ -136,6 +136,7 @@ export type Message =
   | (MessageBase & { video: VideoPayload })
   | (MessageBase & { music: MusicPayload })
   | (MessageBase & { news: NewsPayload })
+  /** Legacy: since the draft box, new articles are sent as `mpnewsarticle`. */
   | (MessageBase & { mpnews: MediaPayload })
   | (MessageBase & { mpnewsarticle: MpNewsArticlePayload })
   | (MessageBase & { msgmenu: MsgMenuPayload })
@@ -144,6 +145,12 @@ export type Message =
 
 /** The typing indicator command. */
 export type TypingCommand = "Typing" | "CancelTyping";
+
+/** Options of `sendTyping`. */
+export interface TypingOptions extends CallOptions {
+  /** The current typing doc's optional `businessid`; sent only when set. */
+  businessid?: string;
+}
 
 // ---------------------------------------------------------------------------------------
 // Results
@@ -249,8 +256,8 @@ export declare class Client {
   uploadKfHeadImg(kfAccount: string, image: Uint8Array | ArrayBuffer, opts?: CallOptions): Promise<null>;
   /** Sends a message to a user (within 48 hours of their last interaction). */
   sendMessage(touser: string, message: Message, opts?: CallOptions): Promise<null>;
-  /** Shows or hides the typing indicator. */
-  sendTyping(touser: string, command: TypingCommand, opts?: CallOptions): Promise<null>;
+  /** Shows or hides the typing indicator (`businessid`: the typing doc's optional field). */
+  sendTyping(touser: string, command: TypingCommand, opts?: TypingOptions): Promise<null>;
   /** Starts a session between an online kf and a user. */
   createKfSession(kfAccount: string, openid: string, opts?: CallOptions): Promise<null>;
   /** Closes a kf's session with a user. */

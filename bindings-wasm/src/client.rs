@@ -10,7 +10,7 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::AbortSignal;
-use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
 use wxkf::api::record::get_msg_list::MsgRecord;
 use wxkf::api::token::{get_access_token::GetAccessToken, get_stable_access_token::GetStableAccessToken};
 use wxkf::client::{Client, ClientConfig, MemoryStore, RetryPolicy, TokenSource};
@@ -327,15 +327,20 @@ impl WasmClient {
         promise(signal, async move { c.send_message(&t, m).await.and_then(unit) })
     }
 
-    /// `send_typing`: `command` is `"Typing"` or `"CancelTyping"`.
+    /// `send_typing`: `command` is `"Typing"` or `"CancelTyping"`; `businessid` optional.
     #[wasm_bindgen(js_name = sendTyping)]
-    pub fn send_typing(&self, touser: JsValue, command: JsValue, signal: JsValue) -> Promise {
+    pub fn send_typing(&self, touser: JsValue, command: JsValue, businessid: JsValue, signal: JsValue) -> Promise {
         let (t, cmd) = match (text(&touser, "touser"), from_js::<TypingCommand>(command, "command")) {
             (Ok(t), Ok(c)) => (t, c),
             (Err(e), _) | (_, Err(e)) => return rejected(e),
         };
+        let id = match opt_text(&businessid, "businessid") {
+            Ok(id) => id,
+            Err(e) => return rejected(e),
+        };
         let c = self.inner.clone();
-        promise(signal, async move { c.send_typing(&t, cmd).await.and_then(unit) })
+        let request = SendTyping { touser: t, command: cmd, businessid: id };
+        promise(signal, async move { c.execute(&request).await.and_then(unit) })
     }
 
     /// `create_kf_session`.

@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wxkf::callback::MemoryReplayGuard;
 use wxkf::{
-    build_reply_to, check_url, open_push, open_push_guarded, CallbackConfig, KfError, PushQuery, Reply, ReplyTo,
-    UrlQuery,
+    build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, CallbackConfig, KfError, PushQuery,
+    Reply, ReplyTo, UrlQuery,
 };
 
 use crate::convert::{absent, bytes, error_to_js, from_js, get, int, now_or, opt_text, text, to_js};
@@ -101,7 +101,10 @@ impl WasmWebhook {
         let encrypted = get(&opened, "encrypted")
             .as_bool()
             .ok_or_else(|| js_err(KfError::validation("push.encrypted", "must be a boolean")))?;
-        let to = ReplyTo { to_user_name: &account, from_user_name: &user, encrypted };
+        let type_tag = get(&message, "type").as_string().unwrap_or_default();
+        let msg_type = get(&message, "msg_type").as_string();
+        let user_message = is_user_message_type(&type_tag, msg_type.as_deref());
+        let to = ReplyTo { to_user_name: &account, from_user_name: &user, encrypted, user_message };
         let reply: Reply = from_js(reply, "reply").map_err(js_err)?;
         let now = now_or(&now, "now").map_err(js_err)?;
         let nonce = match opt_text(&nonce, "nonce").map_err(js_err)? {

@@ -207,9 +207,13 @@ test("every validation vector (request: null) rejects before the network", async
       update_kf_account: () => client.updateKfAccount(i.kf_account, i.nickname),
       del_kf_account: () => client.delKfAccount(i.kf_account),
       invite_worker: () => client.inviteWorker(i.kf_account, i.invite_wx),
-      upload_kf_head_img: () => client.uploadKfHeadImg(i.kf_account, new Uint8Array(Buffer.from(i.image_base64, "base64"))),
+      upload_kf_head_img: () =>
+        client.uploadKfHeadImg(
+          i.kf_account,
+          i.image_size !== undefined ? new Uint8Array(i.image_size).fill(0xff) : new Uint8Array(Buffer.from(i.image_base64, "base64")),
+        ),
       send_message: () => client.sendMessage(i.touser, i.message),
-      send_typing: () => client.sendTyping(i.touser, i.command),
+      send_typing: () => client.sendTyping(i.touser, i.command, i.businessid === undefined ? undefined : { businessid: i.businessid }),
       create_kf_session: () => client.createKfSession(i.kf_account, i.openid),
       close_kf_session: () => client.closeKfSession(i.kf_account, i.openid),
       get_kf_session: () => client.getKfSession(i.openid),
@@ -226,7 +230,7 @@ test("every validation rule of the spec, in every operation that has it", async 
   const start = failures.length;
   const cat = "rules";
   // kf_account: prefix@wechat_id, prefix 1-10 ASCII letters or digits, id without spaces or a second @
-  const badAccounts = ["", " ", "kf01", "@gh", "kf01@", "abcdefghijk@gh", "kf_1@gh", "kf@a b", "a@b@c", "小@gh", "kf@gh\n", "kf@\tgh"];
+  const badAccounts = ["", " ", "kf01", "@gh", "kf01@", "abcdefghijk@gh", "kf-1@gh", `kf@${"g".repeat(31)}`, "kf@a b", "a@b@c", "小@gh", "kf@gh\n", "kf@\tgh"];
   for (const [op, spec] of Object.entries(OPS)) {
     if (!("kf_account" in spec.args)) continue;
     for (const bad of badAccounts) await rejects(cat, `${op} kf_account ${JSON.stringify(bad)}`, () => spec.call({ ...spec.args, kf_account: bad }), "kf_account");
@@ -248,10 +252,10 @@ test("every validation rule of the spec, in every operation that has it", async 
     await rejects(cat, "sendMessage touser", () => client.sendMessage(bad, { text: { content: "x" } }), "touser");
     await rejects(cat, "sendTyping touser", () => client.sendTyping(bad, "Typing"), "touser");
   }
-  // the avatar: not empty, at most 10 MiB
+  // the avatar: not empty, at most 5 MB (5 MiB)
   await rejects(cat, "uploadKfHeadImg empty", () => client.uploadKfHeadImg(KF, new Uint8Array()), "image");
   await rejects(cat, "uploadKfHeadImg empty buffer", () => client.uploadKfHeadImg(KF, new ArrayBuffer(0)), "image");
-  await rejects(cat, "uploadKfHeadImg 10 MiB + 1", () => client.uploadKfHeadImg(KF, new Uint8Array(10 * 1024 * 1024 + 1)), "image");
+  await rejects(cat, "uploadKfHeadImg 5 MiB + 1", () => client.uploadKfHeadImg(KF, new Uint8Array(5 * 1024 * 1024 + 1)), "image");
   // every message kind: each required field empty or blank
   for (const [kind, { required }] of Object.entries(KINDS)) {
     for (const f of required) {

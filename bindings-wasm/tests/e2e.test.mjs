@@ -6,12 +6,13 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as wxkf from "wxkf";
 import { scenario } from "./scenario.mjs";
-import { APPID, SECRET, startEmulator } from "./emulator.mjs";
+import { APPID, SECRET, startEmulator, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
+// The account's webhook transfers every user message: a user who writes in joins the queue.
 async function withEmulator(f) {
-  const emu = await startEmulator();
+  const emu = await startTransferringEmulator();
   try {
     return await f(emu.baseUrl);
   } finally {

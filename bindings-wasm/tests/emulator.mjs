@@ -1,7 +1,9 @@
 // Starts the real emulator binary for a test and stops it afterwards (Node only).
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { Webhook } from "wxkf";
 
 export const APPID = "wxjs0000000000001";
 export const SECRET = "js-secret-do-not-leak-4711";
@@ -45,4 +47,35 @@ export function startEmulator(extra = []) {
       }
     });
   });
+}
+
+const TRANSFER_TOKEN = "jsTransferHookToken";
+const USER_MESSAGES = new Set(["text", "image", "voice", "video", "shortvideo", "location", "link"]);
+
+/**
+ * Starts the emulator pushing to the developer's webhook of an account that hands users over:
+ * every user message is answered `transfer_customer_service` (built with the package's push
+ * API), every event `success` — so a user who writes in joins the wait queue, as on WeChat.
+ * Resolves with `{ baseUrl, stop() }` (stopping both).
+ */
+export async function startTransferringEmulator(extra = []) {
+  const hook = new Webhook({ token: TRANSFER_TOKEN, appId: APPID });
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const push = hook.open(url.searchParams, new Uint8Array(Buffer.concat(chunks)));
+    const reply = USER_MESSAGES.has(push.message.type) ? { type: "transfer_customer_service" } : { type: "success" };
+    res.writeHead(200, { "content-type": "application/xml" }).end(hook.reply(push, reply));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const webhookUrl = `http://127.0.0.1:${server.address().port}/wechat`;
+  const emu = await startEmulator(["--callback-token", TRANSFER_TOKEN, "--webhook-url", webhookUrl, ...extra]);
+  return {
+    baseUrl: emu.baseUrl,
+    stop: async () => {
+      await emu.stop();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

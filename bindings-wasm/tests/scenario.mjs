@@ -93,12 +93,15 @@ export async function scenario(wxkf, env) {
   eq(carol.invite_wx, "carol_wx", "invite_wx");
   ok(typeof carol.kf_id === "string" && carol.kf_headimgurl.length > 0, "kf_id string, avatar set");
   eq(await c.getKfOnlineList(), [], "nobody online");
+  // Carol accepts the invitation before she can go online (a kf bound to no WeChat user cannot)
+  await admin("kf/invitation", { kf_account: KF, accept: true });
   await admin("kf/online", { kf_account: KF });
   const online = await c.getKfOnlineList();
   eq([online[0].kf_account, online[0].status, typeof online[0].kf_id], [KF, 1, "string"], "online list");
 
-  // a user writes in; the wait queue; a session
-  await admin("user/message", { openid: USER, content: "我要退货" });
+  // a user writes in; the account's webhook transfers the message; the wait queue; a session
+  const pushed = await admin("user/message", { openid: USER, content: "我要退货" });
+  eq(pushed.push?.applied?.action, "queued", "transferred by the webhook");
   const wait = await c.getWaitCaseList();
   eq([wait.count, wait.waitcaselist[0].openid], [1, USER], "wait queue");
   eq(await c.createKfSession(KF, USER), null, "create session");
@@ -161,7 +164,8 @@ export async function scenario(wxkf, env) {
   for await (const r of walk) all.push(r);
   eq(all.length, total, "every record iterated");
   ok(walk.pagesFetched >= Math.ceil(total / 4), `paged by 4 (${walk.pagesFetched} pages)`);
-  ok(all.some((r) => r.opercode === 1004 && r.worker === KF), "the close is recorded");
+  ok(all.some((r) => r.opercode === 2003 && r.worker === KF && r.text === "在吗"), "received in the session (2003)");
+  ok(all.every((r) => r.opercode === 2002 || r.opercode === 2003), "the current opercodes only");
   eq(walk.cursor(), null, "no cursor when done");
   // stop after 6 records, resume from the cursor: exactly the rest
   const first = c.msgRecords({ from: now - 60, to: now + 60, pageSize: 4 });

@@ -690,7 +690,6 @@ test("no marker in any error, result, inspected object or console output", async
     };
     await works("emu add", () => live.addKfAccount("carol@gh_emulator", "Carol"));
     const tokenA = await issuedLive();
-    await admin("kf/online", { kf_account: "carol@gh_emulator" });
     const sent = await admin("user/message", { openid: "oSecretUser01", content: "我要找人工客服" });
     assert.equal(sent.push?.delivered, true, JSON.stringify(sent));
     assert.equal(sent.push?.status, 200, JSON.stringify(sent));
@@ -698,6 +697,9 @@ test("no marker in any error, result, inspected object or console output", async
     scanResult("emu push", pushes);
     await works("emu update", () => live.updateKfAccount("carol@gh_emulator", "Carol 2"));
     await works("emu invite", () => live.inviteWorker("carol@gh_emulator", "carol_wx"));
+    // Carol accepts and logs in: only a bound kf goes online and takes sessions.
+    await admin("kf/invitation", { kf_account: "carol@gh_emulator", accept: true });
+    await admin("kf/online", { kf_account: "carol@gh_emulator" });
     await works("emu avatar", () => live.uploadKfHeadImg("carol@gh_emulator", JPEG));
     await works("emu list", () => live.getKfList());
     await works("emu online", () => live.getKfOnlineList());

@@ -62,8 +62,13 @@ function checkMultipart(mp, init) {
     `Content-Disposition: form-data; name="${mp.field}"; filename="${mp.filename}"\r\n` +
     `Content-Type: ${mp.content_type}`;
   if (head !== want) return `part header ${JSON.stringify(head)} != ${JSON.stringify(want)}`;
-  const data = Buffer.from(inner.subarray(split + 4)).toString("base64");
-  if (data !== mp.data_base64) return "part data differs";
+  const part = inner.subarray(split + 4);
+  if (mp.data_size !== undefined) {
+    // `data_size`: that many 0xFF bytes (a big image described compactly)
+    if (part.length !== mp.data_size || !part.every((b) => b === 0xff)) return `part data differs (${part.length} bytes)`;
+    return null;
+  }
+  if (Buffer.from(part).toString("base64") !== mp.data_base64) return "part data differs";
   return null;
 }
 
@@ -121,6 +126,12 @@ function responseOf(c) {
   return new Response(text, { status: r.status ?? 200, headers: { "content-type": "application/json" } });
 }
 
+/** The image of an upload input: `image_size` 0xFF bytes, else `image_base64` decoded. */
+function imageOf(i) {
+  if (i.image_size !== undefined) return new Uint8Array(i.image_size).fill(0xff);
+  return new Uint8Array(Buffer.from(i.image_base64, "base64"));
+}
+
 function call(client, c) {
   const i = c.input;
   switch (c.operation) {
@@ -137,7 +148,7 @@ function call(client, c) {
     case "invite_worker":
       return client.inviteWorker(i.kf_account, i.invite_wx);
     case "upload_kf_head_img":
-      return client.uploadKfHeadImg(i.kf_account, new Uint8Array(Buffer.from(i.image_base64, "base64")));
+      return client.uploadKfHeadImg(i.kf_account, imageOf(i));
     case "get_kf_list":
       return client.getKfList();
     case "get_kf_online_list":
@@ -145,7 +156,7 @@ function call(client, c) {
     case "send_message":
       return client.sendMessage(i.touser, i.message);
     case "send_typing":
-      return client.sendTyping(i.touser, i.command);
+      return client.sendTyping(i.touser, i.command, i.businessid === undefined ? undefined : { businessid: i.businessid });
     case "create_kf_session":
       return client.createKfSession(i.kf_account, i.openid);
     case "close_kf_session":

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { Client } from "wxkf";
-import { APPID, SECRET, startEmulator } from "./emulator.mjs";
+import { APPID, SECRET, startEmulator, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const EXAMPLES = here("../../examples/");
@@ -129,8 +129,10 @@ async function transferToNamedKf(hook, runtime) {
     const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: emu.baseUrl });
     await client.addKfAccount(KF, "Carol");
     await client.addKfAccount("dave@gh_emulator", "Dave");
-    await admin(emu.baseUrl, "kf/online", { kf_account: "dave@gh_emulator" });
-    await admin(emu.baseUrl, "kf/online", { kf_account: KF });
+    for (const kf of ["dave@gh_emulator", KF]) {
+      await admin(emu.baseUrl, "kf/bind", { kf_account: kf }); // as if it accepted an invitation
+      await admin(emu.baseUrl, "kf/online", { kf_account: kf });
+    }
 
     const sent = await admin(emu.baseUrl, "user/message", { openid: "oPushUser0001", content: "我要找人工客服" });
     assert.equal(sent.push.delivered, true, JSON.stringify(sent));
@@ -178,7 +180,6 @@ test("without a named kf, or with the kf offline, the transferred user waits in 
     "--aes-key", AES_KEY, "--callback-token", TOKEN, "--webhook-url", `${hook.url}/wechat`,
   ]);
   try {
-    await admin(emu.baseUrl, "config", { queue_on_message: false });
     const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: emu.baseUrl });
     await client.addKfAccount(KF, "Carol"); // exists but offline
     const sent = await admin(emu.baseUrl, "user/message", { openid: "oPushUser0002", content: "hi" });
@@ -193,7 +194,7 @@ test("without a named kf, or with the kf offline, the transferred user waits in 
 });
 
 test("worker example: /wait-queue through a token broker (the worker holds no AppSecret)", async () => {
-  const emu = await startEmulator();
+  const emu = await startTransferringEmulator();
   const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: emu.baseUrl });
   let brokered = 0;
   const broker = createServer(async (req, res) => {

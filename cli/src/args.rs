@@ -89,6 +89,9 @@ pub enum Command {
         state: OnOff,
         /// The user's openid.
         openid: String,
+        /// The typing doc's optional `businessid`.
+        #[arg(long)]
+        businessid: Option<String>,
     },
     /// Sessions and the wait queue.
     #[command(subcommand)]

@@ -8,12 +8,12 @@ use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::message::{Article, MenuItem};
 use wxkf::records::format_china_time;
 use wxkf::MessageContent;
-use wxkf::{ClientConfig, Message};
+use wxkf::{CallbackConfig, ClientConfig, Message};
 use wxkf_emulator::{Config, Emulator};
 
 use crate::args::{ExportArgs, Format};
 use crate::error::CliError;
-use crate::{export, output};
+use crate::{demo_webhook, export, output};
 
 /// Runs the emulator with `wxkf-emulator`'s own arguments until Ctrl-C.
 pub async fn run_emulator(args: &[String]) -> Result<(), CliError> {
@@ -61,11 +61,22 @@ fn step(n: u32, what: &str) {
 pub async fn run() -> Result<(), CliError> {
     let appid = "wxdemo00000000001";
     let secret = "demo-app-secret";
-    let emu =
-        Emulator::start(Config { appid: appid.into(), secret: secret.into(), seed: Some(7), ..Config::default() })
-            .await?;
+    let (callback_token, aes_key) = ("demoCallbackToken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
+    // The developer's server: WeChat pushes users' messages to it (encrypted, safe mode).
+    let webhook = demo_webhook::start(CallbackConfig::new(callback_token, Some(aes_key.to_string()), appid)).await?;
+    let emu = Emulator::start(Config {
+        appid: appid.into(),
+        secret: secret.into(),
+        seed: Some(7),
+        callback_token: callback_token.into(),
+        aes_key: Some(aes_key.into()),
+        webhook_url: Some(webhook.url.clone()),
+        ..Config::default()
+    })
+    .await?;
     let base = emu.base_url();
     println!("wxkf demo: a customer-service conversation against the embedded emulator at {base}");
+    println!("the account's webhook (wxkf's push API) listens at {}", webhook.url);
     let admin = Admin { http: reqwest::Client::new(), base: base.clone() };
     let client = wxkf_native::client(ClientConfig::stable(appid, secret).base_url(&base))?;
     let kf = "alice@gh_emulator";
@@ -80,21 +91,33 @@ pub async fn run() -> Result<(), CliError> {
     client.update_kf_account(kf, "Alice 客服 🎧").await?;
     output::table(false, &["kf_account", "kf_nick", "kf_id"], &client.get_kf_list().await?);
 
-    step(3, "Alice logs in to the kf workbench (emulator admin) and is online");
+    step(3, "Alice accepts the invitation on her phone, logs in to the kf workbench and is online");
+    client.invite_worker(kf, "alice_wechat").await?;
+    admin.post("kf/invitation", json!({"kf_account": kf, "accept": true})).await?;
     admin.post("kf/online", json!({"kf_account": kf, "online": true})).await?;
     output::table(false, &["kf_account", "status", "accepted_case"], &client.get_kf_online_list().await?);
 
-    step(4, &format!("the user {user} writes in"));
+    step(4, &format!("the user {user} writes in; WeChat pushes the message to the webhook"));
     let pushed = admin.post("user/message", json!({"openid": user, "content": "你好，我的订单还没到 📦"})).await?;
-    println!("user message recorded (record {})", pushed.get("record_id").unwrap_or(&Value::Null));
+    let push = pushed.get("push").cloned().unwrap_or(Value::Null);
+    println!(
+        "the webhook answered {} → {} (only this reply hands a user to customer service)",
+        push.pointer("/reply_kind").and_then(Value::as_str).unwrap_or("-"),
+        push.pointer("/applied/action").and_then(Value::as_str).unwrap_or("-"),
+    );
     let waiting = client.get_wait_case_list().await?;
     println!("wait queue: {} user(s) waiting", waiting.count);
     output::table(false, &["openid", "latest_time"], &waiting.waitcaselist);
 
-    step(5, "Alice takes the user: create a session");
+    step(5, "Alice takes the user from the queue: create a session");
     client.create_kf_session(kf, user).await?;
     let session = client.get_kf_session(user).await?;
     println!("session of {user}: kf {}", session.kf_account.as_deref().unwrap_or("-"));
+    let routed = admin.post("user/message", json!({"openid": user, "content": "订单号 42"})).await?;
+    println!(
+        "the user writes again: the message goes to {} (in a session WeChat forwards to the kf system, not to the webhook)",
+        routed.get("kf_account").and_then(Value::as_str).unwrap_or("-")
+    );
 
     step(6, "typing indicator, then five message kinds");
     client.send_typing(user, TypingCommand::Typing).await?;

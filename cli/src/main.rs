@@ -3,12 +3,13 @@
 mod args;
 mod config;
 mod demo;
+mod demo_webhook;
 mod error;
 mod export;
 mod output;
 
 use clap::Parser;
-use wxkf::api::message::send_typing::TypingCommand;
+use wxkf::api::message::send_typing::{SendTyping, TypingCommand};
 use wxkf::message::{Article, MenuItem};
 use wxkf::Message;
 use wxkf::MessageContent;
@@ -114,12 +115,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             client.send_message(&args.openid, message).await?;
             output::done(json, &format!("sent {kind} to {}", args.openid));
         }
-        Command::Typing { state, openid } => {
+        Command::Typing { state, openid, businessid } => {
             let command = match state {
                 OnOff::On => TypingCommand::Typing,
                 OnOff::Off => TypingCommand::CancelTyping,
             };
-            client.send_typing(&openid, command).await?;
+            client.execute(&SendTyping { touser: openid.clone(), command, businessid }).await?;
             output::done(json, &format!("{command:?} for {openid}"));
         }
         Command::Session(cmd) => match cmd {

@@ -4,30 +4,34 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
-use wxkf_emulator::{Config, Emulator};
+use wxkf_e2e::Harness;
 
 const APPID: &str = "wxclitest000000001";
 const SECRET: &str = "cli-test-secret-value";
 const KF: &str = "bob@gh_emulator";
 const USER: &str = "oCLI_user_0001";
 
+/// An emulator whose pushes go to a webhook that hands every user message to customer service.
 struct Env {
-    emu: Emulator,
+    h: Harness,
     admin: reqwest::Client,
 }
 
 impl Env {
     async fn start() -> Env {
-        let emu = Emulator::start(Config { appid: APPID.into(), secret: SECRET.into(), ..Config::default() })
-            .await
-            .expect("emulator starts");
-        Env { emu, admin: reqwest::Client::new() }
+        let h = Harness::start_transferring(None, |c| {
+            c.appid = APPID.into();
+            c.secret = SECRET.into();
+        })
+        .await
+        .expect("emulator starts");
+        Env { h, admin: reqwest::Client::new() }
     }
 
     async fn admin(&self, path: &str, body: Value) -> Value {
         let resp = self
             .admin
-            .post(format!("{}/__admin/{path}", self.emu.base_url()))
+            .post(format!("{}/__admin/{path}", self.h.emu.base_url()))
             .json(&body)
             .send()
             .await
@@ -37,13 +41,13 @@ impl Env {
     }
 
     async fn admin_get(&self, path: &str) -> Value {
-        let url = format!("{}/__admin/{path}", self.emu.base_url());
+        let url = format!("{}/__admin/{path}", self.h.emu.base_url());
         self.admin.get(url).send().await.expect("admin get").json().await.expect("admin json")
     }
 
     /// Runs `wxkf ARGS` with credentials in the environment, off the async runtime.
     async fn wxkf(&self, args: &[&str]) -> Output {
-        let base = self.emu.base_url();
+        let base = self.h.emu.base_url();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         tokio::task::spawn_blocking(move || {
             wxkf_command()
@@ -99,11 +103,13 @@ async fn every_subcommand_against_the_emulator() {
     let jpeg = dir.path().join("bob.jpg");
     std::fs::write(&jpeg, [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 0xFF, 0xD9]).expect("write");
     env.ok_json(&["kf", "head", KF, jpeg.to_str().expect("utf8")]).await;
+    // Bob accepts the invitation, then logs in.
+    env.admin("kf/invitation", json!({"kf_account": KF, "accept": true})).await;
     env.admin("kf/online", json!({"kf_account": KF})).await;
     let online = env.ok_json(&["kf", "online"]).await;
     assert_eq!(online[0]["kf_account"], KF);
 
-    // a user writes in and waits
+    // a user writes in, the webhook transfers the message, the user waits
     env.admin("user/message", json!({"openid": USER, "content": "hi"})).await;
     let wait = env.ok_json(&["session", "wait"]).await;
     assert_eq!(wait["count"], 1);
@@ -115,6 +121,7 @@ async fn every_subcommand_against_the_emulator() {
     // typing and every message kind; the user answers between batches (45047 after 5 kf messages)
     env.ok_json(&["typing", "on", USER]).await;
     env.ok_json(&["typing", "off", USER]).await;
+    env.ok_json(&["typing", "on", USER, "--businessid", "biz_cli"]).await;
     let sends: Vec<Vec<&str>> = vec![
         vec!["text", "你好 👋"],
         vec!["image", "MEDIA_img"],
@@ -189,7 +196,9 @@ async fn every_subcommand_against_the_emulator() {
         .map(|l| serde_json::from_str(l).expect("jsonl line"))
         .collect();
     let opercodes: Vec<i64> = lines.iter().filter_map(|l| l["opercode"].as_i64()).collect();
-    assert!(opercodes.contains(&2002) && opercodes.contains(&2001) && opercodes.contains(&1004), "{opercodes:?}");
+    // the current opercodes: 2003 received (the user's messages), 2002 sent (Bob's)
+    assert!(opercodes.contains(&2002) && opercodes.contains(&2003), "{opercodes:?}");
+    assert!(opercodes.iter().all(|c| [2002, 2003].contains(c)), "{opercodes:?}");
     let out = env.wxkf(&["records", "export", "--from", &from, "--to", &to, "--format", "csv"]).await;
     assert!(out.status.success());
     let csv = String::from_utf8_lossy(&out.stdout).to_string();
@@ -199,7 +208,7 @@ async fn every_subcommand_against_the_emulator() {
     // delete last
     env.ok_json(&["kf", "del", KF]).await;
     assert_eq!(env.ok_json(&["kf", "list"]).await, json!([]));
-    env.emu.shutdown().await;
+    env.h.emu.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,7 +237,7 @@ async fn exit_codes_name_the_failure_and_never_show_the_secret() {
 
     // wrong secret: 3, 40125, and the secret given is not echoed
     let out = tokio::task::spawn_blocking({
-        let base = env.emu.base_url();
+        let base = env.h.emu.base_url();
         move || {
             wxkf_command()
                 .env("WXKF_APPID", APPID)
@@ -271,7 +280,7 @@ async fn exit_codes_name_the_failure_and_never_show_the_secret() {
         .expect("join")
         .expect("runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    env.emu.shutdown().await;
+    env.h.emu.shutdown().await;
 }
 
 /// Reads the peak resident set (VmHWM, kB) of a running process.
@@ -320,7 +329,7 @@ async fn export_of_200k_records_over_7_days_streams_with_flat_memory_and_resumes
     env.admin("records/bulk", json!({"start": start, "end": start + 86_400 / 4, "count": 20_000})).await;
     env.admin("records/bulk", json!({"start": start + 86_400, "end": end, "count": 180_000})).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = env.emu.base_url();
+    let base = env.h.emu.base_url();
 
     let small = dir.path().join("one-day.jsonl");
     let big = dir.path().join("week.jsonl");
@@ -376,7 +385,7 @@ async fn export_of_200k_records_over_7_days_streams_with_flat_memory_and_resumes
     .expect("join");
     assert!(status.success());
     assert!(std::fs::read(&resumed).expect("read") == full, "resumed export differs from a straight one");
-    env.emu.shutdown().await;
+    env.h.emu.shutdown().await;
 }
 
 #[test]
@@ -384,9 +393,16 @@ fn demo_runs_to_the_end() {
     let out = wxkf_command().arg("demo").output().expect("runs");
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    for needle in
-        ["[1] access token", "sent miniprogrampage", "session of oDEMO_user_0001: closed", "exported 9 records"]
-    {
+    for needle in [
+        "[1] access token",
+        "the webhook answered transfer_customer_service → queued",
+        "wait queue: 1 user(s) waiting",
+        "session of oDEMO_user_0001: kf alice@gh_emulator",
+        "the message goes to alice@gh_emulator",
+        "sent miniprogrampage",
+        "session of oDEMO_user_0001: closed",
+        "exported 7 records",
+    ] {
         assert!(t.contains(needle), "demo output lacks {needle:?}:\n{t}");
     }
     assert!(!t.contains("demo-app-secret"));
@@ -433,5 +449,5 @@ async fn every_operation_of_the_table_has_a_command() {
     let now = env.admin_get("clock").await["now"].as_i64().expect("now");
     let page = env.ok_json(&["records", "page", "--start", &(now - 60).to_string(), "--end", &now.to_string()]).await;
     assert_eq!((page["number"].as_i64(), page["recordlist"].as_array().map(Vec::len)), (Some(0), Some(0)));
-    env.emu.shutdown().await;
+    env.h.emu.shutdown().await;
 }

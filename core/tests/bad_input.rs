@@ -72,11 +72,14 @@ fn ten_megabyte_strings_are_refused_with_the_field_named() {
     let items = vec![MenuItem { id: "1".into(), content: huge.clone() }];
     let got = field_of(SendMessage::new(user, Message::menu("h", items, "t")));
     assert!(got.contains("list"), "{got}");
-    // The spec sets no size limit on avatars: a 10 MB one is framed (in linear time), not refused.
-    let upload = UploadKfHeadImg::new(ok_kf, vec![0xFF; TEN_MB]).map_err(|e| e.to_string());
+    // An avatar of the spec's largest size (5 MB, read as 5 MiB) is framed in linear time; one
+    // byte more is refused before the network, naming the field.
+    let five_mb = 5 * 1024 * 1024;
+    let upload = UploadKfHeadImg::new(ok_kf, vec![0xFF; five_mb]).map_err(|e| e.to_string());
     let ctx = wxkf::BuildContext { base_url: "https://api.weixin.qq.com", access_token: Some("T"), nonce: "n1" };
     let built = upload.and_then(|u| u.build(&ctx).map_err(|e| e.to_string()));
-    assert!(built.is_ok_and(|r| r.body.len() > TEN_MB));
+    assert!(built.is_ok_and(|r| r.body.len() > five_mb));
+    assert_eq!(field_of(UploadKfHeadImg::new(ok_kf, vec![0xFF; five_mb + 1])), "image");
 }
 
 #[test]

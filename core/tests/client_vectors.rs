@@ -34,11 +34,15 @@ impl Transport for Checker {
     }
 }
 
-/// The case's input as `call_json` arguments: the vectors name the image bytes
-/// `image_base64`, and give the token calls' credentials, which a client holds instead.
+/// The case's input as `call_json` arguments: the vectors describe the image bytes as
+/// `image_base64` or `image_size`, and give the token calls' credentials, which a client holds
+/// instead.
 fn args(case: &Value) -> String {
     let mut input = case["input"].as_object().cloned().unwrap_or_default();
-    if let Some(image) = input.remove("image_base64") {
+    if input.contains_key("image_base64") || input.contains_key("image_size") {
+        let image = common::vectors::image_json(&case["input"]).unwrap();
+        input.remove("image_base64");
+        input.remove("image_size");
         input.insert("image".into(), image);
     }
     input.remove("appid");

@@ -34,12 +34,12 @@ where
     common::vectors::check_outcome(&case["expect"], &outcome)
 }
 
-/// An argument of the case's input, read as the JSON dispatch reads it (`image_base64` is the
-/// vectors' name of the `image` bytes).
+/// An argument of the case's input, read as the JSON dispatch reads it (`image_base64` or
+/// `image_size` is the vectors' description of the `image` bytes).
 fn arg<T: JsonArg>(case: &Value, name: &str) -> Result<T, String> {
     let input = &case["input"];
     let value = match name {
-        "image" => input["image_base64"].clone(),
+        "image" => common::vectors::image_json(input)?,
         _ => input.get(name).cloned().unwrap_or(Value::Null),
     };
     T::from_json(value).map_err(|e| format!("input {name}: {e}"))

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::http::json_response;
-use crate::state::{ApiError, FaultKind, FaultRule, State as Emu};
+use crate::state::{ApiError, FaultKind, FaultRule, Routed, State as Emu};
 use crate::Shared;
 
 type Sh = AxState<Arc<Shared>>;
@@ -79,9 +79,18 @@ async fn user_message(AxState(sh): Sh, body: Bytes) -> Response {
     if m.openid.is_empty() {
         return bad("openid is required");
     }
-    let (record_id, job) = sh.lock().user_message(&m.openid, &m.msgtype, &m.content);
-    let push = crate::push::deliver_and_apply(&sh, &job, true).await;
-    ok_json(json!({"record_id": record_id, "push": push}))
+    let routed = sh.lock().user_message(&m.openid, &m.msgtype, &m.content);
+    match routed {
+        Routed::Kf { kf, record } => {
+            ok_json(json!({"routed": "kf", "kf_account": kf, "record_id": record, "push": null}))
+        }
+        Routed::Developer { job, record } => {
+            let push = crate::push::deliver_and_apply(&sh, &job).await;
+            // Without the legacy 2001, the message is recorded (2003) only once transferred.
+            let record = record.map(Value::from).unwrap_or_else(|| push["applied"]["record_id"].clone());
+            ok_json(json!({"routed": "developer", "record_id": record, "push": push}))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -101,8 +110,22 @@ async fn user_event(AxState(sh): Sh, body: Bytes) -> Response {
         return bad("openid is required");
     }
     let job = sh.lock().user_event(&m.openid, &m.event, m.event_key.as_deref());
-    let push = crate::push::deliver_and_apply(&sh, &job, true).await;
+    let push = crate::push::deliver_and_apply(&sh, &job).await;
     ok_json(json!({"push": push}))
+}
+
+#[derive(Deserialize)]
+struct Payment {
+    openid: String,
+}
+
+async fn user_payment(AxState(sh): Sh, body: Bytes) -> Response {
+    let m: Payment = try_parse!(body);
+    if m.openid.is_empty() {
+        return bad("openid is required");
+    }
+    sh.lock().user_payment(&m.openid);
+    ok_json(json!({"ok": true}))
 }
 
 #[derive(Deserialize)]
@@ -119,6 +142,20 @@ async fn kf_online(AxState(sh): Sh, body: Bytes) -> Response {
     let m: Online = try_parse!(body);
     match sh.lock().set_online(&m.kf_account, m.online) {
         Ok(()) => ok_json(json!({"ok": true})),
+        Err(e) => api_bad(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct Bind {
+    kf_account: String,
+    wechat_id: Option<String>,
+}
+
+async fn kf_bind(AxState(sh): Sh, body: Bytes) -> Response {
+    let m: Bind = try_parse!(body);
+    match sh.lock().bind_kf(&m.kf_account, m.wechat_id.as_deref()) {
+        Ok(wx) => ok_json(json!({"ok": true, "kf_wx": wx})),
         Err(e) => api_bad(e),
     }
 }
@@ -184,7 +221,7 @@ async fn clock(AxState(sh): Sh) -> Response {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigPatch {
-    response_limit: Option<u32>,
+    quotas: Option<Vec<crate::quota::Quota>>,
     token_grace_secs: Option<i64>,
     token_expires_in: Option<i64>,
     classic_daily_quota: Option<u32>,
@@ -198,8 +235,11 @@ struct ConfigPatch {
     kf_limit: Option<usize>,
     #[serde(default, deserialize_with = "double_option")]
     webhook_url: Option<Option<String>>,
-    queue_on_message: Option<bool>,
     invite_expire_secs: Option<i64>,
+    /// `null` removes the cap; absent leaves it.
+    #[serde(default, deserialize_with = "double_option")]
+    max_text_chars: Option<Option<usize>>,
+    legacy_opercodes: Option<bool>,
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -218,7 +258,7 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         ($($f:ident),*) => { $( if let Some(v) = p.$f { s.$f = v; } )* };
     }
     set!(
-        response_limit,
+        quotas,
         token_grace_secs,
         token_expires_in,
         classic_daily_quota,
@@ -229,8 +269,9 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         media_prefix,
         kf_limit,
         webhook_url,
-        queue_on_message,
-        invite_expire_secs
+        invite_expire_secs,
+        max_text_chars,
+        legacy_opercodes
     );
     ok_json(json!(s))
 }
@@ -317,7 +358,9 @@ async fn records_bulk(AxState(sh): Sh, body: Bytes) -> Response {
     let openids =
         b.openids.filter(|v| !v.is_empty()).unwrap_or_else(|| (0..10).map(|i| format!("o_synthetic_{i}")).collect());
     let workers = b.workers.filter(|v| !v.is_empty()).unwrap_or_else(|| vec!["synth@emulator".to_string()]);
-    let (first, last) = sh.lock().records.bulk(b.start, b.end, b.count, &openids, &workers);
+    let mut st = sh.lock();
+    let opercodes: &[u16] = if st.settings.legacy_opercodes { &[2001, 2002, 2003] } else { &[2002, 2003] };
+    let (first, last) = st.records.bulk(b.start, b.end, b.count, &openids, &workers, opercodes);
     ok_json(json!({"first_id": first, "last_id": last}))
 }
 
@@ -358,8 +401,10 @@ pub fn router(sh: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/__admin/user/message", post(user_message))
         .route("/__admin/user/event", post(user_event))
+        .route("/__admin/user/payment", post(user_payment))
         .route("/__admin/kf/online", post(kf_online))
         .route("/__admin/kf/invitation", post(kf_invitation))
+        .route("/__admin/kf/bind", post(kf_bind))
         .route("/__admin/wechat-id/bound-limit", post(bound_limit))
         .route("/__admin/media", post(media))
         .route("/__admin/clock", get(clock))

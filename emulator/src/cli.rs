@@ -4,6 +4,7 @@ use std::io::Write;
 
 use clap::Parser;
 
+use crate::quota::{default_quotas, Quota, UserAction};
 use crate::{Config, Emulator};
 
 /// A local WeChat Official Account customer-service (kf) API emulator.
@@ -46,9 +47,10 @@ pub struct Args {
     /// Token lifetime in seconds.
     #[arg(long, env = "WXKF_EMU_TOKEN_EXPIRES_IN", default_value_t = 7200)]
     pub token_expires_in: i64,
-    /// kf messages without a user reply before 45047 (0 = unlimited).
-    #[arg(long, env = "WXKF_EMU_RESPONSE_LIMIT", default_value_t = 5)]
-    pub response_limit: u32,
+    /// Replaces one row of the quota table: ACTION=COUNT/SECS, ACTION one of message,
+    /// menu_click, follow, scan, payment; COUNT a number or `unlimited` (repeatable).
+    #[arg(long = "quota", value_name = "ACTION=COUNT/SECS", value_parser = parse_quota)]
+    pub quotas: Vec<Quota>,
     /// Maximum number of kf accounts.
     #[arg(long, env = "WXKF_EMU_KF_LIMIT", default_value_t = 100)]
     pub kf_limit: usize,
@@ -70,6 +72,13 @@ pub struct Args {
     /// Timeout of one push, in milliseconds.
     #[arg(long, env = "WXKF_EMU_PUSH_TIMEOUT_MS", default_value_t = 5000)]
     pub push_timeout_ms: u64,
+    /// Longest text content before 45002, in characters (default: no cap, as WeChat documents
+    /// none for an Official Account; 2048 is WeCom's).
+    #[arg(long, env = "WXKF_EMU_MAX_TEXT_CHARS")]
+    pub max_text_chars: Option<usize>,
+    /// Also write the legacy session opercodes 1000–1005 and 2001 (old getrecord doc).
+    #[arg(long, env = "WXKF_EMU_LEGACY_OPERCODES")]
+    pub legacy_opercodes: bool,
     /// Worker threads (default: 1 per core).
     #[arg(long, env = "WXKF_EMU_THREADS")]
     pub threads: Option<usize>,
@@ -91,7 +100,7 @@ impl Args {
             admin_token: self.admin_token.clone(),
             token_grace_secs: self.token_grace_secs,
             token_expires_in: self.token_expires_in,
-            response_limit: self.response_limit,
+            quotas: merge_quotas(default_quotas(), &self.quotas),
             kf_limit: self.kf_limit,
             classic_daily_quota: self.classic_daily_quota,
             stable_force_daily_quota: self.stable_force_daily_quota,
@@ -99,9 +108,35 @@ impl Args {
             media_prefix: self.media_prefix.clone(),
             ip_allowlist: self.ip_allowlist.clone(),
             push_timeout_ms: self.push_timeout_ms,
+            max_text_chars: self.max_text_chars,
+            legacy_opercodes: self.legacy_opercodes,
             ..Config::default()
         }
     }
+}
+
+/// Parses `ACTION=COUNT/SECS` (COUNT may be `unlimited`).
+fn parse_quota(s: &str) -> Result<Quota, String> {
+    let err = || format!("expected ACTION=COUNT/SECS (e.g. message=5/172800), got {s:?}");
+    let (action, rest) = s.split_once('=').ok_or_else(err)?;
+    let (count, secs) = rest.split_once('/').ok_or_else(err)?;
+    let action: UserAction = serde_json::from_value(serde_json::Value::String(action.trim().to_string()))
+        .map_err(|_| format!("unknown action {action:?}: one of message, menu_click, follow, scan, payment"))?;
+    let messages = match count.trim() {
+        "unlimited" => None,
+        n => Some(n.parse::<u32>().map_err(|_| err())?),
+    };
+    let within_secs = secs.trim().parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(err)?;
+    Ok(Quota { action, messages, within_secs })
+}
+
+/// The table with the given rows replacing those of the same action.
+fn merge_quotas(mut table: Vec<Quota>, rows: &[Quota]) -> Vec<Quota> {
+    for row in rows {
+        table.retain(|q| q.action != row.action);
+        table.push(row.clone());
+    }
+    table
 }
 
 /// Starts the emulator, prints `listening on URL` as the first stdout line and serves until
@@ -138,5 +173,35 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_flags_replace_rows_of_the_table() {
+        let args =
+            Args::try_parse_from(["wxkf-emulator", "--quota", "message=20/172800", "--quota", "scan=unlimited/60"]);
+        let config = args.map_err(|e| e.to_string()).map(|a| a.config());
+        let quotas = config.map(|c| c.quotas).unwrap_or_default();
+        let row = |a| quotas.iter().find(|q| q.action == a).map(|q| (q.messages, q.within_secs));
+        assert_eq!(row(UserAction::Message), Some((Some(20), 172_800)));
+        assert_eq!(row(UserAction::Scan), Some((None, 60)));
+        assert_eq!(row(UserAction::Follow), Some((Some(3), 60)), "other rows stay");
+        assert_eq!(quotas.len(), 5);
+        for bad in ["dance=1/1", "message=1", "message=x/1", "message=1/0"] {
+            assert!(Args::try_parse_from(["wxkf-emulator", "--quota", bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn legacy_opercodes_and_text_cap_flags() {
+        let a = Args::try_parse_from(["wxkf-emulator", "--legacy-opercodes", "--max-text-chars", "2048"]);
+        let c = a.map(|a| a.config()).map_err(|e| e.to_string());
+        assert_eq!(c.as_ref().map(|c| (c.legacy_opercodes, c.max_text_chars)), Ok((true, Some(2048))));
+        let d = Args::try_parse_from(["wxkf-emulator"]).map(|a| a.config()).map_err(|e| e.to_string());
+        assert_eq!(d.map(|c| (c.legacy_opercodes, c.max_text_chars)), Ok((false, None)));
     }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{ConnectInfo, Multipart, Request, State as AxState};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Request, State as AxState};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::net::ConnMeta;
-use crate::state::{e, ApiResult, FaultKind, Req, State as Emu};
+use crate::state::{e, ed, ApiResult, FaultKind, Req, State as Emu, MAX_AVATAR_BYTES};
 use crate::Shared;
 
 /// JSON response (UTF-8, not `\u` escaped), HTTP 200.
@@ -61,12 +61,13 @@ pub fn redact_query(raw: &str) -> String {
 
 type Op = fn(&mut Emu, &Req) -> ApiResult;
 
-async fn call(sh: Arc<Shared>, meta: ConnMeta, uri: Uri, body: Bytes, op: Op) -> Response {
+async fn call(sh: Arc<Shared>, meta: ConnMeta, method: Method, uri: Uri, body: Bytes, op: Op) -> Response {
     let raw = uri.query().unwrap_or("");
     let query = parse_query(raw);
     let (res, jobs) = {
         let mut st = sh.lock();
-        let req = Req { query: &query, raw_query: raw, body: &body, ip: meta.remote.ip() };
+        let req =
+            Req { query: &query, raw_query: raw, body: &body, post: method == Method::POST, ip: meta.remote.ip() };
         let res = op(&mut st, &req);
         (res, std::mem::take(&mut st.outbox))
     };
@@ -81,9 +82,11 @@ async fn call(sh: Arc<Shared>, meta: ConnMeta, uri: Uri, body: Bytes, op: Op) ->
 
 macro_rules! op {
     ($f:path) => {
-        |AxState(sh): AxState<Arc<Shared>>, ConnectInfo(meta): ConnectInfo<ConnMeta>, uri: Uri, body: Bytes| async move {
-            call(sh, meta, uri, body, $f).await
-        }
+        |AxState(sh): AxState<Arc<Shared>>,
+         ConnectInfo(meta): ConnectInfo<ConnMeta>,
+         method: Method,
+         uri: Uri,
+         body: Bytes| async move { call(sh, meta, method, uri, body, $f).await }
     };
 }
 
@@ -97,7 +100,7 @@ async fn upload(
     let query = parse_query(raw);
     let checked = {
         let st = sh.lock();
-        st.kf_upload_check(&Req { query: &query, raw_query: raw, body: &[], ip: meta.remote.ip() })
+        st.kf_upload_check(&Req { query: &query, raw_query: raw, body: &[], post: true, ip: meta.remote.ip() })
     };
     let account = match checked {
         Ok(a) => a,
@@ -105,12 +108,24 @@ async fn upload(
     };
     let mut data: Option<Bytes> = None;
     if let Ok(mut mp) = mp {
-        while let Ok(Some(field)) = mp.next_field().await {
-            if field.name() == Some("media") {
-                if let Ok(b) = field.bytes().await {
-                    data = Some(b);
+        loop {
+            match mp.next_field().await {
+                Ok(Some(field)) if field.name() == Some("media") => {
+                    match field.bytes().await {
+                        Ok(b) => data = Some(b),
+                        // Over the body limit: too big an image, not a missing one.
+                        Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            return respond(Err(ed(40006, "the image is over 5 MB")));
+                        }
+                        Err(_) => {}
+                    }
+                    break;
                 }
-                break;
+                Ok(Some(_)) => {}
+                Err(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    return respond(Err(ed(40006, "the image is over 5 MB")));
+                }
+                Ok(None) | Err(_) => break,
             }
         }
     }
@@ -194,9 +209,14 @@ pub fn router(sh: Arc<Shared>) -> Router {
         .route("/cgi-bin/stable_token", post(op!(Emu::token_stable)))
         .route("/customservice/kfaccount/add", post(op!(Emu::kf_add)))
         .route("/customservice/kfaccount/update", post(op!(Emu::kf_update)))
-        .route("/customservice/kfaccount/del", get(op!(Emu::kf_del)))
+        .route("/customservice/kfaccount/del", get(op!(Emu::kf_del)).post(op!(Emu::kf_del)))
         .route("/customservice/kfaccount/inviteworker", post(op!(Emu::kf_invite)))
-        .route("/customservice/kfaccount/uploadheadimg", post(upload))
+        // Room for an image just over the 5 MB limit, so it is answered 40006 like WeChat
+        // does rather than cut off by the default 2 MB body limit.
+        .route(
+            "/customservice/kfaccount/uploadheadimg",
+            post(upload).layer(DefaultBodyLimit::max(MAX_AVATAR_BYTES * 2 + 64 * 1024)),
+        )
         .route("/cgi-bin/customservice/getkflist", get(op!(Emu::kf_list)))
         .route("/cgi-bin/customservice/getonlinekflist", get(op!(Emu::kf_online_list)))
         .route("/cgi-bin/message/custom/send", post(op!(Emu::send)))

@@ -21,6 +21,7 @@ pub mod crypto;
 mod http;
 pub mod net;
 mod push;
+pub mod quota;
 pub mod records;
 mod state;
 
@@ -32,8 +33,6 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-
-pub use state::MAX_TEXT_CHARS;
 
 /// Every start-up option of the emulator. Most can be changed later through
 /// `POST /__admin/config`.
@@ -63,8 +62,9 @@ pub struct Config {
     pub token_grace_secs: i64,
     /// Token lifetime (default 7200 s).
     pub token_expires_in: i64,
-    /// kf messages allowed since the user's last message before 45047 (default 5; 0 = unlimited).
-    pub response_limit: u32,
+    /// The kf messages each user action allows, and for how long (default: the official table,
+    /// [`quota::default_quotas`]). 45015 outside every window, 45047 when the budget is spent.
+    pub quotas: Vec<quota::Quota>,
     /// Maximum number of kf accounts (default 100).
     pub kf_limit: usize,
     /// Classic token calls per China-time day (default 2000).
@@ -79,12 +79,16 @@ pub struct Config {
     pub media_check: bool,
     /// Media ids with this prefix are always valid (default `MEDIA_`; empty = none).
     pub media_prefix: String,
-    /// A user message with no session puts the user on the wait queue (default true).
-    pub queue_on_message: bool,
     /// Invitation lifetime (default 7 days).
     pub invite_expire_secs: i64,
     /// Timeout of one push to the webhook (default 5000 ms).
     pub push_timeout_ms: u64,
+    /// Longest text content before 45002, in characters; none = no cap (default). WeChat
+    /// documents no cap for an Official Account; 2048 is WeCom's, an assumption if set.
+    pub max_text_chars: Option<usize>,
+    /// Also write the legacy session opercodes (1000–1005, 2001) of the old `getrecord` doc;
+    /// off by default: the current getmsglist doc names 2002 (sent) and 2003 (received).
+    pub legacy_opercodes: bool,
 }
 
 impl Default for Config {
@@ -102,7 +106,7 @@ impl Default for Config {
             admin_token: None,
             token_grace_secs: 300,
             token_expires_in: 7200,
-            response_limit: 5,
+            quotas: quota::default_quotas(),
             kf_limit: 100,
             classic_daily_quota: 2000,
             stable_force_daily_quota: 20,
@@ -110,9 +114,10 @@ impl Default for Config {
             ip_allowlist: None,
             media_check: true,
             media_prefix: "MEDIA_".into(),
-            queue_on_message: true,
             invite_expire_secs: 7 * 86_400,
             push_timeout_ms: 5000,
+            max_text_chars: None,
+            legacy_opercodes: false,
         }
     }
 }
@@ -133,7 +138,7 @@ impl fmt::Debug for Config {
             .field("admin_token", &redact(&self.admin_token))
             .field("token_grace_secs", &self.token_grace_secs)
             .field("token_expires_in", &self.token_expires_in)
-            .field("response_limit", &self.response_limit)
+            .field("quotas", &self.quotas)
             .field("kf_limit", &self.kf_limit)
             .field("classic_daily_quota", &self.classic_daily_quota)
             .field("stable_force_daily_quota", &self.stable_force_daily_quota)
@@ -141,9 +146,10 @@ impl fmt::Debug for Config {
             .field("ip_allowlist", &self.ip_allowlist)
             .field("media_check", &self.media_check)
             .field("media_prefix", &self.media_prefix)
-            .field("queue_on_message", &self.queue_on_message)
             .field("invite_expire_secs", &self.invite_expire_secs)
             .field("push_timeout_ms", &self.push_timeout_ms)
+            .field("max_text_chars", &self.max_text_chars)
+            .field("legacy_opercodes", &self.legacy_opercodes)
             .finish()
     }
 }
@@ -157,8 +163,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The state, with sessions idle for 30 minutes ended first (the emulator clock may have
+    /// moved since the last call), so every route sees the same sessions.
     pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut st = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        st.end_idle_sessions();
+        st
     }
 }
 

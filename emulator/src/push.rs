@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::crypto::{cdata, signature, xml_field};
-use crate::state::PushJob;
+use crate::state::{Answers, PushJob};
 use crate::Shared;
 
 /// What the webhook answered.
@@ -111,14 +111,15 @@ pub async fn deliver(sh: &Shared, job: &PushJob) -> PushOutcome {
     }
 }
 
-/// Delivers a push, logs it, applies the reply (for user messages). Returns the report.
-pub async fn deliver_and_apply(sh: &Shared, job: &PushJob, apply: bool) -> Value {
+/// Delivers a push, logs it, applies the reply (as far as `job.answers` allows). Returns the
+/// report.
+pub async fn deliver_and_apply(sh: &Shared, job: &PushJob) -> Value {
     let out = deliver(sh, job).await;
     let mut report = out.report;
     let jobs = {
         let mut st = sh.lock();
-        if let (true, Some((msgtype, xml))) = (apply, &out.reply) {
-            let applied = st.apply_reply(&job.openid, msgtype, xml);
+        if let (false, Some((msgtype, xml))) = (matches!(job.answers, Answers::Nothing), &out.reply) {
+            let applied = st.apply_reply(&job.openid, &job.answers, msgtype, xml);
             if let Some(map) = report.as_object_mut() {
                 map.insert("applied".into(), applied);
             }
@@ -146,7 +147,7 @@ pub async fn background(sh: Arc<Shared>, mut rx: mpsc::UnboundedReceiver<PushJob
     while let Some(job) = rx.recv().await {
         let has_webhook = sh.lock().settings.webhook_url.is_some();
         if has_webhook {
-            deliver_and_apply(&sh, &job, false).await;
+            deliver_and_apply(&sh, &job).await;
         }
     }
 }

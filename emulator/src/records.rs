@@ -80,8 +80,17 @@ impl RecordStore {
         self.push_rec(Rec { time, openid, worker, text: t, opercode })
     }
 
-    /// Appends `count` synthetic records spread evenly over [start, end); returns (first, last) id.
-    pub fn bulk(&mut self, start: i64, end: i64, count: u64, openids: &[String], workers: &[String]) -> (u64, u64) {
+    /// Appends `count` synthetic records spread evenly over [start, end), their opercodes cycling
+    /// through `opercodes` (2001 gets no worker); returns (first, last) id.
+    pub fn bulk(
+        &mut self,
+        start: i64,
+        end: i64,
+        count: u64,
+        openids: &[String],
+        workers: &[String],
+        opercodes: &[u16],
+    ) -> (u64, u64) {
         let openids: Vec<u32> = openids.iter().map(|o| self.intern(o)).collect();
         let workers: Vec<u32> = workers.iter().map(|w| self.intern(w)).collect();
         let none = self.intern("");
@@ -90,7 +99,7 @@ impl RecordStore {
         self.recs.reserve(count as usize);
         for i in 0..count {
             let time = start + (span * i128::from(i) / i128::from(count.max(1))) as i64;
-            let opercode = [2001u16, 2002, 2003][(i % 3) as usize];
+            let opercode = opercodes.get((i % opercodes.len().max(1) as u64) as usize).copied().unwrap_or(2002);
             let openid = openids.get((i % openids.len().max(1) as u64) as usize).copied().unwrap_or(none);
             let worker = if opercode == 2001 {
                 none
@@ -172,7 +181,7 @@ mod tests {
     fn pages_by_day_and_id() {
         let mut s = RecordStore::default();
         let day0 = 1_700_000_000 - (1_700_000_000 + CHINA_OFFSET).rem_euclid(DAY);
-        s.bulk(day0, day0 + DAY, 1000, &["o1".into()], &["k@x".into()]);
+        s.bulk(day0, day0 + DAY, 1000, &["o1".into()], &["k@x".into()], &[2002, 2003]);
         let (p, last) = s.page(day0, day0 + DAY, 1, 400);
         assert_eq!(p.len(), 400);
         assert_eq!(last, Some(400));

@@ -143,6 +143,7 @@ async fn safe_mode_transfer_to_named_kf() {
     cfg.aes_key = Some(AES_KEY.into());
     let h = H::with(cfg).await;
     h.add_kf("a@x").await;
+    h.bind("a@x").await;
     h.online("a@x").await;
     let r = h.user_says("u1", "to a").await;
     assert_eq!(r["push"]["delivered"], true, "{r}");
@@ -172,7 +173,6 @@ async fn safe_mode_transfer_to_named_kf() {
 #[tokio::test]
 async fn plain_mode_queue_and_text_reply() {
     let mut cfg = config();
-    cfg.queue_on_message = false;
     let hk = Hook { safe: false, appid: cfg.appid.clone(), ..Default::default() };
     cfg.webhook_url = Some(start_hook(hk.clone()).await);
     cfg.callback_token = TOKEN.into();
@@ -199,6 +199,8 @@ async fn unreachable_webhook_is_reported() {
     let r = h.user_says("u1", "hi").await;
     assert_eq!(r["push"]["delivered"], false);
     assert!(r["push"]["error"].is_string());
-    // the user message itself still counted
-    assert_eq!(h.get("/customservice/kfsession/getwaitcase", "").await["count"], 1);
+    // the message stays with the developer (no reply, no transfer), but the user wrote in:
+    // a kf message may answer
+    assert_eq!(h.get("/customservice/kfsession/getwaitcase", "").await["count"], 0);
+    assert_eq!(code(&h.send_text("u1", "sorry for the wait").await), 0);
 }

@@ -4,10 +4,13 @@ use crate::error::KfError;
 
 /// Largest string field we accept before the network (WeChat's own limits are far lower).
 pub const MAX_FIELD_BYTES: usize = 64 * 1024;
-/// Largest avatar image we upload.
-pub const MAX_AVATAR_BYTES: usize = 10 * 1024 * 1024;
+/// Largest avatar image we upload: the doc's "at most 5 MB", read as 5 MiB (5,242,880 bytes),
+/// the larger reading, so no image WeChat takes is refused here.
+pub const MAX_AVATAR_BYTES: usize = 5 * 1024 * 1024;
 /// Longest prefix of a kf account (before the `@`).
 pub const MAX_KF_PREFIX: usize = 10;
+/// Longest WeChat id after the `@` of a kf account, in characters.
+pub const MAX_KF_WECHAT_ID_CHARS: usize = 30;
 /// Longest nickname, in characters.
 pub const MAX_NICKNAME_CHARS: usize = 16;
 
@@ -56,22 +59,33 @@ pub fn bounded(field: &str, value: &str) -> Result<(), KfError> {
     Ok(())
 }
 
-/// `prefix@wechat_id`: prefix 1–10 ASCII letters/digits, a non-empty id without spaces.
+/// `prefix@wechat_id`: a prefix of 1–10 English letters, digits or underscores; a WeChat id of
+/// 1–30 characters without spaces.
 pub fn kf_account(field: &str, value: &str) -> Result<(), KfError> {
     bounded(field, value)?;
     let Some((prefix, id)) = value.split_once('@') else {
         return Err(KfError::validation(field, "must have the form prefix@wechat_id"));
     };
-    if prefix.is_empty() || prefix.len() > MAX_KF_PREFIX || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if prefix.is_empty()
+        || prefix.len() > MAX_KF_PREFIX
+        || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         return Err(KfError::validation(
             field,
-            format!("prefix before '@' must be 1-{MAX_KF_PREFIX} ASCII letters or digits"),
+            format!("prefix before '@' must be 1-{MAX_KF_PREFIX} English letters, digits or underscores"),
         ));
     }
     if id.is_empty() || id.contains('@') || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(KfError::validation(
             field,
             "WeChat id after '@' must be non-empty, without spaces or a second '@'",
+        ));
+    }
+    let id_chars = id.chars().count();
+    if id_chars > MAX_KF_WECHAT_ID_CHARS {
+        return Err(KfError::validation(
+            field,
+            format!("WeChat id after '@' must be at most {MAX_KF_WECHAT_ID_CHARS} characters (got {id_chars})"),
         ));
     }
     Ok(())
@@ -105,8 +119,12 @@ mod tests {
 
     #[test]
     fn kf_account_rules() {
-        assert!(kf_account("kf_account", "kf01@gh_test").is_ok());
-        for bad in ["", "kf01", "@gh", "kf01@", "abcdefghijk@gh", "kf_1@gh", "kf@a b", "a@b@c", "小@gh"] {
+        let id30 = format!("gh_{}", "x".repeat(27));
+        for good in ["kf01@gh_test", "kf_1@gh_abc", "_@gh", "abcdefghi_@gh", &format!("k@{id30}")] {
+            assert!(kf_account("kf_account", good).is_ok(), "{good}");
+        }
+        let id31 = format!("k@{id30}x");
+        for bad in ["", "kf01", "@gh", "kf01@", "abcdefghijk@gh", "kf-1@gh", "kf@a b", "a@b@c", "小@gh", &id31] {
             let err = kf_account("kf_account", bad).err();
             assert!(matches!(err, Some(KfError::Validation { ref field, .. }) if field == "kf_account"), "{bad}");
         }

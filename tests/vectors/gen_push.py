@@ -340,6 +340,27 @@ def replies_file():
                   "now": reply_now, "nonce": nonce, "random_hex": random16.hex(), "error": verr("content")})
     cases.append({"name": "safe_bad_nonce", "push": safe_push_, "reply": {"type": "text", "content": "x"},
                   "now": reply_now, "nonce": "]]><x>", "random_hex": random16.hex(), "error": verr("nonce")})
+    # Only a user's message can be transferred to customer service, not an event: the reply is
+    # refused before anything is written back. An event may still get `success` or a text;
+    # a message of a kind wxkf does not know (not MsgType `event`) may be transferred.
+    by_name = {name: xml for name, xml, _ in MESSAGES}
+    transfer = {"type": "transfer_customer_service", "kf_account": None}
+    for i, name in enumerate(["click", "subscribe", "scan", "other_event_location", "kf_close_session"]):
+        p = {"now": NOW, "query": plain_query(nonce=f"rev{i:03}"), "body": by_name[name]}
+        cases.append({"name": f"transfer_refused_for_{name}", "push": p, "reply": transfer, "now": reply_now,
+                      "nonce": nonce, "random_hex": random16.hex(), "error": verr("reply")})
+    click = {"now": NOW, "query": plain_query(nonce="rev100"), "body": by_name["click"]}
+    cases.append({"name": "event_text_reply", "push": click, "reply": {"type": "text", "content": "菜单收到"},
+                  "now": reply_now, "nonce": nonce, "random_hex": random16.hex(),
+                  "expect": {"body": reply_xml(OPENID, GH, reply_now,
+                                               f"<MsgType>{cdata('text')}</MsgType><Content>{cdata('菜单收到')}</Content>")}})
+    cases.append({"name": "event_success_reply", "push": click, "reply": {"type": "success"}, "now": reply_now,
+                  "nonce": nonce, "random_hex": random16.hex(), "expect": {"body": "success"}})
+    other = {"now": NOW, "query": plain_query(nonce="rev101"), "body": by_name["other_msgtype"]}
+    cases.append({"name": "transfer_of_an_unknown_message_kind", "push": other, "reply": transfer, "now": reply_now,
+                  "nonce": nonce, "random_hex": random16.hex(),
+                  "expect": {"body": reply_xml(OPENID, GH, reply_now,
+                                               f"<MsgType>{cdata('transfer_customer_service')}</MsgType>")}})
     return {"format": "push-reply (see PUSH.md)", "config": CONFIG, "cases": cases}
 
 

@@ -8,6 +8,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 T = "ACCESS_TOKEN"
 OK = {"status": 200, "body": {"errcode": 0, "errmsg": "ok"}}
 JPEG = bytes([0xFF, 0xD8, 0xFF, 0xE0]) + b"wxkf-avatar" + bytes([0xFF, 0xD9])
+FIVE_MB = 5 * 1024 * 1024
+KF_ID30 = "kf01@gh_" + "a" * 27  # 30 characters after the @
 
 
 def req(method, path, query=None, **kw):
@@ -85,15 +87,31 @@ files["accounts.json"] = [
     case("update_kf_account", "update_kf_account", {"kf_account": "kf01@gh_test", "nickname": "小王 ✨"},
          req("POST", "/customservice/kfaccount/update", json={"kf_account": "kf01@gh_test", "nickname": "小王 ✨"},
              body_has_no_escapes=True), OK, {"result": None}),
-    case("del_kf_account_raw_at", "del_kf_account", {"kf_account": "kf01@gh_test"},
-         req("GET", "/customservice/kfaccount/del", {"kf_account": "kf01@gh_test"},
-             raw_query="access_token=ACCESS_TOKEN&kf_account=kf01@gh_test"), OK, {"result": None}),
+    # The current doc: POST with a JSON body (older docs and SDKs: GET with a query).
+    case("del_kf_account_post_json", "del_kf_account", {"kf_account": "kf_01@gh_test"},
+         req("POST", "/customservice/kfaccount/del", json={"kf_account": "kf_01@gh_test"}), OK, {"result": None}),
+    # The prefix takes English letters, digits and underscores; the id after @ up to 30 characters.
+    case("add_kf_account_underscore_prefix", "add_kf_account", {"kf_account": "kf_1@gh_abc", "nickname": "A"},
+         req("POST", "/customservice/kfaccount/add", json={"kf_account": "kf_1@gh_abc", "nickname": "A"}),
+         OK, {"result": None}),
+    case("add_kf_account_30_char_wechat_id", "add_kf_account", {"kf_account": KF_ID30, "nickname": "A"},
+         req("POST", "/customservice/kfaccount/add", json={"kf_account": KF_ID30, "nickname": "A"}),
+         OK, {"result": None}),
     case("invite_worker", "invite_worker", {"kf_account": "kf01@gh_test", "invite_wx": "wang_wx"},
          req("POST", "/customservice/kfaccount/inviteworker", json={"kf_account": "kf01@gh_test", "invite_wx": "wang_wx"}),
          OK, {"result": None}),
     case("invite_worker_already_pending", "invite_worker", {"kf_account": "kf01@gh_test", "invite_wx": "wang_wx"},
          req("POST", "/customservice/kfaccount/inviteworker", json={"kf_account": "kf01@gh_test", "invite_wx": "wang_wx"}),
          *api_err(65411, "KF_INVITATION_PENDING")),
+    # "At most 5 MB", read as 5 MiB: an image of exactly 5,242,880 bytes goes out (described
+    # compactly: `image_size`/`data_size` = that many 0xFF bytes); one byte more never leaves.
+    case("upload_kf_head_img_5_mb", "upload_kf_head_img", {"kf_account": "kf01@gh_test", "image_size": FIVE_MB},
+         req("POST", "/customservice/kfaccount/uploadheadimg", {"kf_account": "kf01@gh_test"},
+             raw_query="access_token=ACCESS_TOKEN&kf_account=kf01@gh_test",
+             multipart={"field": "media", "filename": "avatar.jpg", "content_type": "image/jpeg",
+                        "data_size": FIVE_MB}), OK, {"result": None}),
+    invalid("avatar_over_5_mb", "upload_kf_head_img", {"kf_account": "kf01@gh_test", "image_size": FIVE_MB + 1},
+            "image"),
     case("upload_kf_head_img", "upload_kf_head_img",
          {"kf_account": "kf01@gh_test", "image_base64": base64.b64encode(JPEG).decode()},
          req("POST", "/customservice/kfaccount/uploadheadimg", {"kf_account": "kf01@gh_test"},
@@ -118,6 +136,13 @@ files["accounts.json"] = [
     invalid("kf_account_without_at", "add_kf_account", {"kf_account": "kf01", "nickname": "A"}, "kf_account"),
     invalid("kf_account_prefix_too_long", "add_kf_account", {"kf_account": "abcdefghijk@gh_test", "nickname": "A"},
             "kf_account"),
+    invalid("kf_account_underscore_prefix_too_long", "add_kf_account",
+            {"kf_account": "kf_01234567@gh_test", "nickname": "A"}, "kf_account"),
+    invalid("kf_account_prefix_with_hyphen", "add_kf_account", {"kf_account": "kf-01@gh_test", "nickname": "A"},
+            "kf_account"),
+    invalid("kf_account_31_char_wechat_id", "add_kf_account", {"kf_account": KF_ID30 + "x", "nickname": "A"},
+            "kf_account"),
+    invalid("del_kf_account_31_char_wechat_id", "del_kf_account", {"kf_account": KF_ID30 + "x"}, "kf_account"),
     invalid("nickname_too_long", "add_kf_account", {"kf_account": "kf01@gh_test", "nickname": "x" * 17}, "nickname"),
     invalid("empty_avatar", "upload_kf_head_img", {"kf_account": "kf01@gh_test", "image_base64": ""}, "image"),
 ]
@@ -177,6 +202,21 @@ files["messages.json"] = [
     case("cancel_typing", "send_typing", {"touser": "o_user1", "command": "CancelTyping"},
          req("POST", "/cgi-bin/message/custom/typing", json={"touser": "o_user1", "command": "CancelTyping"}),
          OK, {"result": None}),
+    case("typing_with_businessid", "send_typing", {"touser": "o_user1", "command": "Typing", "businessid": "biz_1001"},
+         req("POST", "/cgi-bin/message/custom/typing",
+             json={"touser": "o_user1", "command": "Typing", "businessid": "biz_1001"}), OK, {"result": None}),
+    # Typing's own errors (current typing doc).
+    case("typing_invalid_command", "send_typing", {"touser": "o_user1", "command": "Typing"},
+         req("POST", "/cgi-bin/message/custom/typing", json={"touser": "o_user1", "command": "Typing"}),
+         *api_err(45072, "TYPING_INVALID_COMMAND", errmsg="command字段取值不对")),
+    case("typing_without_recent_exchange", "send_typing", {"touser": "o_user1", "command": "Typing"},
+         req("POST", "/cgi-bin/message/custom/typing", json={"touser": "o_user1", "command": "Typing"}),
+         *api_err(45080, "TYPING_WITHOUT_RECENT_EXCHANGE", errmsg="下发输入状态，需要之前30秒内跟用户有过消息交互")),
+    case("typing_already_typing", "send_typing", {"touser": "o_user1", "command": "Typing"},
+         req("POST", "/cgi-bin/message/custom/typing", json={"touser": "o_user1", "command": "Typing"}),
+         *api_err(45081, "ALREADY_TYPING", errmsg="已经在输入状态，不可重复下发")),
+    invalid("typing_with_empty_businessid", "send_typing",
+            {"touser": "o_user1", "command": "Typing", "businessid": ""}, "businessid"),
 ]
 
 S = "/customservice/kfsession/"
@@ -186,6 +226,9 @@ files["sessions.json"] = [
     case("create_kf_session_kf_offline", "create_kf_session", {"kf_account": "kf01@gh_test", "openid": "o_user1"},
          req("POST", S + "create", json={"kf_account": "kf01@gh_test", "openid": "o_user1"}),
          *api_err(65415, "KF_NOT_ONLINE")),
+    case("create_kf_session_kf_not_bound", "create_kf_session", {"kf_account": "kf01@gh_test", "openid": "o_user1"},
+         req("POST", S + "create", json={"kf_account": "kf01@gh_test", "openid": "o_user1"}),
+         *api_err(65402, "KF_NOT_BOUND")),
     case("close_kf_session_missing", "close_kf_session", {"kf_account": "kf01@gh_test", "openid": "o_user1"},
          req("POST", S + "close", json={"kf_account": "kf01@gh_test", "openid": "o_user1"}),
          *api_err(65413, "NO_SESSION")),

@@ -383,10 +383,12 @@ class Client(_Base):
             message=_t._message_dict(message, _c.opt_text(kf_account, "kf_account")),
         )
 
-    def send_typing(self, touser: str, typing: bool = True) -> None:
-        """Shows (``typing=True``) or hides the "typing..." indicator."""
+    def send_typing(self, touser: str, typing: bool = True, businessid: Optional[str] = None) -> None:
+        """Shows (``typing=True``) or hides the "typing..." indicator; ``businessid`` is the
+        typing doc's optional field, sent only when given."""
         command = "Typing" if _c.flag(typing, "typing") else "CancelTyping"
-        self._call("send_typing", touser=_c.text(touser, "touser"), command=command)
+        self._call("send_typing", touser=_c.text(touser, "touser"), command=command,
+                   businessid=_c.opt_text(businessid, "businessid"))
 
     def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""
@@ -503,10 +505,12 @@ class AsyncClient(_Base):
             message=_t._message_dict(message, _c.opt_text(kf_account, "kf_account")),
         )
 
-    async def send_typing(self, touser: str, typing: bool = True) -> None:
-        """Shows (``typing=True``) or hides the "typing..." indicator."""
+    async def send_typing(self, touser: str, typing: bool = True, businessid: Optional[str] = None) -> None:
+        """Shows (``typing=True``) or hides the "typing..." indicator; ``businessid`` is the
+        typing doc's optional field, sent only when given."""
         command = "Typing" if _c.flag(typing, "typing") else "CancelTyping"
-        await self._call("send_typing", touser=_c.text(touser, "touser"), command=command)
+        await self._call("send_typing", touser=_c.text(touser, "touser"), command=command,
+                         businessid=_c.opt_text(businessid, "businessid"))
 
     async def create_kf_session(self, kf_account: str, openid: str) -> None:
         """Starts a session between an online kf and a user."""

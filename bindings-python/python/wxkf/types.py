@@ -281,7 +281,8 @@ class News(Message):
 
 @dataclass(frozen=True)
 class MpNews(Message):
-    """A published article (``mpnews``) by media id."""
+    """A published article (``mpnews``) by media id. Legacy: since the draft box, new articles
+    are sent as :class:`MpNewsArticle`."""
 
     msgtype: ClassVar[str] = "mpnews"
     media_id: str

@@ -273,7 +273,9 @@ export class Client {
   }
 
   sendTyping(touser, command, opts) {
-    return callAsync(() => this.#inner.sendTyping(str(touser, "touser"), data(command, "command", "command"), signalOf(opts)));
+    return callAsync(() =>
+      this.#inner.sendTyping(str(touser, "touser"), data(command, "command", "command"), str(peek(opts, "businessid"), "businessid"), signalOf(opts)),
+    );
   }
 
   createKfSession(kfAccount, openid, opts) {

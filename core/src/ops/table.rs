@@ -48,9 +48,10 @@ macro_rules! for_each_operation {
             /// Sends a message to a user (within the window their last action opened).
             send_message(touser: String, message: Message) -> () : SendMessage
                 = SendMessage { touser, message };
-            /// Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator.
-            send_typing(touser: String, command: TypingCommand) -> () : SendTyping
-                = SendTyping { touser, command };
+            /// Shows (`Typing`) or hides (`CancelTyping`) the "typing…" indicator; `businessid`
+            /// is the current typing doc's optional field, sent only when set.
+            send_typing(touser: String, command: TypingCommand; businessid: Option<String>) -> () : SendTyping
+                = SendTyping { touser, command, businessid };
             /// Starts a session between an online kf and a user.
             create_kf_session(kf_account: String, openid: String) -> () : CreateKfSession
                 = CreateKfSession { kf_account, openid };

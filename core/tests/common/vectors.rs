@@ -33,6 +33,23 @@ pub fn load_cases() -> Vec<(String, Value)> {
     out
 }
 
+/// The image bytes of an `upload_kf_head_img` input: `image_size` 0xFF bytes when given (big
+/// inputs described compactly), else `image_base64` decoded.
+pub fn image_of(input: &Value) -> Result<Vec<u8>, String> {
+    if let Some(n) = input.get("image_size") {
+        let n = n.as_u64().ok_or("image_size is not a count")?;
+        return Ok(vec![0xFF; usize::try_from(n).map_err(|e| e.to_string())?]);
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(input["image_base64"].as_str().unwrap_or(""))
+        .map_err(|e| format!("image_base64: {e}"))
+}
+
+/// [`image_of`] as the JSON dispatch takes bytes: base64 text.
+pub fn image_json(input: &Value) -> Result<Value, String> {
+    image_of(input).map(|bytes| Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
 /// The canned response of a case.
 pub fn response_of(case: &Value) -> HttpResponse {
     let r = &case["response"];
@@ -117,10 +134,18 @@ fn check_multipart(mp: &Value, actual: &HttpRequest) -> Result<(), String> {
     if head != want_head {
         return Err(format!("part header {head:?} != {want_head:?}"));
     }
-    let want =
-        base64::engine::general_purpose::STANDARD.decode(mp["data_base64"].as_str().unwrap_or("")).unwrap_or_default();
-    if data != want.as_slice() {
-        return Err("part data differs".into());
+    let same = match mp.get("data_size").and_then(Value::as_u64) {
+        // `data_size`: that many 0xFF bytes.
+        Some(n) => data.len() as u64 == n && data.iter().all(|&b| b == 0xFF),
+        None => {
+            let want = base64::engine::general_purpose::STANDARD
+                .decode(mp["data_base64"].as_str().unwrap_or(""))
+                .unwrap_or_default();
+            data == want.as_slice()
+        }
+    };
+    if !same {
+        return Err(format!("part data differs ({} bytes)", data.len()));
     }
     Ok(())
 }

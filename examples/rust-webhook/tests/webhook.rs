@@ -57,7 +57,7 @@ async fn encrypted_user_message_is_handed_to_the_named_kf() {
     let (_webhook, url) = start_webhook(Some(KF));
     let h = emulator_pushing_to(&url).await;
     h.client().expect("client").add_kf_account(KF, "Dana").await.expect("add kf");
-    h.admin("kf/online", json!({"kf_account": KF})).await;
+    h.kf_ready(KF).await;
 
     let answer = h.admin("user/message", json!({"openid": "oHOOK_user_1", "content": "我要退货 📦"})).await;
     let push = &answer["push"];

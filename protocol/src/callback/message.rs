@@ -175,6 +175,35 @@ pub enum PushKind {
     },
 }
 
+impl PushKind {
+    /// True for a user's message (text, image, voice, video, short video, location, link, or an
+    /// unknown MsgType other than `event`); false for events (follows, menu clicks, scans,
+    /// session events …). Only a user's message may be transferred to customer service.
+    pub fn is_user_message(&self) -> bool {
+        match self {
+            PushKind::Text { .. }
+            | PushKind::Image { .. }
+            | PushKind::Voice { .. }
+            | PushKind::Video { .. }
+            | PushKind::ShortVideo { .. }
+            | PushKind::Location { .. }
+            | PushKind::Link { .. } => true,
+            PushKind::Other { msg_type, .. } => is_user_message_type("other", Some(msg_type)),
+            _ => false,
+        }
+    }
+}
+
+/// [`PushKind::is_user_message`] from a push's serialized form: its `type` tag and, for
+/// `other`, its `msg_type` — what a binding holds once the push crossed as plain data.
+pub fn is_user_message_type(type_tag: &str, other_msg_type: Option<&str>) -> bool {
+    match type_tag {
+        "text" | "image" | "voice" | "video" | "shortvideo" | "location" | "link" => true,
+        "other" => other_msg_type.is_some_and(|t| !t.trim().eq_ignore_ascii_case("event")),
+        _ => false,
+    }
+}
+
 fn missing(name: &str) -> KfError {
     KfError::callback(CallbackKind::Xml, format!("push lacks <{name}>"))
 }

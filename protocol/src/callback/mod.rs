@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crypto::{CallbackKeys, MAX_PUSH_BYTES};
 pub use fields::RawField;
-pub use message::{parse_push, PushKind, PushMessage};
+pub use message::{is_user_message_type, parse_push, PushKind, PushMessage};
 pub use replay::{MemoryReplayGuard, ReplayGuard};
 pub use reply::Reply;
 pub use signature::{msg_signature, signature, verify_url, DEFAULT_WINDOW_SECS};
@@ -218,8 +218,9 @@ fn check_replay(guard: Option<&mut dyn ReplayGuard>, nonce: &str, ts: i64, now: 
     Ok(())
 }
 
-/// Who a reply goes to: the two header fields of the push and whether it came encrypted.
-/// Enough to build a reply without the whole [`OpenedPush`] (bindings hand this over alone).
+/// Who a reply goes to: the two header fields of the push, whether it came encrypted and
+/// whether it is a user's message. Enough to build a reply without the whole [`OpenedPush`]
+/// (bindings hand this over alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplyTo<'a> {
     /// The push's `ToUserName` (the Official Account), the reply's sender.
@@ -228,6 +229,9 @@ pub struct ReplyTo<'a> {
     pub from_user_name: &'a str,
     /// Whether the push came encrypted (then the reply is encrypted too).
     pub encrypted: bool,
+    /// Whether the push is a user's message ([`PushKind::is_user_message`]): only those may be
+    /// answered with `transfer_customer_service`, not events.
+    pub user_message: bool,
 }
 
 impl OpenedPush {
@@ -237,13 +241,16 @@ impl OpenedPush {
             to_user_name: &self.message.to_user_name,
             from_user_name: &self.message.from_user_name,
             encrypted: self.encrypted,
+            user_message: self.message.kind.is_user_message(),
         }
     }
 }
 
 /// Builds the HTTP body answering `opened`: plain XML, or the encrypted envelope when the
 /// push came encrypted (`nonce` and `random16` are used only then). [`Reply::Success`]
-/// always yields the bare `success`.
+/// always yields the bare `success`. A `transfer_customer_service` answering an event (a menu
+/// click, a follow …) is refused with a `Validation` error on `reply`: WeChat transfers only a
+/// user's message.
 pub fn build_reply(
     config: &CallbackConfig,
     opened: &OpenedPush,
@@ -264,6 +271,13 @@ pub fn build_reply_to(
     nonce: &str,
     random16: &[u8; 16],
 ) -> Result<String, KfError> {
+    if matches!(reply, Reply::TransferCustomerService { .. }) && !to.user_message {
+        return Err(KfError::validation(
+            "reply",
+            "transfer_customer_service answers only a user's message, not an event (menu click, follow, \
+             scan …); answer success or a text",
+        ));
+    }
     let Some(xml) = reply::reply_xml(to.to_user_name, to.from_user_name, reply, now)? else {
         return Ok("success".to_string());
     };

@@ -37,23 +37,28 @@ impl MemoryReplayGuard {
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
+
+    fn forget_oldest(&mut self) {
+        if let Some(old) = self.order.pop_front() {
+            self.set.remove(&old);
+        }
+    }
 }
 
 impl ReplayGuard for MemoryReplayGuard {
     fn seen(&mut self, nonce: &str, timestamp: i64, now: i64) -> bool {
         let horizon = now.saturating_sub(i64::try_from(self.window_secs).unwrap_or(i64::MAX));
         // Entries arrive roughly in time order; drop expired ones from the front.
-        while let Some((ts, _)) = self.order.front() {
-            if *ts >= horizon && self.order.len() < self.capacity {
-                break;
-            }
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        while self.order.front().is_some_and(|(ts, _)| *ts < horizon) {
+            self.forget_oldest();
         }
         let key = (timestamp, nonce.to_string());
         if self.set.contains(&key) {
             return true;
+        }
+        // Full: make room only now, so the oldest pair is still refused up to this point.
+        while self.order.len() >= self.capacity {
+            self.forget_oldest();
         }
         self.set.insert(key.clone());
         self.order.push_back(key);
@@ -78,5 +83,20 @@ mod tests {
         // Expiry: far in the future everything old is forgotten.
         assert!(!g.seen("z", 10_000, 10_000));
         assert_eq!(g.len(), 1);
+    }
+
+    #[test]
+    fn a_full_guard_still_refuses_its_oldest_pair() {
+        let mut one = MemoryReplayGuard::new(1, 300);
+        assert!(!one.seen("a", 100, 100));
+        assert!(one.seen("a", 100, 100), "capacity 1 must remember the pair it holds");
+        assert!(!one.seen("b", 100, 100));
+        assert!(!one.seen("a", 100, 100), "room was made for b");
+        let mut three = MemoryReplayGuard::new(3, 300);
+        for n in ["a", "b", "c"] {
+            assert!(!three.seen(n, 100, 100));
+        }
+        assert!(three.seen("a", 100, 100), "the oldest pair of a full guard is a replay");
+        assert_eq!(three.len(), 3);
     }
 }

@@ -35,7 +35,8 @@ pub enum ErrorFamily {
     ResponseLimit,
     /// The request was malformed or missing a parameter.
     InvalidRequest,
-    /// kf account errors (65400–65412).
+    /// kf account errors (65400–65412; 65402, "not bound to a WeChat user", is fixed on the
+    /// account — an accepted invitation — although it answers going online or taking a session).
     Account,
     /// Session and record errors (65413–65417).
     Session,
@@ -141,10 +142,14 @@ catalogue! {
     45011 => MinuteRateLimited, "MINUTE_RATE_LIMITED", RetryLater, RateLimit, "API minute-rate limit reached; retry later.";
     45015 => ResponseOutOfTime, "RESPONSE_OUT_OF_TIME", Never, OutOfWindow, "Response out of time limit: the user's last interaction is more than 48 hours old.";
     45047 => ResponseCountExceeded, "RESPONSE_COUNT_EXCEEDED", Never, ResponseLimit, "Out of response count limit: too many messages without a reply from the user.";
+    45072 => TypingInvalidCommand, "TYPING_INVALID_COMMAND", Never, Message, "Invalid typing command (Typing or CancelTyping).";
+    45080 => TypingWithoutRecentExchange, "TYPING_WITHOUT_RECENT_EXCHANGE", Never, Message, "Typing needs a message exchanged with the user in the last 30 seconds.";
+    45081 => AlreadyTyping, "ALREADY_TYPING", Never, Message, "Already typing: the typing state lasts 15 seconds and cannot be re-sent meanwhile.";
     47001 => InvalidJsonBody, "INVALID_JSON_BODY", Never, InvalidRequest, "The POST body is not valid JSON or has the wrong format.";
     48001 => ApiUnauthorized, "API_UNAUTHORIZED", Never, Credential, "API not authorised for this account.";
     65400 => KfUnavailable, "KF_UNAVAILABLE", Never, Account, "API unavailable: the new customer-service feature is not enabled.";
     65401 => InvalidKfAccount, "INVALID_KF_ACCOUNT", Never, Account, "Invalid kf account.";
+    65402 => KfNotBound, "KF_NOT_BOUND", Never, Account, "The kf account is not bound to a WeChat user: it must accept an invitation before it can go online or take sessions.";
     65403 => InvalidNickname, "INVALID_NICKNAME", Never, Account, "Invalid kf nickname.";
     65404 => InvalidKfAccountName, "INVALID_KF_ACCOUNT_NAME", Never, Account, "Invalid kf account name.";
     65405 => KfAccountLimit, "KF_ACCOUNT_LIMIT", Never, Account, "The number of kf accounts reached its limit.";
@@ -247,5 +252,14 @@ mod tests {
         }
         assert_eq!(ErrorCode::from_errcode(99999), ErrorCode::Other(99999));
         assert_eq!(ErrorCode::Other(99999).name(), "OTHER");
+    }
+
+    #[test]
+    fn binding_and_typing_codes_are_known() {
+        let row = |c| ErrorCode::from_errcode(c).info().map(|r| (r.name, r.family, r.retry));
+        assert_eq!(row(65402), Some(("KF_NOT_BOUND", ErrorFamily::Account, RetryClass::Never)));
+        assert_eq!(row(45072), Some(("TYPING_INVALID_COMMAND", ErrorFamily::Message, RetryClass::Never)));
+        assert_eq!(row(45080), Some(("TYPING_WITHOUT_RECENT_EXCHANGE", ErrorFamily::Message, RetryClass::Never)));
+        assert_eq!(row(45081), Some(("ALREADY_TYPING", ErrorFamily::Message, RetryClass::Never)));
     }
 }

@@ -90,9 +90,13 @@ impl fmt::Display for CallbackKind {
 /// Kotlin and Swift through UniFFI): same names, in each language's casing. Texts are capped
 /// and bodies of token responses redacted when an error is made; a client also scrubs its own
 /// secrets from every error it returns ([`KfError::scrubbed`]).
+//
+// No `uniffi::Error` derive here: UniFFI 0.29's Kotlin generator does not render a function
+// whose error type belongs to another component (uniffi-rs #2392, fixed in 0.30), so the
+// component whose functions throw it declares it: `bindings-mobile/src/kf_error.rs`
+// (`#[uniffi::remote(Error)]`, checked against this definition by the compiler).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum KfError {
     /// WeChat answered with a non-zero `errcode`.
@@ -149,6 +153,15 @@ pub enum KfError {
         /// A description (never holds the token or the key).
         reason: String,
     },
+}
+
+/// What a foreign (Kotlin/Swift) implementation of a host trait threw when it was not a
+/// `KfException`/`KfError`: a failed exchange of unknown kind (never retried for writes).
+#[cfg(feature = "uniffi")]
+impl From<uniffi::UnexpectedUniFFICallbackError> for KfError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        KfError::transport(TransportKind::Other, format!("host callback failed: {}", e.reason))
+    }
 }
 
 fn api_message(code: ErrorCode, errcode: i64, errmsg: &str) -> String {
@@ -263,6 +276,15 @@ mod tests {
         assert_eq!(e.errcode(), Some(40164));
         assert!(!e.is_token_error());
         assert!(KfError::api(42001, "expired").is_token_error());
+    }
+
+    #[cfg(feature = "uniffi")]
+    #[test]
+    fn an_unexpected_host_exception_is_a_capped_transport_error() {
+        let e = KfError::from(uniffi::UnexpectedUniFFICallbackError::new("x".repeat(5000)));
+        let KfError::Transport { transport_kind, reason } = e else { panic!("kind") };
+        assert_eq!(transport_kind, TransportKind::Other);
+        assert!(reason.starts_with("host callback failed: x") && reason.len() <= MAX_ERROR_TEXT + 20, "{reason}");
     }
 
     #[test]

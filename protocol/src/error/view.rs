@@ -39,19 +39,24 @@ impl KfError {
         ErrorView { code: self.code_name(), message: cap(self.to_string()), error: self }
     }
 
-    /// The same error with every occurrence of each of `secrets` (a token, the AppSecret)
-    /// replaced by `***` in its texts. Clients call this on every error they return, so a
-    /// host transport or store that quoted a secret in its message cannot leak it.
+    /// The same error with every occurrence of each of `secrets` (a token, the AppSecret) —
+    /// as given and as percent-encoded in a URL — replaced by `***` in its texts, every text
+    /// capped. Clients call this on every error they return, so a host transport, store or
+    /// provider whose error quoted a secret or a URL cannot leak it, nor an unbounded text.
     pub fn scrubbed(self, secrets: &[&str]) -> Self {
-        let secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= MIN_SCRUBBED_LEN).collect();
-        if secrets.is_empty() {
-            return self;
+        let mut forms: Vec<String> = Vec::new();
+        for s in secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED_LEN) {
+            forms.push(s.to_string());
+            forms.push(crate::http::encode_query_value(s));
         }
+        // Longest first, so a form that contains another is replaced whole.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
         let clean = |text: String| -> String {
-            if !secrets.iter().any(|s| text.contains(s)) {
-                return text;
+            if !forms.iter().any(|f| text.contains(f.as_str())) {
+                return cap(text);
             }
-            secrets.iter().fold(text, |t, s| t.replace(s, REDACTED))
+            cap(forms.iter().fold(text, |t, f| t.replace(f.as_str(), REDACTED)))
         };
         match self {
             KfError::Api { code, errcode, errmsg, family, retry } => {
@@ -170,6 +175,18 @@ mod tests {
             let text = serde_json::to_string(&e.scrubbed(&["S3CRET-MARKER", ""]).view()).unwrap_or_default();
             assert!(!text.contains("S3CRET-MARKER") && text.contains("***"), "{text}");
         }
+    }
+
+    #[test]
+    fn scrubbed_removes_url_encoded_secrets_and_caps_what_a_host_made() {
+        let url = format!("GET /x?access_token={}", crate::http::encode_query_value("TOK+EN/MARKER="));
+        let e =
+            KfError::Transport { transport_kind: TransportKind::Reset, reason: format!("{url} {}", "x".repeat(5000)) };
+        let KfError::Transport { reason, .. } = e.scrubbed(&["TOK+EN/MARKER="]) else { panic!("kind") };
+        assert!(!reason.contains("MARKER") && reason.starts_with("GET /x?access_token=*** x"), "{reason}");
+        assert!(reason.len() <= MAX_ERROR_TEXT + CUT_MARK.len() && reason.ends_with(CUT_MARK));
+        let long = KfError::Validation { field: "f".into(), reason: "é".repeat(2000) }.scrubbed(&[]);
+        assert!(matches!(long, KfError::Validation { reason, .. } if reason.ends_with(CUT_MARK)));
     }
 
     #[test]

@@ -19,6 +19,39 @@ pub struct Harness {
     /// The emulator.
     pub emu: Emulator,
     http: reqwest::Client,
+    /// The developer's webhook, when the harness runs one.
+    hook: Option<HookTask>,
+}
+
+/// The webhook's server task, stopped when the harness is dropped.
+struct HookTask(tokio::task::JoinHandle<()>);
+
+impl Drop for HookTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The developer's server of an account that hands users to customer service: it answers every
+/// user message with `transfer_customer_service` (naming `kf` when set) and events with
+/// `success` — as WeChat requires, only a user's message is transferred.
+async fn transfer_reply(kf: Option<String>, body: String) -> String {
+    let field = |tag: &str| {
+        let open = format!("<{tag}><![CDATA[");
+        let start = body.find(&open)? + open.len();
+        let len = body.get(start..)?.find("]]>")?;
+        body.get(start..start + len).map(str::to_string)
+    };
+    if field("MsgType").as_deref() == Some("event") {
+        return "success".into();
+    }
+    let (user, account) = (field("FromUserName").unwrap_or_default(), field("ToUserName").unwrap_or_default());
+    let info =
+        kf.map(|kf| format!("<TransInfo><KfAccount><![CDATA[{kf}]]></KfAccount></TransInfo>")).unwrap_or_default();
+    format!(
+        "<xml><ToUserName><![CDATA[{user}]]></ToUserName><FromUserName><![CDATA[{account}]]></FromUserName>\
+         <CreateTime>0</CreateTime><MsgType><![CDATA[transfer_customer_service]]></MsgType>{info}</xml>"
+    )
 }
 
 impl Harness {
@@ -26,7 +59,37 @@ impl Harness {
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Result<Harness, std::io::Error> {
         let mut config = Config { appid: APPID.into(), secret: SECRET.into(), ..Config::default() };
         tweak(&mut config);
-        Ok(Harness { emu: Emulator::start(config).await?, http: reqwest::Client::new() })
+        Ok(Harness { emu: Emulator::start(config).await?, http: reqwest::Client::new(), hook: None })
+    }
+
+    /// Like [`Harness::start`], with pushes going to a developer webhook that transfers every
+    /// user message to customer service (to `kf` when given): a user who writes in joins the
+    /// wait queue (or a session with `kf` when it is online), as on a real account.
+    pub async fn start_transferring(
+        kf: Option<&str>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Result<Harness, std::io::Error> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/wechat", listener.local_addr()?);
+        let kf = kf.map(str::to_string);
+        let app = axum::Router::new()
+            .route("/wechat", axum::routing::post(move |body: String| transfer_reply(kf.clone(), body)));
+        let hook = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let mut harness = Harness::start(|c| {
+            c.webhook_url = Some(url);
+            tweak(c);
+        })
+        .await?;
+        harness.hook = Some(HookTask(hook));
+        Ok(harness)
+    }
+
+    /// Binds the kf to a WeChat user and sets it online (both required before it serves).
+    pub async fn kf_ready(&self, kf: &str) {
+        self.admin("kf/bind", serde_json::json!({"kf_account": kf})).await;
+        self.admin("kf/online", serde_json::json!({"kf_account": kf})).await;
     }
 
     /// The emulator's base URL.

@@ -20,7 +20,8 @@ fn errcode<T: std::fmt::Debug>(r: Result<T, KfError>) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_against_the_emulator() {
-    let h = Harness::start(|_| {}).await.expect("emulator");
+    // The account's webhook hands every user message to customer service.
+    let h = Harness::start_transferring(None, |_| {}).await.expect("emulator");
     let c = h.client().expect("client");
 
     // accounts
@@ -36,13 +37,16 @@ async fn every_operation_against_the_emulator() {
     assert_eq!(list[0].invite_wx.as_deref(), Some("carol_wx"));
     assert!(!list[0].kf_headimgurl.is_empty(), "avatar url after upload");
     assert!(c.get_kf_online_list().await.expect("online").is_empty());
+    // Carol accepts the invitation on her phone, then logs in to the workbench.
+    h.admin("kf/invitation", json!({"kf_account": KF, "accept": true})).await;
     h.admin("kf/online", json!({"kf_account": KF})).await;
     let online = c.get_kf_online_list().await.expect("online");
     assert_eq!(online[0].kf_account, KF);
     assert_eq!(online[0].status, 1);
 
-    // a user writes in; the wait queue; a session
-    h.admin("user/message", json!({"openid": USER, "content": "我要退货"})).await;
+    // a user writes in; the webhook transfers the message; the wait queue; a session
+    let pushed = h.admin("user/message", json!({"openid": USER, "content": "我要退货"})).await;
+    assert_eq!(pushed["push"]["applied"]["action"], "queued", "{pushed}");
     let wait = c.get_wait_case_list().await.expect("wait");
     assert_eq!(wait.count, 1);
     assert_eq!(wait.waitcaselist[0].openid, USER);
@@ -121,7 +125,8 @@ async fn every_operation_against_the_emulator() {
     }
     let state = h.admin_get("state").await;
     assert_eq!(all.len() as i64, state["record_count"].as_i64().expect("count"));
-    assert!(all.iter().any(|r| r.opercode == 1004 && r.worker == KF), "the close is recorded");
+    assert!(all.iter().any(|r| r.opercode == 2003 && r.worker == KF && r.text == "在吗"), "received in the session");
+    assert!(all.iter().any(|r| r.opercode == 2002 && r.worker == KF), "sent by the kf");
     let streamed: Vec<_> =
         c.iter_msg_records(now - 60, now + 60).expect("stream").into_stream().collect::<Vec<_>>().await;
     assert_eq!(streamed.len(), all.len());

@@ -1,9 +1,10 @@
 // Usage of the generated Swift binding (module `Wxkf`) in an iOS/macOS app.
 //
 // Written against the Swift that `scripts/test-mobile.sh` generates from the built library
-// (`Wxkf.swift`, `WxkfFFI.h`, `WxkfFFI.modulemap`). Swift cannot be compiled on the machine
-// that runs the test suite, so this file is checked only by reading the generated API; see
-// bindings-mobile/README.md for how to build the xcframework and the Swift package.
+// (`Wxkf.swift` and `WxkfProtocol.swift`, two sources of the one `Wxkf` module, over the
+// `WxkfFFI` headers). Swift cannot be compiled on the machine that runs the test suite, so this
+// file is checked only by reading the generated API; see bindings-mobile/README.md for how to
+// build the xcframework and the Swift package.
 
 import Foundation
 import Wxkf
@@ -19,7 +20,7 @@ final class URLSessionTransport: HttpTransport, @unchecked Sendable {
 
     func send(request: HttpRequest) async throws -> HttpResponse {
         guard let url = URL(string: request.url()) else {
-            throw KfError.Transport(kind: .notSent, reason: "bad URL \(request.redactedUrl())")
+            throw KfError.Transport(transportKind: .notSent, reason: "bad URL \(request.redactedUrl())")
         }
         var r = URLRequest(url: url, timeoutInterval: 20)
         r.httpMethod = request.method()
@@ -37,13 +38,13 @@ final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             // `.connect` only when the request surely never left: wxkf then retries even writes.
             switch e.code {
             case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet:
-                throw KfError.Transport(kind: .connect, reason: "\(e.code)")
+                throw KfError.Transport(transportKind: .connect, reason: "\(e.code)")
             case .timedOut:
-                throw KfError.Transport(kind: .timeout, reason: "no response in time")
+                throw KfError.Transport(transportKind: .timeout, reason: "no response in time")
             case .cancelled:
-                throw KfError.Transport(kind: .aborted, reason: "cancelled")
+                throw KfError.Transport(transportKind: .aborted, reason: "cancelled")
             default:
-                throw KfError.Transport(kind: .reset, reason: "\(e.code)")
+                throw KfError.Transport(transportKind: .reset, reason: "\(e.code)")
             }
         }
     }
@@ -102,7 +103,7 @@ struct KfService {
 
     /// Sends a menu and reports errors natively.
     func askSatisfaction(_ openid: String) async -> String {
-        let menu = MessageContent.msgmenu(
+        let menu = MessageContent.msgMenu(
             headContent: "您对本次服务满意吗？",
             list: [MenuItem(id: "101", content: "满意"), MenuItem(id: "102", content: "不满意")],
             tailContent: "谢谢"
@@ -110,7 +111,7 @@ struct KfService {
         do {
             try await client.sendMessage(touser: openid, message: Message(content: menu))
             return "sent"
-        } catch KfError.Api(let code, let errcode, _, let family, _, _) where family == .outOfWindow {
+        } catch KfError.Api(let code, let errcode, _, let family, _) where family == .outOfWindow {
             return "the user wrote more than 48 h ago (\(code) \(errcode))"
         } catch KfError.Validation(let field, let reason) {
             return "invalid \(field): \(reason)"

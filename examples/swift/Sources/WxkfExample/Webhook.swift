@@ -6,11 +6,11 @@ import Foundation
 import Wxkf
 
 struct KfWebhook {
-    let config: CallbackConfig
-    let guard_ = ReplayGuard(capacity: 10_000)
+    /// Replay protection is on by default (core's capacity and window).
+    let webhook: Webhook
 
-    init(token: String, appid: String, encodingAesKey: String) throws {
-        config = try CallbackConfig(token: token, appid: appid, encodingAesKey: encodingAesKey)
+    init(token: String, appId: String, encodingAesKey: String) throws {
+        webhook = try Webhook(token: token, appId: appId, encodingAesKey: encodingAesKey)
     }
 
     private static func param(_ items: [URLQueryItem], _ name: String) -> String? {
@@ -26,7 +26,7 @@ struct KfWebhook {
             echostr: Self.param(query, "echostr") ?? ""
         )
         do {
-            return (200, try config.checkUrl(query: q))
+            return (200, try webhook.checkUrl(query: q))
         } catch {
             return (403, "forbidden")
         }
@@ -42,7 +42,7 @@ struct KfWebhook {
             msgSignature: Self.param(query, "msg_signature")
         )
         do {
-            let opened = try config.openPushGuarded(query: q, body: body, guard: guard_)
+            let opened = try webhook.open(query: q, body: body)
             let reply: Reply
             switch opened.message.kind {
             case .text, .image, .voice:
@@ -54,7 +54,7 @@ struct KfWebhook {
                 reply = .success
             }
             // Encrypted when the push was.
-            return (200, try config.buildReply(opened: opened, reply: reply))
+            return (200, try webhook.reply(push: opened, reply: reply))
         } catch KfError.Callback(let kind, _) {
             return (kind == .tooLarge ? 413 : 400, "refused")
         } catch {

@@ -1,8 +1,9 @@
-//! GET `/customservice/kfaccount/del?kf_account=…`: delete a kf account (`@` sent raw).
+//! POST `/customservice/kfaccount/del` with `{"kf_account"}`: delete a kf account (the current
+//! doc; older docs and SDKs used a GET with the account in the query).
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::{parse_ack, Body, BuildContext, Endpoint, OpClass};
+use crate::endpoint::{json_body, parse_ack, Body, BuildContext, Endpoint, OpClass};
 use crate::http::{HttpResponse, Method};
 use crate::{validate, KfError};
 
@@ -22,10 +23,15 @@ impl DelKfAccount {
     }
 }
 
+#[derive(Serialize)]
+struct DelWire<'a> {
+    kf_account: &'a str,
+}
+
 impl Endpoint for DelKfAccount {
     type Output = ();
     const NAME: &'static str = "del_kf_account";
-    const METHOD: Method = Method::Get;
+    const METHOD: Method = Method::Post;
     const PATH: &'static str = "/customservice/kfaccount/del";
     const CLASS: OpClass = OpClass::Write;
 
@@ -33,13 +39,8 @@ impl Endpoint for DelKfAccount {
         validate::kf_account("kf_account", &self.kf_account)
     }
 
-    fn query(&self) -> Vec<(&'static str, String)> {
-        // The query encoder leaves '@' unescaped: WeChat rejects `%40` here.
-        vec![("kf_account", self.kf_account.clone())]
-    }
-
     fn body(&self, _: &BuildContext<'_>) -> Result<Body, KfError> {
-        Ok(Body::Empty)
+        json_body(&DelWire { kf_account: &self.kf_account })
     }
 
     fn parse(response: &HttpResponse) -> Result<(), KfError> {
@@ -52,12 +53,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn at_sign_is_sent_raw() {
+    fn posts_the_account_as_json() {
         let ctx = BuildContext { base_url: "https://api.weixin.qq.com", access_token: Some("T"), nonce: "n" };
-        let req = DelKfAccount::new("kf01@gh_x").and_then(|r| r.build(&ctx)).ok();
+        let req = DelKfAccount::new("kf_01@gh_x").and_then(|r| r.build(&ctx)).ok();
+        assert_eq!(req.as_ref().map(|r| r.method), Some(Method::Post));
         assert_eq!(
-            req.map(|r| r.url).as_deref(),
-            Some("https://api.weixin.qq.com/customservice/kfaccount/del?access_token=T&kf_account=kf01@gh_x")
+            req.as_ref().map(|r| r.url.as_str()),
+            Some("https://api.weixin.qq.com/customservice/kfaccount/del?access_token=T")
         );
+        assert_eq!(req.map(|r| r.body), Some(br#"{"kf_account":"kf_01@gh_x"}"#.to_vec()));
     }
 }

@@ -24,14 +24,24 @@ pub struct SendTyping {
     pub touser: String,
     /// `Typing` or `CancelTyping`.
     pub command: TypingCommand,
+    /// The current typing doc's optional `businessid`; sent only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub businessid: Option<String>,
 }
 
 impl SendTyping {
-    /// Validated request.
+    /// Validated request (no `businessid`).
     pub fn new(touser: impl Into<String>, command: TypingCommand) -> Result<Self, KfError> {
-        let req = SendTyping { touser: touser.into(), command };
+        let req = SendTyping { touser: touser.into(), command, businessid: None };
         req.validate()?;
         Ok(req)
+    }
+
+    /// The same request carrying `businessid`, validated.
+    pub fn with_businessid(mut self, businessid: impl Into<String>) -> Result<Self, KfError> {
+        self.businessid = Some(businessid.into());
+        self.validate()?;
+        Ok(self)
     }
 }
 
@@ -43,7 +53,11 @@ impl Endpoint for SendTyping {
     const CLASS: OpClass = OpClass::Write;
 
     fn validate(&self) -> Result<(), KfError> {
-        validate::required("touser", &self.touser)
+        validate::required("touser", &self.touser)?;
+        match &self.businessid {
+            Some(id) => validate::required("businessid", id),
+            None => Ok(()),
+        }
     }
 
     fn body(&self, _: &BuildContext<'_>) -> Result<Body, KfError> {
@@ -52,5 +66,27 @@ impl Endpoint for SendTyping {
 
     fn parse(response: &HttpResponse) -> Result<(), KfError> {
         parse_ack(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn businessid_is_sent_only_when_set() {
+        let ctx = BuildContext { base_url: "https://api.weixin.qq.com", access_token: Some("T"), nonce: "n" };
+        let plain = SendTyping::new("o1", TypingCommand::Typing).and_then(|r| r.build(&ctx)).ok();
+        assert_eq!(plain.map(|r| r.body), Some(br#"{"touser":"o1","command":"Typing"}"#.to_vec()));
+        let with_id = SendTyping::new("o1", TypingCommand::Typing)
+            .and_then(|r| r.with_businessid("biz_1"))
+            .and_then(|r| r.build(&ctx))
+            .ok();
+        assert_eq!(
+            with_id.map(|r| r.body),
+            Some(br#"{"touser":"o1","command":"Typing","businessid":"biz_1"}"#.to_vec())
+        );
+        let empty = SendTyping::new("o1", TypingCommand::Typing).and_then(|r| r.with_businessid(" "));
+        assert!(matches!(empty, Err(KfError::Validation { field, .. }) if field == "businessid"));
     }
 }

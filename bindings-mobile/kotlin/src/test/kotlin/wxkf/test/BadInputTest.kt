@@ -6,28 +6,31 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import wxkf.AccessToken
-import wxkf.Article
-import wxkf.CallbackConfig
 import wxkf.Client
-import wxkf.ClientOptions
 import wxkf.HostClock
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
 import wxkf.InternalException
 import wxkf.KfException
-import wxkf.MenuItem
-import wxkf.Message
-import wxkf.MessageContent
-import wxkf.PushQuery
-import wxkf.RecordCursor
-import wxkf.ReplayGuard
-import wxkf.Reply
+import wxkf.MsgRecords
 import wxkf.TokenProvider
-import wxkf.TypingCommand
-import wxkf.UrlQuery
+import wxkf.Webhook
+import wxkf.protocol.Article
+import wxkf.protocol.CallbackKind
+import wxkf.protocol.ClientOptions
+import wxkf.protocol.MenuItem
+import wxkf.protocol.Message
+import wxkf.protocol.MessageContent
+import wxkf.protocol.OpenedPush
+import wxkf.protocol.PushKind
+import wxkf.protocol.PushMessage
+import wxkf.protocol.PushQuery
+import wxkf.protocol.RecordCursor
+import wxkf.protocol.Reply
+import wxkf.protocol.TypingCommand
+import wxkf.protocol.UrlQuery
 import java.nio.charset.CharacterCodingException
-import java.util.Base64
 import java.util.concurrent.atomic.AtomicInteger
 
 /**
@@ -91,11 +94,11 @@ private fun message(kind: String, v: Map<String, String>): Message {
         "video" -> MessageContent.Video(f("media_id"), f("thumb_media_id"), f("title"), f("description"))
         "music" -> MessageContent.Music(f("title"), f("description"), f("musicurl"), f("hqmusicurl"), f("thumb_media_id"))
         "news" -> MessageContent.News(listOf(Article(f("articles[0].title"), f("articles[0].description"), f("articles[0].url"), f("articles[0].picurl"))))
-        "mpnews" -> MessageContent.Mpnews(f("media_id"))
-        "mpnewsarticle" -> MessageContent.Mpnewsarticle(f("article_id"))
-        "msgmenu" -> MessageContent.Msgmenu(f("head_content"), listOf(MenuItem(f("list[0].id"), f("list[0].content")), MenuItem(f("list[1].id"), f("list[1].content"))), f("tail_content"))
-        "wxcard" -> MessageContent.Wxcard(f("card_id"))
-        "miniprogrampage" -> MessageContent.Miniprogrampage(f("title"), f("appid"), f("pagepath"), f("thumb_media_id"))
+        "mpnews" -> MessageContent.MpNews(f("media_id"))
+        "mpnewsarticle" -> MessageContent.MpNewsArticle(f("article_id"))
+        "msgmenu" -> MessageContent.MsgMenu(f("head_content"), listOf(MenuItem(f("list[0].id"), f("list[0].content")), MenuItem(f("list[1].id"), f("list[1].content"))), f("tail_content"))
+        "wxcard" -> MessageContent.WxCard(f("card_id"))
+        "miniprogrampage" -> MessageContent.MiniProgramPage(f("title"), f("appid"), f("pagepath"), f("thumb_media_id"))
         else -> error(kind)
     }
     return Message(content, v.getValue("kf_account"))
@@ -228,8 +231,8 @@ class BadInputTest {
         println("bad input ($what): " + counts.entries.joinToString(", ") { "${it.key} ${it.value}" } + "; total ${counts.values.sum()}")
     }
 
-    private fun client(t: HttpTransport, options: ClientOptions = ClientOptions(baseUrl = base, maxAttempts = 1u)) =
-        Client.withFixedToken("ACCESS_TOKEN", t, options)
+    private fun client(t: HttpTransport, options: ClientOptions = ClientOptions(baseUrl = base, maxAttempts = 1u), clock: HostClock? = null) =
+        Client.withFixedToken("ACCESS_TOKEN", t, options, clock)
 
     @Test
     fun everyValidationVectorFailsBeforeTheNetwork() = runBlocking {
@@ -242,19 +245,16 @@ class BadInputTest {
                 val case = cases.getJSONObject(i)
                 if (!case.isNull("request")) continue
                 n++
-                val input = case.getJSONObject("input")
-                fun s(k: String) = input.optString(k, "")
-                val field = case.getJSONObject("expect").getJSONObject("error").getString("field")
+                val input = Args(case.getJSONObject("input"))
+                val op = case.getString("operation")
+                val field = clientField(case.getJSONObject("expect").getJSONObject("error")).getString("field")
                 expectValidation("vector rules", "${file.name}/${case.getString("name")}", field, t) {
-                    when (val op = case.getString("operation")) {
-                        "add_kf_account" -> c.addKfAccount(s("kf_account"), s("nickname"))
-                        "upload_kf_head_img" -> c.uploadKfHeadImg(s("kf_account"), Base64.getDecoder().decode(s("image_base64")))
-                        "send_message" -> c.sendMessage(s("touser"), messageOf(input.getJSONObject("message")))
-                        "create_kf_session" -> c.createKfSession(s("kf_account"), s("openid"))
-                        "get_msg_list" -> c.getMsgList(input.getLong("starttime"), input.getLong("endtime"), input.getLong("msgid"), input.getLong("number"))
-                        "get_access_token" -> Client.withClassicToken(s("appid"), s("secret"), t, ClientOptions(baseUrl = base)).getKfList()
-                        else -> error("no runner for $op")
+                    val client = when (op) {
+                        "get_access_token" -> Client.withClassicToken(input.str("appid"), input.str("secret"), t, ClientOptions(baseUrl = base))
+                        "get_stable_access_token" -> Client.withStableToken(input.str("appid"), input.str("secret"), t, ClientOptions(baseUrl = base))
+                        else -> c
                     }
+                    callOperation(client, op, input)
                 }
             }
         }
@@ -293,10 +293,10 @@ class BadInputTest {
             "withStableToken" to { a, s -> Client.withStableToken(a, s, t, ClientOptions(baseUrl = base)) },
             "withClassicToken" to { a, s -> Client.withClassicToken(a, s, t, ClientOptions(baseUrl = base)) },
         )) {
-            expectValidation("10 MB strings", "$name(appid 10 MB)", "appid", t) { make(big, "secret").getKfList() }
-            expectValidation("10 MB strings", "$name(secret 10 MB)", "secret", t) { make("wx1", big).getKfList() }
-            expectValidation("empty/blank strings", "$name(appid empty)", "appid", t) { make("", "secret").getKfList() }
-            expectValidation("empty/blank strings", "$name(secret empty)", "secret", t) { make("wx1", " ").getKfList() }
+            expectValidation("10 MB strings", "$name(appId 10 MB)", "app_id", t) { make(big, "secret").getKfList() }
+            expectValidation("10 MB strings", "$name(appSecret 10 MB)", "app_secret", t) { make("wx1", big).getKfList() }
+            expectValidation("empty/blank strings", "$name(appId empty)", "app_id", t) { make("", "secret").getKfList() }
+            expectValidation("empty/blank strings", "$name(appSecret empty)", "app_secret", t) { make("wx1", " ").getKfList() }
             for (s in surrogates) {
                 expectEncodingError("$name(appid surrogate)", t) { make(s, "secret") }
                 expectEncodingError("$name(secret surrogate)", t) { make("wx1", s) }
@@ -315,14 +315,15 @@ class BadInputTest {
                 Client.withTokenProvider(provider, t, ClientOptions(baseUrl = base)).getKfList()
             }
         }
-        // The avatar: empty, and one byte over the 10 MiB cap.
+        // The avatar: empty, one byte over the 5 MiB cap ("at most 5 MB"), and 10 MiB.
         expectValidation("empty/blank strings", "uploadKfHeadImg(empty image)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(0)) }
-        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(5 MiB + 1)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024 + 1)) }
+        expectValidation("10 MB strings", "uploadKfHeadImg(10 MiB)", "image", t) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
 
         // After all that, normal calls still work on the same client.
         expectOk("after the 10 MB cases", "getKfList", t, 1) { c.getKfList() }
         expectOk("after the 10 MB cases", "sendMessage", t, 1) { c.sendMessage("o_user", Message(MessageContent.Text("still fine"), null)) }
-        expectOk("after the 10 MB cases", "uploadKfHeadImg(10 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(10 * 1024 * 1024)) }
+        expectOk("after the 10 MB cases", "uploadKfHeadImg(5 MiB)", t, 1) { c.uploadKfHeadImg(KF, ByteArray(5 * 1024 * 1024)) }
         report("strings")
         assertTrue(t.unexpected.isEmpty(), "sent for bad input: ${t.unexpected}")
     }
@@ -380,9 +381,9 @@ class BadInputTest {
         val rc = client(refusing)
         for ((from, to) in listOf(0L to MAX_UNIX, MAX_UNIX - 1 to MAX_UNIX, 0L to 1L)) {
             val walk = expectTyped("numbers", "msgRecords($from, $to)") { rc.msgRecords(from, to, 10_000) }
-            assertTrue(walk is wxkf.MsgRecords, "$walk")
+            assertTrue(walk is MsgRecords, "$walk")
             val before = refusing.calls.get()
-            val page = expectTyped("numbers", "msgRecords($from, $to).nextPage()") { (walk as wxkf.MsgRecords).nextPage() }
+            val page = expectTyped("numbers", "msgRecords($from, $to).nextPage()") { (walk as MsgRecords).nextPage() }
             assertTrue(page is KfException.Api && page.errcode == 65416L, "$page")
             assertEquals(before + 1, refusing.calls.get())
         }
@@ -395,19 +396,30 @@ class BadInputTest {
         assertEquals(listOf<Any>(), done.nextPage())
         assertEquals(null, done.cursor())
 
-        // Retry settings at their extremes, on a host clock that saturates.
+        // Retry settings at their extremes: past one day refused (core's rule), naming the option;
+        // at the limits, on a host clock that saturates, they work.
         expectValidation("numbers", "maxAttempts 0", "max_attempts", t) { client(t, ClientOptions(baseUrl = base, maxAttempts = 0u)) }
+        for ((field, options) in listOf(
+            "base_delay_ms" to ClientOptions(baseUrl = base, baseDelayMs = ULong.MAX_VALUE),
+            "max_delay_ms" to ClientOptions(baseUrl = base, maxDelayMs = ULong.MAX_VALUE),
+            "deadline_ms" to ClientOptions(baseUrl = base, deadlineMs = ULong.MAX_VALUE),
+            "timeout_ms" to ClientOptions(baseUrl = base, timeoutMs = ULong.MAX_VALUE),
+            "connect_timeout_ms" to ClientOptions(baseUrl = base, connectTimeoutMs = 0u),
+        )) {
+            expectValidation("numbers", "options $field", field, t) { client(t, options) }
+        }
         val clock = SaturatingClock(1_000)
-        val extreme = ClientOptions(baseUrl = base, maxAttempts = UInt.MAX_VALUE, baseDelayMs = ULong.MAX_VALUE, maxDelayMs = ULong.MAX_VALUE, deadlineMs = ULong.MAX_VALUE, retryWrites = true, clock = clock)
-        expectOk("numbers", "extreme retry options", t, 1) { client(t, extreme).getKfList() }
+        val day = 86_400_000uL
+        val extreme = ClientOptions(baseUrl = base, maxAttempts = UInt.MAX_VALUE, baseDelayMs = day, maxDelayMs = day, deadlineMs = day, retryWrites = true)
+        expectOk("numbers", "extreme retry options", t, 1) { client(t, extreme, clock).getKfList() }
         val busy = BusyThenOkTransport(1, """{"kf_list":[]}""")
         count("numbers")
-        assertEquals(0, client(busy, extreme).getKfList().size) // one busy answer, a ULong.MAX back-off, then success
+        assertEquals(0, client(busy, extreme, clock).getKfList().size) // one busy answer, a half-to-one-day back-off, then success
         assertEquals(2, busy.paths.size)
-        assertEquals(Long.MAX_VALUE, clock.now)
-        val zero = ClientOptions(baseUrl = base, maxAttempts = 3u, baseDelayMs = 0u, maxDelayMs = 0u, deadlineMs = 0u, clock = SaturatingClock(0))
+        assertTrue(clock.now - 1_000 >= 43_200_000, "slept ${clock.now - 1_000} ms")
+        val zero = ClientOptions(baseUrl = base, maxAttempts = 3u, baseDelayMs = 0u, maxDelayMs = 0u, deadlineMs = 0u)
         val busy2 = BusyThenOkTransport(5, """{"kf_list":[]}""")
-        val e0 = expectTyped("numbers", "zero deadline") { client(busy2, zero).getKfList() }
+        val e0 = expectTyped("numbers", "zero deadline") { client(busy2, zero, SaturatingClock(0)).getKfList() }
         assertTrue(e0 is KfException.Api && e0.errcode == -1L, "$e0")
 
         // Tokens with extreme lifetimes.
@@ -415,33 +427,35 @@ class BadInputTest {
             val p = object : TokenProvider {
                 override suspend fun token(failed: String?): AccessToken = tok
             }
-            val pc = Client.withTokenProvider(p, t, ClientOptions(baseUrl = base, maxAttempts = 1u, clock = SaturatingClock(max - 10)))
+            val pc = Client.withTokenProvider(p, t, ClientOptions(baseUrl = base, maxAttempts = 1u), SaturatingClock(max - 10))
             expectOk("numbers", "token lifetime ${tok.expiresInSecs()} / ${tok.expiresAtMs()}", t, 2) { pc.getKfList(); pc.getKfList() }
         }
 
-        // Push side: windows, clocks, guard sizes and the reply's random bytes.
+        // Push side: windows, clocks, replay capacities and the reply's entropy.
         for (w in listOf(0uL, ULong.MAX_VALUE)) {
             for (now in listOf(min, -1L, 0L, max)) {
-                val cfg = CallbackConfig("tok", "wx0123456789abcdef", null, w)
+                val hook = Webhook("tok", "wx0123456789abcdef", null, w)
                 val q = UrlQuery("0".repeat(40), "1700000000", "1", "e")
-                expectTyped("numbers (push)", "checkUrl(window $w, now $now)") { cfg.checkUrl(q, now) }
-                expectTyped("numbers (push)", "openPush(window $w, now $now)") { cfg.openPush(PushQuery("x", "$now", "1", null, null), "<xml/>".toByteArray(), now) }
+                expectTyped("numbers (push)", "checkUrl(window $w, now $now)") { hook.checkUrl(q, now) }
+                expectTyped("numbers (push)", "open(window $w, now $now)") { hook.open(PushQuery("x", "$now", "1", null, null), "<xml/>".toByteArray(), now) }
             }
         }
-        for ((cap, w) in listOf(0u to 0uL, UInt.MAX_VALUE to ULong.MAX_VALUE)) {
-            val g = ReplayGuard(cap, w)
-            val cfg = CallbackConfig("guardToken", "wx0123456789abcdef", null, ULong.MAX_VALUE)
-            expectTyped("numbers (push)", "guard($cap, $w)") { cfg.openPushGuarded(PushQuery("x", "1", "1", null, null), "<xml/>".toByteArray(), g, max) }
+        for ((cap, w) in listOf(0u to 0uL, 1u to 0uL, UInt.MAX_VALUE to ULong.MAX_VALUE)) {
+            val hook = Webhook("guardToken", "wx0123456789abcdef", null, w, cap)
+            val ts = "1700000000"
+            val signed = PushQuery(sha1Sorted("guardToken", ts, "1"), ts, "1", null, null)
+            expectTyped("numbers (push)", "replay($cap, $w)") { hook.open(signed, "<xml/>".toByteArray(), max) }
+            expectTyped("numbers (push)", "replay($cap, $w) unsigned") { hook.open(PushQuery("x", "1", "1", null, null), "<xml/>".toByteArray(), max) }
         }
-        val cfg = CallbackConfig("tok", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
-        val opened = wxkf.OpenedPush(wxkf.PushMessage("gh_1", "o_1", 0, wxkf.PushKind.Unsubscribe), true, "<xml/>")
-        for (n in listOf(0, 15, 17, 1024)) {
+        val cfg = Webhook("tok", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+        val opened = OpenedPush(PushMessage("gh_1", "o_1", 0, PushKind.Text("x", "1", null)), true, "<xml/>")
+        for (n in listOf(0, 8, 16, 23)) {
             count("numbers (push)")
-            val e = runCatching { cfg.buildReply(opened, Reply.Text("x"), 0, "1", ByteArray(n)) }.exceptionOrNull()
-            assertTrue(e is KfException.Validation && e.field == "random", "$n bytes: $e")
+            val e = runCatching { cfg.reply(opened, Reply.Text("x"), 0, ByteArray(n)) }.exceptionOrNull()
+            assertTrue(e is KfException.Validation && e.field == "entropy", "$n bytes: $e")
         }
         for (now in listOf(min, max)) {
-            expectTyped("numbers (push)", "buildReply(now $now)") { cfg.buildReply(opened, Reply.Text("x"), now, "1", ByteArray(16)) }
+            expectTyped("numbers (push)", "reply(now $now)") { cfg.reply(opened, Reply.Text("x"), now, ByteArray(24)) }
         }
         report("numbers")
         assertTrue(t.unexpected.isEmpty(), "sent for bad input: ${t.unexpected}")
@@ -449,8 +463,8 @@ class BadInputTest {
 
     @Test
     fun hugeAndUnpairedStringsOnThePushSide() = runBlocking {
-        val cfg = CallbackConfig("tok", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
-        val plain = CallbackConfig("tok", "wx0123456789abcdef")
+        val cfg = Webhook("tok", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+        val plain = Webhook("tok", "wx0123456789abcdef")
         val q = PushQuery("s", "1700000000", "1", "aes", "m")
         val u = UrlQuery("s", "1700000000", "1", "e")
         // 10 MB into every query field, the body, the settings and the reply: typed errors (or a
@@ -459,39 +473,39 @@ class BadInputTest {
             q.copy(signature = big), q.copy(timestamp = big), q.copy(nonce = big), q.copy(encryptType = big), q.copy(msgSignature = big),
         )
         for ((i, qq) in queries.withIndex()) {
-            val r = expectTyped("push: 10 MB strings", "openPush(query field $i = 10 MB)") { cfg.openPush(qq, "<xml/>".toByteArray(), 1_700_000_000) }
+            val r = expectTyped("push: 10 MB strings", "open(query field $i = 10 MB)") { cfg.open(qq, "<xml/>".toByteArray(), 1_700_000_000) }
             assertTrue(r is KfException.Callback, "$r")
         }
         for ((i, uu) in listOf(u.copy(signature = big), u.copy(timestamp = big), u.copy(nonce = big), u.copy(echostr = big)).withIndex()) {
             val r = expectTyped("push: 10 MB strings", "checkUrl(field $i = 10 MB)") { cfg.checkUrl(uu, 1_700_000_000) }
             assertTrue(r is KfException.Callback, "$r")
         }
-        val r = expectTyped("push: 10 MB strings", "openPush(10 MB body)") { cfg.openPush(q, big.toByteArray(), 1_700_000_000) }
-        assertTrue(r is KfException.Callback && r.kind == wxkf.CallbackKind.TOO_LARGE, "$r")
-        val k = expectTyped("push: 10 MB strings", "CallbackConfig(key 10 MB)") { CallbackConfig("tok", "wx1", big) }
+        val r = expectTyped("push: 10 MB strings", "open(10 MB body)") { cfg.open(q, big.toByteArray(), 1_700_000_000) }
+        assertTrue(r is KfException.Callback && r.callbackKind == CallbackKind.TOO_LARGE, "$r")
+        val k = expectTyped("push: 10 MB strings", "Webhook(key 10 MB)") { Webhook("tok", "wx1", big) }
         assertTrue(k is KfException.Validation, "$k")
-        expectTyped("push: 10 MB strings", "CallbackConfig(token 10 MB)") { CallbackConfig(big, "wx1", null).checkUrl(u, 1_700_000_000) }
-        expectTyped("push: 10 MB strings", "CallbackConfig(appid 10 MB)") { CallbackConfig("tok", big, null).checkUrl(u, 1_700_000_000) }
-        val opened = wxkf.OpenedPush(wxkf.PushMessage("gh_1", "o_1", 0, wxkf.PushKind.Unsubscribe), true, "<xml/>")
-        val encrypted = expectTyped("push: 10 MB strings", "buildReply(encrypted, 10 MB text)") { cfg.buildReply(opened, Reply.Text(big), 0, "1", null) }
+        expectTyped("push: 10 MB strings", "Webhook(token 10 MB)") { Webhook(big, "wx1").checkUrl(u, 1_700_000_000) }
+        expectTyped("push: 10 MB strings", "Webhook(appId 10 MB)") { Webhook("tok", big).checkUrl(u, 1_700_000_000) }
+        val opened = OpenedPush(PushMessage("gh_1", "o_1", 0, PushKind.Text("x", "1", null)), true, "<xml/>")
+        val encrypted = expectTyped("push: 10 MB strings", "reply(encrypted, 10 MB text)") { cfg.reply(opened, Reply.Text(big), 0) }
         assertTrue(encrypted is KfException.Validation, "$encrypted")
-        expectTyped("push: 10 MB strings", "buildReply(plain, 10 MB text)") { plain.buildReply(opened.copy(encrypted = false), Reply.Text(big), 0, "1", null) }
-        val kf = expectTyped("push: 10 MB strings", "buildReply(10 MB kf)") { cfg.buildReply(opened, Reply.TransferCustomerService(big), 0, "1", null) }
+        expectTyped("push: 10 MB strings", "reply(plain, 10 MB text)") { plain.reply(opened.copy(encrypted = false), Reply.Text(big), 0) }
+        val kf = expectTyped("push: 10 MB strings", "reply(10 MB kf)") { cfg.reply(opened, Reply.TransferCustomerService(big), 0) }
         assertTrue(kf is KfException.Validation && kf.field == "kf_account", "$kf")
-        expectTyped("push: 10 MB strings", "buildReply(10 MB nonce)") { cfg.buildReply(opened, Reply.Success, 0, big, null) }
+        expectTyped("push: 10 MB strings", "reply(10 MB entropy)") { cfg.reply(opened, Reply.Text("x"), 0, ByteArray(10 * 1024 * 1024)) }
         // Empty settings.
-        val empty = expectTyped("push: empty strings", "CallbackConfig(empty token)") { CallbackConfig("", "wx1", null) }
+        val empty = expectTyped("push: empty strings", "Webhook(empty token)") { Webhook("", "wx1") }
         assertTrue(empty is KfException.Validation && empty.field == "token", "$empty")
-        val emptyKey = expectTyped("push: empty strings", "CallbackConfig(empty key)") { CallbackConfig("tok", "wx1", "") }
+        val emptyKey = expectTyped("push: empty strings", "Webhook(empty key)") { Webhook("tok", "wx1", "") }
         assertTrue(emptyKey is KfException.Validation, "$emptyKey")
         // Unpaired surrogates: refused by the generated lowering, before Rust.
         val t = CountingTransport()
         for (s in surrogates) {
             for ((i, qq) in listOf(q.copy(signature = s), q.copy(timestamp = s), q.copy(nonce = s), q.copy(encryptType = s), q.copy(msgSignature = s)).withIndex()) {
-                expectEncodingError("openPush(query field $i surrogate)", t) { cfg.openPush(qq, "<xml/>".toByteArray(), 0) }
+                expectEncodingError("open(query field $i surrogate)", t) { cfg.open(qq, "<xml/>".toByteArray(), 0) }
             }
-            expectEncodingError("CallbackConfig(token surrogate)", t) { CallbackConfig(s, "wx1", null) }
-            expectEncodingError("buildReply(text surrogate)", t) { cfg.buildReply(opened, Reply.Text(s), 0, "1", null) }
+            expectEncodingError("Webhook(token surrogate)", t) { Webhook(s, "wx1") }
+            expectEncodingError("reply(text surrogate)", t) { cfg.reply(opened, Reply.Text(s), 0) }
         }
         // Still working afterwards.
         val again = cfg.checkUrl(UrlQuery(sha1Sorted("tok", "1700000000", "1"), "1700000000", "1", "echo"), 1_700_000_000)

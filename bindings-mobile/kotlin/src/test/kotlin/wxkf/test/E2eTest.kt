@@ -15,24 +15,24 @@ import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.TestMethodOrder
 import wxkf.AccessToken
-import wxkf.Article
-import wxkf.CallbackConfig
 import wxkf.Client
-import wxkf.ClientOptions
-import wxkf.ErrorFamily
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
-import wxkf.InviteStatus
 import wxkf.KfException
-import wxkf.MenuItem
-import wxkf.Message
-import wxkf.MessageContent
-import wxkf.PushKind
 import wxkf.TokenProvider
-import wxkf.TransportKind
-import wxkf.TypingCommand
+import wxkf.Webhook
 import wxkf.example.KfWebhook
+import wxkf.protocol.Article
+import wxkf.protocol.ClientOptions
+import wxkf.protocol.ErrorFamily
+import wxkf.protocol.InviteStatus
+import wxkf.protocol.MenuItem
+import wxkf.protocol.Message
+import wxkf.protocol.MessageContent
+import wxkf.protocol.PushKind
+import wxkf.protocol.TransportKind
+import wxkf.protocol.TypingCommand
 import java.security.MessageDigest
 import java.net.URI
 import java.net.http.HttpClient
@@ -91,7 +91,7 @@ class E2eTest {
     fun start() {
         emulator = EmulatorProcess(
             "--appid", APPID, "--secret", SECRET, "--account-id", ACCOUNT,
-            "--callback-token", CB_TOKEN, "--aes-key", AES_KEY, "--response-limit", "0", "--seed", "7",
+            "--callback-token", CB_TOKEN, "--aes-key", AES_KEY, "--seed", "7",
         )
         server = Client.withStableToken(APPID, SECRET, transport, ClientOptions(baseUrl = base))
     }
@@ -112,6 +112,10 @@ class E2eTest {
         assertEquals("小王 ✨", list.getValue(KF1).kfNick)
         assertEquals("wang_wx01", list.getValue(KF1).inviteWx)
         assertEquals(InviteStatus.WAITING, list.getValue(KF1).inviteStatus)
+        // A kf goes online only once it has accepted the invitation (else 65402).
+        val unbound = emulator.adminStatus("POST", "kf/online", obj("kf_account" to KF1))
+        assertEquals(400, unbound)
+        adminCall("POST", "kf/invitation", obj("kf_account" to KF1, "accept" to true))
         adminCall("POST", "kf/online", obj("kf_account" to KF1))
         val online = server.getKfOnlineList()
         assertEquals(listOf(KF1), online.map { it.kfAccount })
@@ -125,7 +129,20 @@ class E2eTest {
     @Order(2)
     fun sessionsAndMessagesEndToEnd() = runBlocking {
         val user = "o_e2e_user1"
-        adminCall("POST", "user/message", obj("openid" to user, "content" to "你好"))
+        // The account's webhook (the Kotlin example, naming no kf) transfers the user's message:
+        // only that reply puts a user in the wait queue.
+        val hookApp = KfWebhook(Webhook(CB_TOKEN, APPID, AES_KEY), null)
+        val hook = hookApp.serve(0)
+        try {
+            adminCall("POST", "config", obj("webhook_url" to "http://127.0.0.1:${hook.address.port}/wx"))
+            val pushed = adminCall("POST", "user/message", obj("openid" to user, "content" to "你好")).getJSONObject("push")
+            assertEquals("queued", pushed.getJSONObject("applied").getString("action"), "$pushed")
+        } finally {
+            adminCall("POST", "config", obj("webhook_url" to null))
+            hook.stop(0)
+        }
+        // The user pays: an unlimited 48-hour window for the eleven kinds below (a message opens 5).
+        adminCall("POST", "user/payment", obj("openid" to user))
         val waiting = server.getWaitCaseList()
         assertTrue(waiting.count >= 1 && waiting.waitcaselist.any { it.openid == user }, "$waiting")
         server.createKfSession(KF1, user)
@@ -139,11 +156,11 @@ class E2eTest {
             MessageContent.Video("MEDIA_video", "MEDIA_thumb", "title", "desc"),
             MessageContent.Music("t", "d", "http://m/1.mp3", "http://m/1hq.mp3", "MEDIA_thumb"),
             MessageContent.News(listOf(Article("标题", "描述", "https://example.com/a", ""))),
-            MessageContent.Mpnews("MEDIA_mpnews"),
-            MessageContent.Mpnewsarticle("ARTICLE_1"),
-            MessageContent.Msgmenu("满意吗？", listOf(MenuItem("101", "满意"), MenuItem("102", "不满意")), "谢谢"),
-            MessageContent.Wxcard("CARD_1"),
-            MessageContent.Miniprogrampage("小程序", "wxminiapp", "pages/index", "MEDIA_thumb"),
+            MessageContent.MpNews("MEDIA_mpnews"),
+            MessageContent.MpNewsArticle("ARTICLE_1"),
+            MessageContent.MsgMenu("满意吗？", listOf(MenuItem("101", "满意"), MenuItem("102", "不满意")), "谢谢"),
+            MessageContent.WxCard("CARD_1"),
+            MessageContent.MiniProgramPage("小程序", "wxminiapp", "pages/index", "MEDIA_thumb"),
         )
         for (k in kinds) server.sendMessage(user, Message(k, KF1))
         server.sendTyping(user, TypingCommand.CANCEL_TYPING)
@@ -182,7 +199,7 @@ class E2eTest {
         assertTrue(resumed.pagesFetched() >= 2uL)
         // The whole walk again, in one go, sees every record once in time order.
         val all = server.msgRecords(from, to).let { w ->
-            val out = mutableListOf<wxkf.MsgRecord>()
+            val out = mutableListOf<wxkf.protocol.MsgRecord>()
             while (true) { val p = w.nextPage(); if (p.isEmpty()) break; out += p }
             out
         }
@@ -236,9 +253,10 @@ class E2eTest {
         assertEquals(listOf(KF1), server.getKfList().map { it.kfAccount })
         // The broker just force-refreshed; allow another force refresh right away.
         adminCall("POST", "config", obj("stable_force_min_interval_secs" to 0))
-        val forced = server.fetchStableAccessToken(true)
+        val forced = server.getStableAccessToken(true)
         assertTrue(forced.accessToken().isNotEmpty() && (forced.expiresInSecs() ?: 0) > 0)
-        val notStable = runCatching { app.fetchStableAccessToken(false) }.exceptionOrNull()
+        assertTrue(!forced.toString().contains(forced.accessToken()), forced.toString())
+        val notStable = runCatching { app.getStableAccessToken() }.exceptionOrNull()
         assertTrue(notStable is KfException.Validation && notStable.field == "token_source", "$notStable")
     }
 
@@ -247,7 +265,7 @@ class E2eTest {
     fun transportFailuresAndSecretsInText() = runBlocking {
         val dead = Client.withFixedToken("SECRET_TOKEN_MARKER", JdkHttpTransport(), ClientOptions(baseUrl = "http://127.0.0.1:9", maxAttempts = 1u))
         val e = runCatching { dead.sendMessage("o", Message(MessageContent.Text("hi"))) }.exceptionOrNull()
-        assertTrue(e is KfException.Transport && e.kind == TransportKind.CONNECT, "$e")
+        assertTrue(e is KfException.Transport && e.transportKind == TransportKind.CONNECT, "$e")
         assertTrue(!e!!.message!!.contains("SECRET_TOKEN_MARKER"), e.message)
         // Requests are objects without a generated toString: the URL's token never shows.
         server.getKfList()
@@ -266,7 +284,7 @@ class E2eTest {
     @Test
     @Order(7)
     fun emulatorPushesAnEncryptedMessageToTheKotlinWebhookExampleThatTransfersToANamedKf() = runBlocking {
-        val hookApp = KfWebhook(CallbackConfig(CB_TOKEN, APPID, AES_KEY), KF1)
+        val hookApp = KfWebhook(Webhook(CB_TOKEN, APPID, AES_KEY), KF1)
         val hook = hookApp.serve(0)
         try {
             val url = "http://127.0.0.1:${hook.address.port}/wx"

@@ -11,27 +11,26 @@ import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import wxkf.AccessToken
-import wxkf.Article
-import wxkf.CallbackConfig
-import wxkf.CallbackKind
 import wxkf.Client
-import wxkf.ClientOptions
 import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
 import wxkf.KfException
-import wxkf.MenuItem
-import wxkf.Message
-import wxkf.MessageContent
-import wxkf.PushKind
-import wxkf.PushQuery
-import wxkf.RecordCursor
-import wxkf.ReplayGuard
-import wxkf.Reply
 import wxkf.TokenProvider
-import wxkf.TransportKind
-import wxkf.TypingCommand
-import wxkf.UrlQuery
+import wxkf.Webhook
+import wxkf.protocol.Article
+import wxkf.protocol.CallbackKind
+import wxkf.protocol.ClientOptions
+import wxkf.protocol.MenuItem
+import wxkf.protocol.Message
+import wxkf.protocol.MessageContent
+import wxkf.protocol.PushKind
+import wxkf.protocol.PushQuery
+import wxkf.protocol.RecordCursor
+import wxkf.protocol.Reply
+import wxkf.protocol.TransportKind
+import wxkf.protocol.TypingCommand
+import wxkf.protocol.UrlQuery
 import java.io.ByteArrayOutputStream
 import java.io.File
 import java.io.IOException
@@ -199,7 +198,7 @@ class SecretsTest {
     fun start() {
         emulator = EmulatorProcess(
             "--appid", S_APPID, "--secret", SECRET_MARKER, "--account-id", S_ACCOUNT,
-            "--callback-token", CB_TOKEN_MARKER, "--aes-key", AES_MARKER, "--response-limit", "0",
+            "--callback-token", CB_TOKEN_MARKER, "--aes-key", AES_MARKER,
         )
     }
 
@@ -277,9 +276,9 @@ class SecretsTest {
         // ... and every error path was reached.
         val api = scan.errors.filterIsInstance<KfException.Api>().map { it.errcode }.toSet()
         assertTrue(api.containsAll(listOf(40125L, 40014L, 40001L, 42001L, 45009L, 65406L, 40003L)), "api errors seen: $api")
-        val transport = scan.errors.filterIsInstance<KfException.Transport>().map { it.kind }.toSet()
+        val transport = scan.errors.filterIsInstance<KfException.Transport>().map { it.transportKind }.toSet()
         assertTrue(transport.containsAll(listOf(TransportKind.CONNECT, TransportKind.TIMEOUT, TransportKind.RESET, TransportKind.OTHER)), "$transport")
-        val callback = scan.errors.filterIsInstance<KfException.Callback>().map { it.kind }.toSet()
+        val callback = scan.errors.filterIsInstance<KfException.Callback>().map { it.callbackKind }.toSet()
         assertTrue(
             callback.containsAll(listOf(CallbackKind.SIGNATURE, CallbackKind.CRYPTO, CallbackKind.XML, CallbackKind.REPLAY, CallbackKind.TIMESTAMP, CallbackKind.APPID, CallbackKind.TOO_LARGE)),
             "$callback",
@@ -314,12 +313,15 @@ class SecretsTest {
         // ---- every operation, successfully
         val user = "o_scan_user"
         adminCall("POST", "user/message", obj("openid" to user, "content" to "hi"))
+        // The user pays: an unlimited 48-hour window for every message kind below.
+        adminCall("POST", "user/payment", obj("openid" to user))
         s.ok("addKfAccount") { server.addKfAccount(S_KF1, "Ann") }
         s.ok("addKfAccount 2") { server.addKfAccount(S_KF2, "Bob") }
         s.ok("updateKfAccount") { server.updateKfAccount(S_KF1, "Anna") }
         s.ok("inviteWorker") { server.inviteWorker(S_KF1, "ann_wx01") }
         s.ok("uploadKfHeadImg") { server.uploadKfHeadImg(S_KF1, byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 1, 2, 0xFF.toByte(), 0xD9.toByte())) }
         s.ok("getKfList") { server.getKfList() }
+        adminCall("POST", "kf/invitation", obj("kf_account" to S_KF1, "accept" to true))
         adminCall("POST", "kf/online", obj("kf_account" to S_KF1))
         s.ok("getKfOnlineList") { server.getKfOnlineList() }
         s.ok("getWaitCaseList") { server.getWaitCaseList() }
@@ -332,9 +334,9 @@ class SecretsTest {
             MessageContent.Video("MEDIA_video", "MEDIA_thumb", "t", "d"),
             MessageContent.Music("t", "d", "http://m/1.mp3", "http://m/1hq.mp3", "MEDIA_thumb"),
             MessageContent.News(listOf(Article("title", "desc", "https://example.com/a", ""))),
-            MessageContent.Mpnews("MEDIA_mpnews"), MessageContent.Mpnewsarticle("ARTICLE_1"),
-            MessageContent.Msgmenu("head", listOf(MenuItem("101", "yes"), MenuItem("102", "no")), "tail"),
-            MessageContent.Wxcard("CARD_1"), MessageContent.Miniprogrampage("mini", "wxminiapp", "pages/index", "MEDIA_thumb"),
+            MessageContent.MpNews("MEDIA_mpnews"), MessageContent.MpNewsArticle("ARTICLE_1"),
+            MessageContent.MsgMenu("head", listOf(MenuItem("101", "yes"), MenuItem("102", "no")), "tail"),
+            MessageContent.WxCard("CARD_1"), MessageContent.MiniProgramPage("mini", "wxminiapp", "pages/index", "MEDIA_thumb"),
         )
         for (k in kinds) {
             val m = Message(k, S_KF1)
@@ -354,7 +356,7 @@ class SecretsTest {
         s.ok("closeKfSession") { server.closeKfSession(S_KF1, user) }
         s.ok("delKfAccount") { server.delKfAccount(S_KF2) }
         s.ok("tokenFetches") { server.tokenFetches() }
-        val stable = s.ok("fetchStableAccessToken") { server.fetchStableAccessToken(false) }
+        val stable = s.ok("getStableAccessToken") { server.getStableAccessToken(false) }
         issued += stable.accessToken()
         s.obj("stable token expiry", stable.expiresInSecs())
 
@@ -394,12 +396,12 @@ class SecretsTest {
                 override suspend fun token(failed: String?): AccessToken? = throw KfException.Validation("user", "signed out")
             }, spy(), opts).getKfList()
         }
-        s.fails("provider throws", { it is KfException.Transport && it.kind == TransportKind.OTHER }) {
+        s.fails("provider throws", { it is KfException.Transport && it.transportKind == TransportKind.OTHER }) {
             Client.withTokenProvider(object : TokenProvider {
                 override suspend fun token(failed: String?): AccessToken? = throw IllegalStateException("broker down")
             }, spy(), opts).getKfList()
         }
-        s.fails("provider has none", { it is KfException.Transport && it.kind == TransportKind.OTHER }) {
+        s.fails("provider has none", { it is KfException.Transport && it.transportKind == TransportKind.OTHER }) {
             Client.withTokenProvider(object : TokenProvider {
                 override suspend fun token(failed: String?): AccessToken? = null
             }, spy(), opts).getKfList()
@@ -438,14 +440,14 @@ class SecretsTest {
         s.fails("HTTP 502", { it is KfException.Http && it.status.toInt() == 502 }) { server.getKfList() }
         adminCall("POST", "faults", obj("path" to "/cgi-bin/customservice/getkflist", "kind" to "reset_before", "count" to 0))
         // (count 0: until cleared; java.net.http itself retries a GET once after a reset)
-        s.fails("reset", { it is KfException.Transport && it.kind == TransportKind.RESET }) { server.getKfList() }
+        s.fails("reset", { it is KfException.Transport && it.transportKind == TransportKind.RESET }) { server.getKfList() }
         adminCall("DELETE", "faults")
         adminCall("POST", "faults", obj("path" to "/cgi-bin/customservice/getkflist", "kind" to "latency_ms", "ms" to 900, "count" to 1))
         val slow = Client.withStableToken(S_APPID, SECRET_MARKER, spy(JdkHttpTransport(timeout = Duration.ofMillis(300))), ClientOptions(baseUrl = base, maxAttempts = 1u))
         slow.accessToken().let { issued += it }
-        s.fails("timeout", { it is KfException.Transport && it.kind == TransportKind.TIMEOUT }) { slow.getKfList() }
+        s.fails("timeout", { it is KfException.Transport && it.transportKind == TransportKind.TIMEOUT }) { slow.getKfList() }
         val dead = Client.withFixedToken(FIXED_MARKER, spy(), ClientOptions(baseUrl = "http://127.0.0.1:9", maxAttempts = 1u))
-        s.fails("connection refused", { it is KfException.Transport && it.kind == TransportKind.CONNECT }) { dead.sendMessage(user, Message(MessageContent.Text("x"))) }
+        s.fails("connection refused", { it is KfException.Transport && it.transportKind == TransportKind.CONNECT }) { dead.sendMessage(user, Message(MessageContent.Text("x"))) }
         // Host transports that throw, echoing the request URL (with the token) in their text.
         val echoing = listOf<HttpTransport>(
             object : HttpTransport {
@@ -473,7 +475,8 @@ class SecretsTest {
         s.fails("validation window", { it is KfException.Validation }) { server.getMsgList(now, now - 1, 1, 10) }
         s.fails("validation walk", { it is KfException.Validation }) { server.msgRecords(now, now - 1, 10) }
         s.fails("validation page size", { it is KfException.Validation }) { server.resumeMsgRecords(cursor, 0) }
-        s.fails("validation token source", { it is KfException.Validation }) { fixed.fetchStableAccessToken(true) }
+        s.fails("validation token source", { it is KfException.Validation }) { fixed.getStableAccessToken(true) }
+        s.fails("validation token source (classic)", { it is KfException.Validation }) { fixed.getAccessToken() }
         s.fails("validation empty token", { it is KfException.Validation }) { Client.withFixedToken(" ", spy(), opts) }
         s.fails("validation base url", { it is KfException.Validation }) { Client.withFixedToken(FIXED_MARKER, spy(), ClientOptions(baseUrl = "ftp://x")) }
         s.fails("validation empty secret", { it is KfException.Validation }) { Client.withClassicToken(S_APPID, "", spy(), opts).getKfList() }
@@ -484,8 +487,9 @@ class SecretsTest {
     }
 
     private fun pushes(s: SecretScan) = runBlocking {
-        val cfg = s.ok("callback config") { CallbackConfig(CB_TOKEN_MARKER, S_APPID, AES_MARKER) }
-        val plainCfg = s.ok("plain callback config") { CallbackConfig(CB_TOKEN_MARKER, S_APPID) }
+        // `cfg` without replay protection, so each refusal below is the one it tests.
+        val cfg = s.ok("webhook") { Webhook(CB_TOKEN_MARKER, S_APPID, AES_MARKER, replayCapacity = 0u) }
+        val plainCfg = s.ok("plain webhook") { Webhook(CB_TOKEN_MARKER, S_APPID) }
         val ts = 1_700_000_000L
         val nonce = "424242"
         val xml = "<xml><ToUserName><![CDATA[$S_ACCOUNT]]></ToUserName><FromUserName><![CDATA[o_scan]]></FromUserName>" +
@@ -497,11 +501,11 @@ class SecretsTest {
         val q = query(enc).also { s.obj("push query", it) }
 
         // A good push and its encrypted replies.
-        val opened = s.ok("openPush") { cfg.openPush(q, envelope(enc), ts) }
+        val opened = s.ok("open") { cfg.open(q, envelope(enc), ts) }
         assertTrue(opened.encrypted && opened.message.kind == PushKind.Text("hello", "1234567890123456789", null), "$opened")
         for (reply in listOf(Reply.Text("hi back"), Reply.TransferCustomerService(S_KF1), Reply.TransferCustomerService(null), Reply.Success)) {
             s.obj("reply", reply)
-            val body = s.ok("buildReply $reply") { cfg.buildReply(opened, reply, ts, "77", null) }
+            val body = s.ok("reply $reply") { cfg.reply(opened, reply, ts) }
             if (reply != Reply.Success) {
                 val inner = decryptIndependently(AES_MARKER, Regex("<Encrypt><!\\[CDATA\\[([^\\]]+)]]>").find(body)!!.groupValues[1])
                 s.text("decrypted reply (test side)", inner)
@@ -509,37 +513,37 @@ class SecretsTest {
         }
         val sig = sha1Sorted(CB_TOKEN_MARKER, "$ts", nonce)
         s.ok("checkUrl") { cfg.checkUrl(UrlQuery(sig, "$ts", nonce, "echo_me"), ts) }
-        val guard = ReplayGuard(16u)
-        s.ok("openPushGuarded") { cfg.openPushGuarded(q, envelope(enc), guard, ts) }
-        s.obj("guard", guard)
+        val guarded = Webhook(CB_TOKEN_MARKER, S_APPID, AES_MARKER)
+        s.ok("open (replay protection on)") { guarded.open(q, envelope(enc), ts) }
+        s.obj("guarded webhook", guarded)
 
         // Every refusal.
-        fun cb(kind: CallbackKind): (KfException) -> Boolean = { it is KfException.Callback && it.kind == kind }
-        s.fails("push replay", cb(CallbackKind.REPLAY)) { cfg.openPushGuarded(q, envelope(enc), guard, ts) }
-        s.fails("push bad msg_signature", cb(CallbackKind.SIGNATURE)) { cfg.openPush(q.copy(msgSignature = "0".repeat(40)), envelope(enc), ts) }
-        s.fails("push no msg_signature", cb(CallbackKind.SIGNATURE)) { cfg.openPush(q.copy(msgSignature = null), envelope(enc), ts) }
-        s.fails("push bad base64", cb(CallbackKind.CRYPTO)) { cfg.openPush(query("!!!not base64!!!"), envelope("!!!not base64!!!"), ts) }
+        fun cb(kind: CallbackKind): (KfException) -> Boolean = { it is KfException.Callback && it.callbackKind == kind }
+        s.fails("push replay", cb(CallbackKind.REPLAY)) { guarded.open(q, envelope(enc), ts) }
+        s.fails("push bad msg_signature", cb(CallbackKind.SIGNATURE)) { cfg.open(q.copy(msgSignature = "0".repeat(40)), envelope(enc), ts) }
+        s.fails("push no msg_signature", cb(CallbackKind.SIGNATURE)) { cfg.open(q.copy(msgSignature = null), envelope(enc), ts) }
+        s.fails("push bad base64", cb(CallbackKind.CRYPTO)) { cfg.open(query("!!!not base64!!!"), envelope("!!!not base64!!!"), ts) }
         val otherKey = encryptPush(OTHER_AES_KEY, S_APPID, xml)
-        s.fails("push other key", { it is KfException.Callback }) { cfg.openPush(query(otherKey), envelope(otherKey), ts) }
+        s.fails("push other key", { it is KfException.Callback }) { cfg.open(query(otherKey), envelope(otherKey), ts) }
         val shortCipher = Base64.getEncoder().encodeToString(ByteArray(24))
-        s.fails("push not block aligned", cb(CallbackKind.CRYPTO)) { cfg.openPush(query(shortCipher), envelope(shortCipher), ts) }
+        s.fails("push not block aligned", cb(CallbackKind.CRYPTO)) { cfg.open(query(shortCipher), envelope(shortCipher), ts) }
         val otherApp = encryptPush(AES_MARKER, "wxsomeoneelse", xml)
-        s.fails("push other appid", cb(CallbackKind.APPID)) { cfg.openPush(query(otherApp), envelope(otherApp), ts) }
+        s.fails("push other appid", cb(CallbackKind.APPID)) { cfg.open(query(otherApp), envelope(otherApp), ts) }
         val truncatedInner = encryptPush(AES_MARKER, S_APPID, xml.dropLast(20))
-        s.fails("push truncated inner XML", cb(CallbackKind.XML)) { cfg.openPush(query(truncatedInner), envelope(truncatedInner), ts) }
-        s.fails("push truncated envelope", cb(CallbackKind.XML)) { cfg.openPush(q, envelope(enc).copyOf(40), ts) }
-        s.fails("push stale", cb(CallbackKind.TIMESTAMP)) { cfg.openPush(q, envelope(enc), ts + 3600) }
-        s.fails("push too large", cb(CallbackKind.TOO_LARGE)) { cfg.openPush(q, ByteArray(1024 * 1024 + 1) { 'x'.code.toByte() }, ts) }
-        s.fails("push invalid UTF-8", cb(CallbackKind.XML)) { cfg.openPush(q, byteArrayOf(0xC3.toByte(), 0x28), ts) }
+        s.fails("push truncated inner XML", cb(CallbackKind.XML)) { cfg.open(query(truncatedInner), envelope(truncatedInner), ts) }
+        s.fails("push truncated envelope", cb(CallbackKind.XML)) { cfg.open(q, envelope(enc).copyOf(40), ts) }
+        s.fails("push stale", cb(CallbackKind.TIMESTAMP)) { cfg.open(q, envelope(enc), ts + 3600) }
+        s.fails("push too large", cb(CallbackKind.TOO_LARGE)) { cfg.open(q, ByteArray(1024 * 1024 + 1) { 'x'.code.toByte() }, ts) }
+        s.fails("push invalid UTF-8", cb(CallbackKind.XML)) { cfg.open(q, byteArrayOf(0xC3.toByte(), 0x28), ts) }
         s.fails("plain push bad signature", cb(CallbackKind.SIGNATURE)) {
-            plainCfg.openPush(PushQuery("f".repeat(40), "$ts", nonce, null, null), xml.toByteArray(), ts)
+            plainCfg.open(PushQuery("f".repeat(40), "$ts", nonce, null, null), xml.toByteArray(), ts)
         }
         s.fails("url check bad signature", cb(CallbackKind.SIGNATURE)) { cfg.checkUrl(UrlQuery("0".repeat(40), "$ts", nonce, "e"), ts) }
-        s.fails("bad key (42 chars)", { it is KfException.Validation }) { CallbackConfig(CB_TOKEN_MARKER, S_APPID, AES_MARKER.dropLast(1)) }
-        s.fails("bad key (44 chars)", { it is KfException.Validation }) { CallbackConfig(CB_TOKEN_MARKER, S_APPID, AES_MARKER + "x") }
-        s.fails("bad key (not base64)", { it is KfException.Validation }) { CallbackConfig(CB_TOKEN_MARKER, S_APPID, "!" + AES_MARKER.drop(1)) }
-        s.fails("reply bad random", { it is KfException.Validation }) { cfg.buildReply(opened, Reply.Text("x"), ts, "1", byteArrayOf(1, 2, 3)) }
-        s.fails("reply empty text", { it is KfException.Validation }) { cfg.buildReply(opened, Reply.Text(""), ts, null, null) }
-        s.fails("reply bad kf", { it is KfException.Validation }) { cfg.buildReply(opened, Reply.TransferCustomerService("nobody"), ts, null, null) }
+        s.fails("bad key (42 chars)", { it is KfException.Validation }) { Webhook(CB_TOKEN_MARKER, S_APPID, AES_MARKER.dropLast(1)) }
+        s.fails("bad key (44 chars)", { it is KfException.Validation }) { Webhook(CB_TOKEN_MARKER, S_APPID, AES_MARKER + "x") }
+        s.fails("bad key (not base64)", { it is KfException.Validation }) { Webhook(CB_TOKEN_MARKER, S_APPID, "!" + AES_MARKER.drop(1)) }
+        s.fails("reply bad entropy", { it is KfException.Validation }) { cfg.reply(opened, Reply.Text("x"), ts, byteArrayOf(1, 2, 3)) }
+        s.fails("reply empty text", { it is KfException.Validation }) { cfg.reply(opened, Reply.Text(""), ts) }
+        s.fails("reply bad kf", { it is KfException.Validation }) { cfg.reply(opened, Reply.TransferCustomerService("nobody"), ts) }
     }
 }

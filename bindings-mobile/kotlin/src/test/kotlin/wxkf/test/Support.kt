@@ -9,7 +9,7 @@ import wxkf.HttpRequest
 import wxkf.HttpResponse
 import wxkf.HttpTransport
 import wxkf.KfException
-import wxkf.TransportKind
+import wxkf.protocol.TransportKind
 import java.io.File
 import java.io.IOException
 import java.net.ConnectException
@@ -130,14 +130,21 @@ class EmulatorProcess(vararg args: String) : AutoCloseable {
         check(base.startsWith("http://")) { "unexpected first line: $first" }
     }
 
-    /** One admin call; fails the test unless it answers 200. */
-    fun admin(method: String, path: String, body: Any? = null): JSONObject {
+    private fun adminSend(method: String, path: String, body: Any?): java.net.http.HttpResponse<String> {
         val b = java.net.http.HttpRequest.newBuilder(URI.create("$base/__admin/$path")).header("content-type", "application/json")
         b.method(method, if (body == null) BodyPublishers.noBody() else BodyPublishers.ofString(body.toString()))
-        val resp = http.send(b.build(), BodyHandlers.ofString())
-        check(resp.statusCode() == 200) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
-        return JSONObject(resp.body())
+        return http.send(b.build(), BodyHandlers.ofString())
     }
+
+    /** One admin call (`path` under `/__admin/`); fails the test unless it answers 2xx. */
+    fun admin(method: String, path: String, body: Any? = null): JSONObject {
+        val resp = adminSend(method, path, body)
+        check(resp.statusCode() in 200..299) { "admin $path: ${resp.statusCode()} ${resp.body()}" }
+        return if (resp.body().isBlank()) JSONObject() else JSONObject(resp.body())
+    }
+
+    /** One admin call that may be refused: its HTTP status. */
+    fun adminStatus(method: String, path: String, body: Any? = null): Int = adminSend(method, path, body).statusCode()
 
     override fun close() {
         process.destroy()

@@ -2,24 +2,22 @@ package wxkf.example
 
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
-import wxkf.CallbackConfig
 import wxkf.KfException
-import wxkf.PushKind
-import wxkf.PushQuery
-import wxkf.ReplayGuard
-import wxkf.Reply
-import wxkf.UrlQuery
+import wxkf.Webhook
+import wxkf.protocol.CallbackKind
+import wxkf.protocol.PushKind
+import wxkf.protocol.PushQuery
+import wxkf.protocol.Reply
+import wxkf.protocol.UrlQuery
 import java.net.InetSocketAddress
 import java.net.URLDecoder
 
 /**
  * A WeChat push webhook in Kotlin (JVM, JDK `HttpServer` only): answers the URL check (GET),
- * opens each push (signature, timestamp window, replay guard, AES decryption, typed parse) and
- * hands users who write in to customer service — to the kf `kfAccount` when given.
+ * opens each push (signature, timestamp window, replay protection, AES decryption, typed parse)
+ * and hands users who write in to customer service — to the kf `kfAccount` when given.
  */
-class KfWebhook(private val config: CallbackConfig, private val kfAccount: String?) {
-    private val guard = ReplayGuard(10_000u)
-
+class KfWebhook(private val webhook: Webhook, private val kfAccount: String?) {
     /** Every accepted push, newest last (for logging or tests). */
     val received: MutableList<PushKind> = java.util.Collections.synchronizedList(mutableListOf())
 
@@ -28,10 +26,10 @@ class KfWebhook(private val config: CallbackConfig, private val kfAccount: Strin
         val q = parseQuery(rawQuery)
         return try {
             when (method) {
-                "GET" -> 200 to config.checkUrl(UrlQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["echostr"] ?: ""))
+                "GET" -> 200 to webhook.checkUrl(UrlQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["echostr"] ?: ""))
                 "POST" -> {
                     val query = PushQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["encrypt_type"], q["msg_signature"])
-                    val opened = config.openPushGuarded(query, body, guard)
+                    val opened = webhook.open(query, body)
                     received += opened.message.kind
                     val reply = when (opened.message.kind) {
                         is PushKind.Text, is PushKind.Image, is PushKind.Voice, is PushKind.Video,
@@ -39,13 +37,13 @@ class KfWebhook(private val config: CallbackConfig, private val kfAccount: Strin
                             Reply.TransferCustomerService(kfAccount)
                         else -> Reply.Success
                     }
-                    200 to config.buildReply(opened, reply) // encrypted when the push was
+                    200 to webhook.reply(opened, reply) // encrypted when the push was
                 }
                 else -> 405 to "method not allowed"
             }
         } catch (e: KfException.Callback) {
             // Forged, stale, replayed or undecryptable: refuse without details.
-            (if (e.kind == wxkf.CallbackKind.TOO_LARGE) 413 else 403) to "refused"
+            (if (e.callbackKind == CallbackKind.TOO_LARGE) 413 else 403) to "refused"
         } catch (e: KfException) {
             400 to "refused"
         }
@@ -76,7 +74,7 @@ class KfWebhook(private val config: CallbackConfig, private val kfAccount: Strin
 /** `WXKF_TOKEN=… WXKF_APPID=… WXKF_AES_KEY=… [WXKF_KF=kf01@gh_x] [PORT=8080] java … wxkf.example.KfWebhookKt` */
 fun main() {
     fun env(name: String) = System.getenv(name)?.takeIf { it.isNotEmpty() }
-    val config = CallbackConfig(env("WXKF_TOKEN") ?: error("set WXKF_TOKEN"), env("WXKF_APPID") ?: error("set WXKF_APPID"), env("WXKF_AES_KEY"))
-    val server = KfWebhook(config, env("WXKF_KF")).serve(env("PORT")?.toInt() ?: 8080)
+    val webhook = Webhook(env("WXKF_TOKEN") ?: error("set WXKF_TOKEN"), env("WXKF_APPID") ?: error("set WXKF_APPID"), env("WXKF_AES_KEY"))
+    val server = KfWebhook(webhook, env("WXKF_KF")).serve(env("PORT")?.toInt() ?: 8080)
     println("listening on http://127.0.0.1:${server.address.port}/wx")
 }
