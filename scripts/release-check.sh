@@ -106,9 +106,18 @@ doctests() {
 # Packages each crate in dependency order and builds it from its package, its wxkf
 # dependencies resolved from the packages just made (cargo's local overlay): a crate that
 # depends on an unpublished one is checked the same way. Nothing is uploaded.
+#
+# Those dependencies come in as registry crates, which cargo never rebuilds for the same
+# version (nor re-unpacks: $CARGO_HOME/registry/src/-<hash>/): a later run would build against
+# an earlier run's wxkf crates. So the builds go to their own target dir, where our crates'
+# artifacts are cleaned first, and the unpacked overlay sources are dropped.
 publish_dry_run() {
+  local dir="$CARGO_TARGET_DIR/publish-verify" p
+  for p in "${PUBLISHED[@]}"; do rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$p"-[0-9]*; done
   # shellcheck disable=SC2046
-  cargo publish --locked --dry-run --allow-dirty $(packages "${PUBLISHED[@]}")
+  cargo clean --quiet --target-dir "$dir" $(packages "${PUBLISHED[@]}")
+  # shellcheck disable=SC2046
+  cargo publish --locked --dry-run --allow-dirty --target-dir "$dir" $(packages "${PUBLISHED[@]}")
   echo "= order: $(grep -o 'Uploading [^ ]* v[^ ]*' "$LOGS/out" | cut -d' ' -f2,3 | paste -sd' ' | sed 's/ v/@/g')"
 }
 
