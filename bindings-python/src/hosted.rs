@@ -1,15 +1,18 @@
 //! Python objects plugged into core: a token provider (callable or coroutine function) and a
-//! token store (any object with `get`/`set`/`delete`, e.g. Django's cache or a redis client).
+//! key-value store of text values (`get`/`set`/`delete`, e.g. Django's cache or a redis-py
+//! client) that core's `KvTokenStore` turns into a token store.
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use pyo3::prelude::*;
-use wxkf::client::{CachedToken, TokenProvider, TokenStore};
+use pyo3::types::PyTuple;
+use wxkf::client::{CachedToken, KvStore, TokenProvider};
 use wxkf::{KfError, Secret, TransportKind};
 
-fn now_ms() -> i64 {
+/// The system clock in milliseconds (the token lifetimes of host adapters).
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
@@ -20,13 +23,13 @@ pub(crate) struct HostErrors(Arc<Mutex<Option<(String, PyErr)>>>);
 
 impl HostErrors {
     /// A Python exception raised by host code, as a core error (the text names the type
-    /// only and the message, which is the host's own); the exception itself is kept.
+    /// and the message, the host's own); the exception itself is kept.
     fn convert(&self, what: &str, e: PyErr) -> KfError {
         let text = Python::attach(|py| {
             let name = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
             format!("{what} raised {name}: {}", e.value(py))
         });
-        let error = KfError::transport(TransportKind::Other, text.clone());
+        let error = KfError::transport(TransportKind::Other, text);
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((error.to_string(), e));
         error
     }
@@ -39,11 +42,6 @@ impl HostErrors {
             _ => None,
         }
     }
-}
-
-enum Pending {
-    Ready(Py<PyAny>),
-    Awaiting(std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<Py<PyAny>>> + Send>>),
 }
 
 tokio::task_local! {
@@ -61,31 +59,37 @@ pub(crate) fn on_caller_loop<F: std::future::Future>(
     Ok(ASYNC_LOCALS.scope(locals, fut))
 }
 
-/// Calls `f(*args)`; when it returns an awaitable, awaits it on the caller's asyncio loop
-/// (`AsyncClient`) or runs it to completion with `asyncio.run` (`Client`: never on a loop
-/// that the blocked caller would keep from running).
-async fn call_maybe_async(f: &Py<PyAny>, args: Vec<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = PyResult<Py<PyAny>>> + Send>>;
+
+/// Calls `obj(*args)` (or its `method`); when that returns an awaitable, awaits it on the
+/// caller's asyncio loop (`AsyncClient`) or runs it with `asyncio.run` (`Client`: never on a
+/// loop that the blocked caller would keep from running).
+async fn call_host<A>(obj: &Py<PyAny>, method: Option<&str>, args: A) -> PyResult<Py<PyAny>>
+where
+    A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+{
     let locals = ASYNC_LOCALS.try_with(|l| l.clone()).ok();
     // A synchronous callable may block (even on another wxkf call): run it off the
     // runtime's scheduler so nested blocking calls do not trip tokio.
-    let pending = tokio::task::block_in_place(|| {
-        Python::attach(|py| -> PyResult<Pending> {
-            let args = pyo3::types::PyTuple::new(py, args)?;
-            let result = f.bind(py).call1(args)?;
+    let pending: Result<Py<PyAny>, Pending> = tokio::task::block_in_place(|| {
+        Python::attach(|py| -> PyResult<_> {
+            let f = match method {
+                Some(name) => obj.bind(py).getattr(name)?,
+                None => obj.bind(py).clone(),
+            };
+            let result = f.call1(args(py)?)?;
             if !result.hasattr("__await__")? {
-                return Ok(Pending::Ready(result.unbind()));
+                return Ok(Ok(result.unbind()));
             }
             match locals {
-                Some(locals) => {
-                    Ok(Pending::Awaiting(Box::pin(pyo3_async_runtimes::into_future_with_locals(&locals, result)?)))
-                }
-                None => Ok(Pending::Ready(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
+                Some(l) => Ok(Err(Box::pin(pyo3_async_runtimes::into_future_with_locals(&l, result)?) as Pending)),
+                None => Ok(Ok(py.import("asyncio")?.getattr("run")?.call1((result,))?.unbind())),
             }
         })
     })?;
     match pending {
-        Pending::Ready(v) => Ok(v),
-        Pending::Awaiting(fut) => fut.await,
+        Ok(v) => Ok(v),
+        Err(fut) => fut.await,
     }
 }
 
@@ -102,43 +106,29 @@ impl PyProvider {
     }
 }
 
-fn read_token(value: &Bound<'_, PyAny>) -> PyResult<(String, f64)> {
-    if let Ok((token, expires_in)) = value.extract::<(String, f64)>() {
-        return Ok((token, expires_in));
-    }
-    Ok((value.getattr("access_token")?.extract()?, value.getattr("expires_in")?.extract()?))
+fn read_token(value: &Bound<'_, PyAny>) -> Option<(String, f64)> {
+    let attr = |name: &str| value.getattr(name).ok();
+    value
+        .extract::<(String, f64)>()
+        .ok()
+        .or_else(|| Some((attr("access_token")?.extract().ok()?, attr("expires_in")?.extract().ok()?)))
 }
 
 #[async_trait]
 impl TokenProvider for PyProvider {
     async fn token(&self, failed: Option<&str>) -> Result<CachedToken, KfError> {
-        let failed = Python::attach(|py| match failed {
-            Some(t) => pyo3::types::PyString::new(py, t).into_any().unbind(),
-            None => py.None(),
-        });
-        let value = call_maybe_async(&self.callable, vec![failed])
+        let failed = failed.map(str::to_string);
+        let value = call_host(&self.callable, None, move |py| PyTuple::new(py, [failed]))
             .await
             .map_err(|e| self.errors.convert("the token provider", e))?;
-        let (token, expires_in) = Python::attach(|py| read_token(value.bind(py))).map_err(|_| {
+        let token = Python::attach(|py| read_token(value.bind(py)));
+        // Core checks the token itself (not empty, bounded); the lifetime is read here.
+        let (token, expires_in) = token.filter(|(_, secs)| secs.is_finite() && *secs > 0.0).ok_or_else(|| {
             KfError::validation(
-                "provider",
-                "must return (access_token: str, expires_in: seconds) or an object with those attributes",
+                "token_provider",
+                "must return (access_token: str, expires_in: seconds > 0) or an object with those attributes",
             )
         })?;
-        if token.is_empty() || !expires_in.is_finite() || expires_in <= 0.0 {
-            return Err(KfError::validation("provider", "returned an empty token or a non-positive expires_in"));
-        }
-        // A huge token would be sent in every URL: held to core's field bound (64 KiB).
-        if token.len() > wxkf::validate::MAX_FIELD_BYTES {
-            return Err(KfError::validation(
-                "provider",
-                format!(
-                    "returned a token of {} bytes; at most {} are accepted",
-                    token.len(),
-                    wxkf::validate::MAX_FIELD_BYTES
-                ),
-            ));
-        }
         let now = now_ms();
         Ok(CachedToken {
             access_token: Secret::new(token),
@@ -148,68 +138,54 @@ impl TokenProvider for PyProvider {
     }
 }
 
-/// A token store written in Python. Values are the JSON of a cached token; `set` passes the
-/// remaining lifetime in seconds as the third argument (Django `timeout`, redis-py `ex`).
-pub(crate) struct PyStore {
+/// A key-value store written in Python: `get(key)` returns the text stored (or `None`; bytes
+/// are read as UTF-8, as redis-py returns them), `set(key, value, ttl_secs)` (Django's
+/// `timeout`, redis-py's `ex`) and `delete(key)`; each may be a coroutine function.
+pub(crate) struct PyKv {
     obj: Py<PyAny>,
     errors: HostErrors,
 }
 
-impl PyStore {
-    pub(crate) fn new(py: Python<'_>, obj: Py<PyAny>, errors: HostErrors) -> Result<Self, KfError> {
-        for method in ["get", "set", "delete"] {
-            if !obj.bind(py).hasattr(method).unwrap_or(false) {
-                return Err(KfError::validation("store", format!("must have a {method}() method")));
-            }
-        }
-        Ok(PyStore { obj, errors })
+impl PyKv {
+    pub(crate) fn new(obj: Py<PyAny>, errors: HostErrors) -> Self {
+        PyKv { obj, errors }
     }
 
-    async fn call(&self, method: &str, args: Vec<Py<PyAny>>) -> Result<Py<PyAny>, KfError> {
-        let f = Python::attach(|py| self.obj.bind(py).getattr(method).map(Bound::unbind))
-            .map_err(|e| self.errors.convert("the token store", e))?;
-        call_maybe_async(&f, args).await.map_err(|e| self.errors.convert(&format!("the token store's {method}()"), e))
+    async fn call<A>(&self, method: &str, args: A) -> Result<Py<PyAny>, KfError>
+    where
+        A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
+    {
+        let what = format!("the token store's {method}()");
+        call_host(&self.obj, Some(method), args).await.map_err(|e| self.errors.convert(&what, e))
     }
-}
-
-fn py_str(s: &str) -> Py<PyAny> {
-    Python::attach(|py| pyo3::types::PyString::new(py, s).into_any().unbind())
 }
 
 #[async_trait]
-impl TokenStore for PyStore {
-    async fn get(&self, key: &str) -> Result<Option<CachedToken>, KfError> {
-        let value = self.call("get", vec![py_str(key)]).await?;
-        let text: Option<String> = Python::attach(|py| {
+impl KvStore for PyKv {
+    async fn get(&self, key: &str) -> Result<Option<String>, KfError> {
+        let key = key.to_string();
+        let value = self.call("get", move |py| PyTuple::new(py, [key])).await?;
+        Python::attach(|py| {
             let v = value.bind(py);
             if v.is_none() {
-                Ok(None)
-            } else if let Ok(b) = v.extract::<Vec<u8>>() {
-                Ok(Some(String::from_utf8_lossy(&b).into_owned()))
-            } else {
-                v.extract::<String>().map(Some)
+                return Ok(None);
+            }
+            match v.extract::<Vec<u8>>() {
+                Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+                Err(_) => v.extract::<String>().map(Some),
             }
         })
-        .map_err(|e| self.errors.convert("the token store's get()", e))?;
-        // An unreadable entry is treated as absent: a fresh token will overwrite it.
-        Ok(text.and_then(|t| serde_json::from_str::<CachedToken>(&t).ok()))
+        .map_err(|e| self.errors.convert("the token store's get()", e))
     }
 
-    async fn set(&self, key: &str, token: &CachedToken) -> Result<(), KfError> {
-        let json = serde_json::to_string(token).map_err(|e| KfError::decode(e.to_string(), b""))?;
-        let ttl = ((token.expires_at_ms - now_ms()) / 1000).max(1);
-        let ttl = Python::attach(|py| pyo3::types::PyInt::new(py, ttl).into_any().unbind());
-        self.call("set", vec![py_str(key), py_str(&json), ttl]).await?;
-        Ok(())
+    async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
+        let key = key.to_string();
+        let ttl_secs = (ttl_ms / 1000).max(1);
+        self.call("set", move |py| (key, value, ttl_secs).into_pyobject(py)).await.map(drop)
     }
 
-    async fn invalidate(&self, key: &str, failed: &str) -> Result<(), KfError> {
-        // Best-effort compare-and-swap: delete only while the stored token is the failed one.
-        if let Some(t) = self.get(key).await? {
-            if t.access_token.expose() == failed {
-                self.call("delete", vec![py_str(key)]).await?;
-            }
-        }
-        Ok(())
+    async fn delete(&self, key: &str) -> Result<(), KfError> {
+        let key = key.to_string();
+        self.call("delete", move |py| PyTuple::new(py, [key])).await.map(drop)
     }
 }

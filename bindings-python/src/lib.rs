@@ -1,30 +1,45 @@
 //! `wxkf._wxkf`: the native half of the Python package `wxkf`.
 //!
-//! Glue only. Every operation runs through core's `Client` with the native (reqwest)
-//! transport on one tokio runtime owned by the extension; the synchronous entry points
-//! release the GIL while they wait, the asynchronous ones return asyncio awaitables. Values
-//! cross the boundary as plain Python data (dicts, lists, str, int) produced by serde; the
-//! pure-Python layer turns them into frozen dataclasses and maps errors into exceptions.
+//! Glue only. One `Core` per client runs every operation through core's `Client::call_json`
+//! (arguments and results as JSON text) with the native (reqwest) transport on the extension's
+//! tokio runtime: `call` blocks with the GIL released, `call_async` returns an awaitable. Every
+//! failure is one `CoreError` carrying core's error view as JSON, which the Python layer turns
+//! into the generated exception class. The host adapters (token provider, key-value store) are
+//! in `hosted`, the push side (core's `Webhook`) in `push`.
 
-mod dispatch;
-mod errors;
 mod hosted;
 mod push;
-mod pyvalue;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
-use serde_json::Value;
-use wxkf::client::{MemoryStore, TokenStore};
-use wxkf::records::{RecordCursor, RecordPager};
-use wxkf::{Client, ClientConfig, KfError, RetryPolicy, Secret, TokenSource};
+use serde::Deserialize;
+use wxkf::client::{settings_from_json, KvTokenStore, MemoryStore, RecordWalk as CoreWalk, TokenProvider, TokenStore};
+use wxkf::ops::from_json;
+use wxkf::records::RecordCursor;
+use wxkf::{Client, ClientConfig, KfError, TokenSource};
 use wxkf_native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 
-use crate::dispatch::Creds;
-use crate::errors::{into_py_result, to_pyerr};
+use crate::hosted::HostErrors;
+
+pyo3::create_exception!(
+    _wxkf,
+    CoreError,
+    pyo3::exceptions::PyException,
+    "A failure of wxkf's core: `args[0]` is its error view as JSON."
+);
+
+/// The `CoreError` of `e`; a host exception that caused it becomes its `__cause__`.
+pub(crate) fn core_error(py: Python<'_>, host: Option<&HostErrors>, e: KfError) -> PyErr {
+    let cause = host.and_then(|h| h.cause_of(py, &e));
+    let err = CoreError::new_err(serde_json::to_string(&e.view()).unwrap_or_default());
+    if cause.is_some() {
+        err.set_cause(py, cause);
+    }
+    err
+}
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
@@ -56,263 +71,166 @@ where
 /// The core client behind `wxkf.Client` and `wxkf.AsyncClient`.
 #[pyclass(module = "wxkf._wxkf", frozen)]
 struct Core {
-    inner: Arc<NativeClient>,
-    creds: Option<Creds>,
-    host_errors: hosted::HostErrors,
+    client: Arc<NativeClient>,
+    host: HostErrors,
+}
+
+/// `op` with its JSON arguments; `access_token` (the cached token, for brokers) is the one
+/// call beside core's table.
+async fn run(client: Arc<NativeClient>, op: String, args: String) -> Result<String, KfError> {
+    if op == "access_token" {
+        let token = client.access_token().await?;
+        return Ok(serde_json::Value::from(token.expose()).to_string());
+    }
+    client.call_json(&op, &args).await
 }
 
 #[pymethods]
 impl Core {
-    /// Builds a client. `source` is `stable`, `classic`, `provider` or `fixed`.
+    /// A client from its settings (one JSON object: core's `Credentials` and `ClientOptions`),
+    /// with an optional token provider (a callable), a key-value store (an object with
+    /// `get`/`set`/`delete`) or a Redis URL.
     #[new]
-    #[pyo3(signature = (source, *, appid=None, secret=None, token=None, provider=None, base_url=None,
-        store=None, redis_url=None, max_attempts=3, retry_writes=false, timeout_secs=15.0,
-        connect_timeout_secs=5.0))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (settings, provider=None, store=None, redis_url=None))]
     fn new(
         py: Python<'_>,
-        source: &str,
-        appid: Option<String>,
-        secret: Option<String>,
-        token: Option<String>,
+        settings: String,
         provider: Option<Py<PyAny>>,
-        base_url: Option<String>,
         store: Option<Py<PyAny>>,
         redis_url: Option<String>,
-        max_attempts: u32,
-        retry_writes: bool,
-        timeout_secs: f64,
-        connect_timeout_secs: f64,
     ) -> PyResult<Self> {
-        // Every text is held to core's field bound (64 KiB): a 10 MB token or base URL would
-        // otherwise go out with every request.
-        let bounded = |value: &str, field: &str| wxkf::validate::bounded(field, value).map_err(|e| to_pyerr(py, e));
-        let need = |value: Option<String>, field: &str| -> PyResult<String> {
-            match value {
-                Some(v) if !v.is_empty() => bounded(&v, field).map(|()| v),
-                _ => {
-                    Err(to_pyerr(py, KfError::validation(field, format!("is required for the {source} token source"))))
-                }
-            }
-        };
-        let host_errors = hosted::HostErrors::default();
-        let (token_source, creds) = match source {
-            "stable" | "classic" => {
-                let appid = need(appid, "appid")?;
-                let secret = Secret::new(need(secret, "secret")?);
-                let creds = Creds { appid: appid.clone(), secret: secret.clone() };
-                let src = if source == "stable" {
-                    TokenSource::Stable { appid, secret }
-                } else {
-                    TokenSource::Classic { appid, secret }
-                };
-                (src, Some(creds))
-            }
-            "fixed" => (TokenSource::Fixed(Secret::new(need(token, "token")?)), None),
-            "provider" => {
-                let Some(provider) = provider else {
-                    return Err(to_pyerr(py, KfError::validation("provider", "a callable is required")));
-                };
-                if !provider.bind(py).is_callable() {
-                    return Err(to_pyerr(py, KfError::validation("provider", "must be callable")));
-                }
-                (TokenSource::Provider(Arc::new(hosted::PyProvider::new(provider, host_errors.clone()))), None)
-            }
-            other => {
-                return Err(to_pyerr(
-                    py,
-                    KfError::validation("source", format!("{other:?} is not one of stable, classic, provider, fixed")),
-                ))
-            }
-        };
-        if max_attempts == 0 {
-            return Err(to_pyerr(py, KfError::validation("max_attempts", "must be at least 1")));
-        }
-        let secs = |v: f64, field: &str| -> PyResult<Duration> {
-            if v.is_finite() && v > 0.0 && v < 86_400.0 {
-                Ok(Duration::from_secs_f64(v))
-            } else {
-                Err(to_pyerr(py, KfError::validation(field, "must be a number of seconds in (0, 86400)")))
-            }
-        };
-        let options = NativeOptions {
-            timeout: secs(timeout_secs, "timeout_secs")?,
-            connect_timeout: secs(connect_timeout_secs, "connect_timeout_secs")?,
-            ..NativeOptions::default()
-        };
-        let mut config = ClientConfig::with_source(token_source).retry(RetryPolicy {
-            max_attempts,
-            retry_writes,
-            ..RetryPolicy::default()
-        });
-        if let Some(url) = base_url {
-            wxkf::validate::required("base_url", &url).map_err(|e| to_pyerr(py, e))?;
-            config = config.base_url(url.trim_end_matches('/'));
-        }
+        let host = HostErrors::default();
+        let fail = |e| core_error(py, None, e);
+        let (credentials, options) = settings_from_json(&settings).map_err(fail)?;
+        let provider = provider.map(|p| Arc::new(hosted::PyProvider::new(p, host.clone())) as Arc<dyn TokenProvider>);
+        let source =
+            TokenSource::from_mode(credentials.mode(provider.is_some()).map_err(fail)?, provider).map_err(fail)?;
+        let config = ClientConfig::from_options(source, &options).map_err(fail)?;
         let store: Arc<dyn TokenStore> = match (store, redis_url) {
-            (Some(_), Some(_)) => {
-                return Err(to_pyerr(py, KfError::validation("store", "give either store or redis_url, not both")))
-            }
-            (Some(obj), None) => {
-                Arc::new(hosted::PyStore::new(py, obj, host_errors.clone()).map_err(|e| to_pyerr(py, e))?)
-            }
+            (Some(kv), _) => Arc::new(KvTokenStore::new(hosted::PyKv::new(kv, host.clone()), hosted::now_ms)),
             (None, Some(url)) => {
-                bounded(&url, "redis_url")?;
-                let store = block_on(py, wxkf_native::RedisStore::connect(&url))?.map_err(|e| to_pyerr(py, e))?;
-                Arc::new(store)
+                wxkf::validate::bounded("redis_url", &url).map_err(fail)?;
+                Arc::new(block_on(py, wxkf_native::RedisStore::connect(&url))?.map_err(fail)?)
             }
             (None, None) => Arc::new(MemoryStore::new()),
         };
         let transport = {
             let _guard = runtime().enter();
-            ReqwestTransport::new(options).map_err(|e| to_pyerr(py, e))?
+            ReqwestTransport::new(NativeOptions::from(&options)).map_err(fail)?
         };
         let client = Client::new(config, transport, store, SystemClock::default());
-        Ok(Core { inner: Arc::new(client), creds, host_errors })
+        Ok(Core { client: Arc::new(client), host })
     }
 
-    /// Runs operation `op` with keyword arguments `args` (and `data` for uploads); blocks
+    /// Runs operation `op` with `args` (a JSON object); returns the result as JSON. Blocks
     /// with the GIL released.
-    #[pyo3(signature = (op, args, data=None))]
-    fn call(&self, py: Python<'_>, op: String, args: &Bound<'_, PyDict>, data: Option<Vec<u8>>) -> PyResult<Py<PyAny>> {
-        let args = pyvalue::to_value(args.as_any(), "").map_err(|e| to_pyerr(py, e))?;
-        let fut = dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data);
-        let out = block_on(py, fut)?;
-        host_result(py, &self.host_errors, out)
+    fn call(&self, py: Python<'_>, op: String, args: String) -> PyResult<String> {
+        let out = block_on(py, run(self.client.clone(), op, args))?;
+        out.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
     /// `call` as an asyncio awaitable.
-    #[pyo3(signature = (op, args, data=None))]
-    fn call_async<'py>(
-        &self,
-        py: Python<'py>,
-        op: String,
-        args: &Bound<'py, PyDict>,
-        data: Option<Vec<u8>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let args = pyvalue::to_value(args.as_any(), "").map_err(|e| to_pyerr(py, e))?;
-        let fut = hosted::on_caller_loop(py, dispatch::run(self.inner.clone(), self.creds.clone(), op, args, data))?;
-        let host_errors = self.host_errors.clone();
+    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
+        let fut = hosted::on_caller_loop(py, run(self.client.clone(), op, args))?;
+        let host = self.host.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;
-            Python::attach(|py| host_result(py, &host_errors, out))
+            Python::attach(|py| out.map_err(|e| core_error(py, Some(&host), e)))
         })
     }
 
     /// Token requests made so far (to WeChat or the provider).
     fn token_fetches(&self) -> u64 {
-        self.inner.token_fetches()
+        self.client.token_fetches()
     }
 
-    /// A record walk over `[start, end)` (unix seconds).
-    #[pyo3(signature = (start, end, page_size=10000))]
-    fn records(&self, py: Python<'_>, start: i64, end: i64, page_size: i64) -> PyResult<RecordWalk> {
-        let pager = RecordPager::new(start, end, page_size).map_err(|e| to_pyerr(py, e))?;
-        Ok(RecordWalk {
-            client: self.inner.clone(),
-            cursor: Arc::new(Mutex::new(pager.cursor())),
-            page_size,
-            host_errors: self.host_errors.clone(),
-        })
-    }
-
-    /// A record walk resumed from a cursor (a dict as given by `RecordWalk.cursor`).
-    #[pyo3(signature = (cursor, page_size=10000))]
-    fn resume_records(&self, py: Python<'_>, cursor: &Bound<'_, PyAny>, page_size: i64) -> PyResult<RecordWalk> {
-        let cursor: RecordCursor = pyvalue::from_py(cursor, "cursor").map_err(|e| to_pyerr(py, e))?;
-        // Validates the cursor and the page size before any request.
-        RecordPager::resume(cursor, page_size).map_err(|e| to_pyerr(py, e))?;
-        if cursor.skip < 0 {
-            return Err(to_pyerr(py, KfError::validation("cursor.skip", "must not be negative")));
+    /// A record walk: `{"start", "end", "page_size"}` or `{"cursor", "page_size"}` (JSON).
+    fn walk(&self, py: Python<'_>, args: String) -> PyResult<RecordWalk> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Args {
+            #[serde(default, deserialize_with = "present")]
+            start: Option<i64>,
+            #[serde(default, deserialize_with = "present")]
+            end: Option<i64>,
+            cursor: Option<RecordCursor>,
+            page_size: i64,
         }
+        /// Absent is `None`; `null` is refused like any value of the wrong type.
+        fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+            i64::deserialize(d).map(Some)
+        }
+        let fail = |e| core_error(py, None, e);
+        let args: Args = from_json(&args).map_err(fail)?;
+        let walk = match args.cursor {
+            Some(cursor) => CoreWalk::resume(cursor, args.page_size),
+            None => CoreWalk::new(args.start.unwrap_or_default(), args.end.unwrap_or_default(), args.page_size),
+        }
+        .map_err(fail)?;
         Ok(RecordWalk {
-            client: self.inner.clone(),
-            cursor: Arc::new(Mutex::new(Some(cursor))),
-            page_size,
-            host_errors: self.host_errors.clone(),
+            client: self.client.clone(),
+            walk: Arc::new(tokio::sync::Mutex::new(walk)),
+            host: self.host.clone(),
         })
     }
 }
 
-/// `into_py_result`, with the exception a Python callback raised as `__cause__` of a
-/// `TransportError` it caused.
-fn host_result(py: Python<'_>, host: &hosted::HostErrors, out: Result<Value, KfError>) -> PyResult<Py<PyAny>> {
-    match out {
-        Ok(v) => into_py_result(py, Ok(v)),
-        Err(e) => Err(host_error(py, host, e)),
-    }
-}
-
-fn host_error(py: Python<'_>, host: &hosted::HostErrors, e: KfError) -> PyErr {
-    let cause = host.cause_of(py, &e);
-    let err = to_pyerr(py, e);
-    if cause.is_some() {
-        err.set_cause(py, cause);
-    }
-    err
-}
-
-/// Where a record walk stands; each `next_page` fetches one page and moves the cursor.
+/// Core's `RecordWalk` with its client: one page (JSON) per crossing.
 #[pyclass(module = "wxkf._wxkf", frozen)]
 struct RecordWalk {
     client: Arc<NativeClient>,
-    cursor: Arc<Mutex<Option<RecordCursor>>>,
-    page_size: i64,
-    host_errors: hosted::HostErrors,
+    walk: Arc<tokio::sync::Mutex<CoreWalk>>,
+    host: HostErrors,
 }
 
-type Page = (Vec<wxkf::api::record::get_msg_list::MsgRecord>, Option<RecordCursor>);
+impl RecordWalk {
+    /// The walk, unless a page is being fetched (waiting could deadlock on the GIL).
+    fn idle(&self) -> PyResult<tokio::sync::MutexGuard<'_, CoreWalk>> {
+        self.walk.try_lock().map_err(|_| PyRuntimeError::new_err("wxkf: the record walk is fetching a page"))
+    }
 
-async fn walk_page(client: Arc<NativeClient>, cursor: Option<RecordCursor>, page_size: i64) -> Result<Page, KfError> {
-    let Some(cursor) = cursor else {
-        return Ok((Vec::new(), None));
-    };
-    let mut stream = client.resume_msg_records(cursor, page_size)?;
-    let page = stream.next_page().await?;
-    let next = if page.is_empty() { None } else { stream.cursor() };
-    Ok((page, next))
-}
-
-fn page_to_py(
-    py: Python<'_>,
-    host: &hosted::HostErrors,
-    cursor: &Mutex<Option<RecordCursor>>,
-    out: Result<Page, KfError>,
-) -> PyResult<Py<PyAny>> {
-    let (records, next) = out.map_err(|e| host_error(py, host, e))?;
-    *cursor.lock().unwrap_or_else(|p| p.into_inner()) = next;
-    let value = serde_json::to_value(records).map_err(|e| to_pyerr(py, KfError::decode(e.to_string(), b"")))?;
-    errors::value_to_py(py, &value)
+    fn page(&self) -> impl std::future::Future<Output = Result<String, KfError>> + Send + 'static {
+        let (client, walk) = (self.client.clone(), self.walk.clone());
+        async move {
+            let records = walk.lock().await.next_page(&*client).await?;
+            serde_json::to_string(&records).map_err(|e| KfError::decode(e.to_string(), b""))
+        }
+    }
 }
 
 #[pymethods]
 impl RecordWalk {
-    /// The next page of records (empty at the end); blocks with the GIL released.
-    fn next_page(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        let out = block_on(py, walk_page(self.client.clone(), current, self.page_size))?;
-        page_to_py(py, &self.host_errors, &self.cursor, out)
+    /// The next page of records as a JSON list (empty at the end); blocks with the GIL released.
+    fn next_page(&self, py: Python<'_>) -> PyResult<String> {
+        block_on(py, self.page())?.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
     /// `next_page` as an asyncio awaitable.
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        let fut = hosted::on_caller_loop(py, walk_page(self.client.clone(), current, self.page_size))?;
-        let cursor = self.cursor.clone();
-        let host_errors = self.host_errors.clone();
+        let fut = hosted::on_caller_loop(py, self.page())?;
+        let host = self.host.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;
-            Python::attach(|py| page_to_py(py, &host_errors, &cursor, out))
+            Python::attach(|py| out.map_err(|e| core_error(py, Some(&host), e)))
         })
     }
 
-    /// The cursor (a dict) from which a new walk yields exactly the records not yet fetched;
-    /// `None` when the walk is over.
-    fn cursor(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let current = *self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        let value = serde_json::to_value(current).map_err(|e| to_pyerr(py, KfError::decode(e.to_string(), b"")))?;
-        errors::value_to_py(py, &value)
+    /// Core's cursor (JSON) once `taken` records of the last page (of `page_len`) were handed
+    /// out; `None` when the walk is over.
+    fn cursor(&self, taken: usize, page_len: usize) -> PyResult<Option<String>> {
+        Ok(self.idle()?.cursor(taken, page_len).and_then(|c| serde_json::to_string(&c).ok()))
     }
+
+    /// Pages fetched so far.
+    fn pages_fetched(&self) -> PyResult<u64> {
+        Ok(self.idle()?.pages_fetched())
+    }
+}
+
+/// Every errcode wxkf knows (JSON list of `{errcode, name, meaning, retry, family}`).
+#[pyfunction]
+fn catalogue() -> String {
+    serde_json::to_string(wxkf::error::CATALOGUE).unwrap_or_default()
 }
 
 static LOG_RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
@@ -336,14 +254,12 @@ fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     if let Ok(handle) = logger.install() {
         let _ = LOG_RESET.set(handle);
     }
-    m.add_function(wrap_pyfunction!(reset_logging, m)?)?;
+    m.add("CoreError", m.py().get_type::<CoreError>())?;
     m.add_class::<Core>()?;
     m.add_class::<RecordWalk>()?;
-    m.add_class::<push::ReplayGuard>()?;
-    m.add_function(wrap_pyfunction!(push::check_url, m)?)?;
-    m.add_function(wrap_pyfunction!(push::open_push, m)?)?;
-    m.add_function(wrap_pyfunction!(push::build_reply, m)?)?;
-    m.add_function(wrap_pyfunction!(errors::catalogue, m)?)?;
+    push::register(m)?;
+    m.add_function(wrap_pyfunction!(catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(reset_logging, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,115 +1,120 @@
-//! The push (callback) side: URL check, opening pushes, passive replies — core's functions
-//! with the clock and randomness supplied by the Python layer.
+//! The push (callback) side: core's `Webhook` (replay protection on, reply nonce and envelope
+//! from the runtime's entropy), and the parts the free functions of `wxkf.push` expose: a
+//! replay guard, `open_push` and `build_reply` with an explicit nonce. Values cross as JSON.
 
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
-use wxkf::callback::{CallbackConfig, MemoryReplayGuard, OpenedPush, PushQuery, Reply, UrlQuery};
-use wxkf::KfError;
+use wxkf::callback::{MemoryReplayGuard, PushQuery, UrlQuery, DEFAULT_REPLAY_CAPACITY, DEFAULT_WINDOW_SECS};
+use wxkf::ops::from_json;
+use wxkf::{CallbackConfig, KfError, OpenedPush, Reply};
 
-use crate::errors::{to_pyerr, value_to_py};
-use crate::pyvalue::from_py;
+use crate::core_error;
 
-fn config_of(py: Python<'_>, config: &Bound<'_, PyAny>) -> PyResult<CallbackConfig> {
-    let config: CallbackConfig = from_py(config, "config").map_err(|e| to_pyerr(py, e))?;
-    config.validate().map_err(|e| to_pyerr(py, e))?;
-    Ok(config)
+fn fail(e: KfError) -> PyErr {
+    Python::attach(|py| core_error(py, None, e))
 }
 
-/// An optional int argument from 0 to 2**64-1 (`default` when absent).
-fn count(py: Python<'_>, value: Option<&Bound<'_, PyAny>>, field: &str, default: u64) -> PyResult<u64> {
-    let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(default);
-    };
-    // Anything with `__index__` but a bool; floats and strs are refused.
-    if value.is_instance_of::<pyo3::types::PyBool>() {
-        return Err(to_pyerr(py, KfError::validation(field, "must be an int, not bool")));
+fn opened_json(opened: Result<OpenedPush, KfError>) -> PyResult<String> {
+    serde_json::to_string(&opened.map_err(fail)?).map_err(|e| fail(KfError::decode(e.to_string(), b"")))
+}
+
+/// The opened push a reply answers and the reply, from their JSON.
+fn answer(to: &str, reply: &str) -> PyResult<(OpenedPush, Reply)> {
+    Ok((from_json(to).map_err(fail)?, from_json(reply).map_err(fail)?))
+}
+
+/// One Official Account's push endpoint (core's `Webhook`).
+#[pyclass(module = "wxkf._wxkf", frozen)]
+struct Webhook(wxkf::callback::Webhook);
+
+#[pymethods]
+impl Webhook {
+    /// A webhook for `config` (JSON), remembering `replay_capacity` pushes (core's default
+    /// when `None`, no replay protection when 0).
+    #[new]
+    #[pyo3(signature = (config, replay_capacity=None))]
+    fn new(config: String, replay_capacity: Option<usize>) -> PyResult<Self> {
+        let config: CallbackConfig = from_json(&config).map_err(fail)?;
+        wxkf::callback::Webhook::new(config, replay_capacity).map(Webhook).map_err(fail)
     }
-    value.extract::<u64>().map_err(|_| to_pyerr(py, KfError::validation(field, "must be an int from 0 to 2**64-1")))
+
+    /// Answers a URL check: the `echostr` to echo.
+    fn check_url(&self, query: String, now: i64) -> PyResult<String> {
+        let query: UrlQuery = from_json(&query).map_err(fail)?;
+        self.0.check_url(&query, now).map_err(fail)
+    }
+
+    /// Verifies, decrypts and parses a push, refusing replays; the opened push as JSON.
+    fn open(&self, query: String, body: &[u8], now: i64) -> PyResult<String> {
+        let query: PushQuery = from_json(&query).map_err(fail)?;
+        opened_json(self.0.open(&query, body, now))
+    }
+
+    /// The HTTP body answering the opened push `to` (JSON, as `open` gave it); `entropy` is 24
+    /// random bytes for the nonce and the envelope.
+    fn reply(&self, to: String, reply: String, now: i64, entropy: &[u8]) -> PyResult<String> {
+        let (to, reply) = answer(&to, &reply)?;
+        self.0.reply(to.reply_to(), &reply, now, entropy).map_err(fail)
+    }
 }
 
 /// Remembers accepted (nonce, timestamp) pairs so a captured push cannot be replayed.
 #[pyclass(module = "wxkf._wxkf", frozen)]
-pub(crate) struct ReplayGuard {
-    inner: Mutex<MemoryReplayGuard>,
-}
+struct ReplayGuard(Mutex<MemoryReplayGuard>);
 
 #[pymethods]
 impl ReplayGuard {
-    /// A guard remembering at most `capacity` pairs for `window_secs` seconds. Arguments that
-    /// are not ints from 0 to 2**64-1 are `ValidationError`s naming them.
+    /// A guard of `capacity` pairs (core's webhook default when `None`) for `window_secs`.
     #[new]
-    #[pyo3(signature = (capacity=None, window_secs=None), text_signature = "(capacity=100000, window_secs=300)")]
-    fn new(
-        py: Python<'_>,
-        capacity: Option<&Bound<'_, PyAny>>,
-        window_secs: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let capacity = count(py, capacity, "capacity", 100_000)?;
-        let window_secs = count(py, window_secs, "window_secs", 300)?;
-        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
-        Ok(ReplayGuard { inner: Mutex::new(MemoryReplayGuard::new(capacity, window_secs)) })
+    #[pyo3(signature = (capacity=None, window_secs=None))]
+    fn new(capacity: Option<u64>, window_secs: Option<u64>) -> Self {
+        let capacity = capacity.map_or(DEFAULT_REPLAY_CAPACITY, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        ReplayGuard(Mutex::new(MemoryReplayGuard::new(capacity, window_secs.unwrap_or(DEFAULT_WINDOW_SECS))))
     }
 
     /// How many pairs are remembered.
     fn __len__(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }
 
-/// Answers a URL check (GET): returns the `echostr` to echo.
-#[pyfunction]
-pub(crate) fn check_url(
-    py: Python<'_>,
-    config: &Bound<'_, PyAny>,
-    query: &Bound<'_, PyAny>,
-    now: i64,
-) -> PyResult<String> {
-    let config = config_of(py, config)?;
-    let query: UrlQuery = from_py(query, "query").map_err(|e| to_pyerr(py, e))?;
-    wxkf::check_url(&config, &query, now).map_err(|e| to_pyerr(py, e))
-}
-
-/// Verifies, decrypts and parses one push (POST); returns the opened push as a dict.
+/// Verifies, decrypts and parses one push (with `guard`, refusing replays); JSON in and out.
 #[pyfunction]
 #[pyo3(signature = (config, query, body, now, guard=None))]
-pub(crate) fn open_push(
-    py: Python<'_>,
-    config: &Bound<'_, PyAny>,
-    query: &Bound<'_, PyAny>,
-    body: Vec<u8>,
-    now: i64,
-    guard: Option<&ReplayGuard>,
-) -> PyResult<Py<PyAny>> {
-    let config = config_of(py, config)?;
-    let query: PushQuery = from_py(query, "query").map_err(|e| to_pyerr(py, e))?;
-    let opened = match guard {
+fn open_push(config: String, query: String, body: &[u8], now: i64, guard: Option<&ReplayGuard>) -> PyResult<String> {
+    let config: CallbackConfig = from_json(&config).map_err(fail)?;
+    let query: PushQuery = from_json(&query).map_err(fail)?;
+    opened_json(match guard {
         Some(g) => {
-            let mut g = g.inner.lock().unwrap_or_else(|p| p.into_inner());
-            wxkf::open_push_guarded(&config, &query, &body, now, &mut *g)
+            wxkf::open_push_guarded(&config, &query, body, now, &mut *g.0.lock().unwrap_or_else(|p| p.into_inner()))
         }
-        None => wxkf::open_push(&config, &query, &body, now),
-    }
-    .map_err(|e| to_pyerr(py, e))?;
-    let value = serde_json::to_value(opened).map_err(|e| to_pyerr(py, KfError::decode(e.to_string(), b"")))?;
-    value_to_py(py, &value)
+        None => wxkf::open_push(&config, &query, body, now),
+    })
 }
 
-/// Builds the HTTP body answering an opened push (encrypted when the push was).
+/// The HTTP body answering the opened push `to` (JSON), with the caller's nonce and 16
+/// envelope bytes.
 #[pyfunction]
-pub(crate) fn build_reply(
-    py: Python<'_>,
-    config: &Bound<'_, PyAny>,
-    opened: &Bound<'_, PyAny>,
-    reply: &Bound<'_, PyAny>,
+fn build_reply(
+    config: String,
+    to: String,
+    reply: String,
     now: i64,
-    nonce: &str,
-    random16: Vec<u8>,
+    nonce: String,
+    random16: &[u8],
 ) -> PyResult<String> {
-    let config = config_of(py, config)?;
-    let opened: OpenedPush = from_py(opened, "opened").map_err(|e| to_pyerr(py, e))?;
-    let reply: Reply = from_py(reply, "reply").map_err(|e| to_pyerr(py, e))?;
-    let random16: [u8; 16] =
-        random16.try_into().map_err(|_| to_pyerr(py, KfError::validation("random16", "must be exactly 16 bytes")))?;
-    wxkf::build_reply(&config, &opened, &reply, now, nonce, &random16).map_err(|e| to_pyerr(py, e))
+    let config: CallbackConfig = from_json(&config).map_err(fail)?;
+    let (to, reply) = answer(&to, &reply)?;
+    let random16: &[u8; 16] =
+        random16.try_into().map_err(|_| fail(KfError::validation("random16", "must be exactly 16 bytes")))?;
+    wxkf::build_reply(&config, &to, &reply, now, &nonce, random16).map_err(fail)
+}
+
+/// Adds the push side to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Webhook>()?;
+    m.add_class::<ReplayGuard>()?;
+    m.add_function(wrap_pyfunction!(open_push, m)?)?;
+    m.add_function(wrap_pyfunction!(build_reply, m)?)
 }

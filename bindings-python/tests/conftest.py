@@ -35,11 +35,11 @@ def emulator_binary() -> str:
 class Emulator:
     """A running emulator with helpers for its admin API."""
 
-    def __init__(self, *extra: str) -> None:
+    def __init__(self, *extra: str, appid: str = APPID, secret: str = SECRET, token: str = CALLBACK_TOKEN) -> None:
         self.proc = subprocess.Popen(
             [
-                emulator_binary(), "--port", "0", "--appid", APPID, "--secret", SECRET,
-                "--callback-token", CALLBACK_TOKEN, "--media-check", "false", "--threads", "2", *extra,
+                emulator_binary(), "--port", "0", "--appid", appid, "--secret", secret,
+                "--callback-token", token, "--media-check", "false", "--threads", "2", *extra,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -52,8 +52,8 @@ def test_every_operation(transferring: Emulator) -> None:
     assert [s.openid for s in c.get_kf_session_list(KF)] == [USER]
     assert c.get_wait_case_list().count == 0
 
-    c.send_typing(USER)
-    c.send_typing(USER, typing=False)
+    c.send_typing(USER, "Typing")
+    c.send_typing(USER, "CancelTyping")
     first = [
         wxkf.Text("你好 👋"),
         wxkf.Image("MEDIA_img"),
@@ -117,7 +117,7 @@ def test_records_across_days_and_resume(emu: Emulator) -> None:
     assert len(head) + len(rest) == 2500
     texts = [r.text for r in head + rest]
     assert len(set(texts)) == 2500
-    assert list(it) == rest and it.cursor is None
+    assert list(it) == rest and it.cursor is None and it.pages_fetched >= 7
     pages = list(c.iter_msg_records(start, end, page_size=1000).pages())
     assert sum(len(p) for p in pages) == 2500 and max(len(p) for p in pages) <= 1000
 
@@ -172,11 +172,12 @@ def test_errors_are_the_right_classes(emu: Emulator) -> None:
     closed = wxkf.Client.fixed("T", base_url="http://127.0.0.1:9", max_attempts=1)
     with pytest.raises(wxkf.TransportError) as tr:
         closed.get_kf_list()
-    assert tr.value.kind == "connect"
+    assert tr.value.transport_kind == "connect" and tr.value.kind == "transport"
     with pytest.raises(wxkf.ValidationError):
         wxkf.Client.stable(APPID, "", base_url=emu.url)
-    with pytest.raises(wxkf.ValidationError):
-        wxkf.Client("nonsense")
+    with pytest.raises(wxkf.ValidationError) as kind:
+        wxkf.Client(app_id=APPID, app_secret=SECRET, token_kind="nonsense")
+    assert kind.value.field == "token_kind"
 
 
 def test_token_refresh_after_invalidation(emu: Emulator) -> None:
@@ -278,7 +279,7 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
         def get(self, key: str) -> Optional[str]:
             raise ConnectionError("cache unreachable")
 
-    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, store=FailingStore())
+    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=FailingStore())
     with pytest.raises(wxkf.TransportError) as s:
         list(records.iter_msg_records(0, 3600))
     assert isinstance(s.value.__cause__, ConnectionError) and "cache unreachable" in str(s.value)
@@ -307,10 +308,10 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
     assert isinstance(first.value.__cause__, RuntimeError)
     with pytest.raises(wxkf.TransportError) as second:
         dead.get_kf_list()
-    assert second.value.__cause__ is None and second.value.kind != "other", repr(second.value)
+    assert second.value.__cause__ is None and second.value.transport_kind != "other", repr(second.value)
     with pytest.raises(wxkf.ValidationError) as bad:
         wxkf.Client.with_provider(lambda f: 42, base_url=emu.url).get_kf_list()
-    assert bad.value.field == "provider"
+    assert bad.value.field == "token_provider"
 
 
 class DictStore:
@@ -333,16 +334,16 @@ class DictStore:
 
 def test_shared_store(emu: Emulator) -> None:
     store = DictStore()
-    a = client_for(emu, store=store)
+    a = client_for(emu, token_store=store)
     a.get_kf_list()
     assert list(store.data) == [f"wxkf:token:{APPID}:stable"] and SECRET not in str(store.data.keys())
     assert 7000 < store.ttls[0] <= 7200
-    b = client_for(emu, store=store)
+    b = client_for(emu, token_store=store)
     b.get_kf_list()
     assert (a.token_fetches, b.token_fetches) == (1, 0)
     with pytest.raises(wxkf.ValidationError) as e:
-        client_for(emu, store=object())
-    assert e.value.field == "store"
+        client_for(emu, token_store=object())
+    assert e.value.field == "token_store"
 
 
 def test_logging_reaches_the_wxkf_logger(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
@@ -396,7 +397,7 @@ def test_redis_store_by_url(emu: Emulator, tmp_path: Any) -> None:
         assert sum(c.token_fetches for c in clients) == 1
         assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
         with pytest.raises(wxkf.ValidationError):
-            client_for(emu, redis_url=url, store=DictStore())
+            client_for(emu, redis_url=url, token_store=DictStore())
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -410,7 +411,7 @@ def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
     emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 8000})
     code = (
         "import sys, wxkf\n"
-        "c = wxkf.Client.stable(sys.argv[1], sys.argv[2], base_url=sys.argv[3], timeout=30)\n"
+        "c = wxkf.Client.stable(sys.argv[1], sys.argv[2], base_url=sys.argv[3], timeout_ms=30000)\n"
         "print('ready', flush=True)\n"
         "try:\n"
         "    c.get_kf_list()\n"

@@ -30,21 +30,20 @@ def test_webhook_url_check_with_the_real_clock() -> None:
     hook = wxkf.Webhook(PLAIN)
     ts, nonce = str(int(time.time())), "4242"
     query = {"signature": sign(CFG.token, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "hello 123"}
-    assert hook.verify_url(query) == "hello 123"
+    assert hook.check_url(query) == "hello 123"
     # Frameworks such as urllib.parse.parse_qs give lists: the first value counts.
-    assert hook.verify_url({k: [v] for k, v in query.items()}) == "hello 123"
+    assert hook.check_url({k: [v] for k, v in query.items()}) == "hello 123"
     with pytest.raises(wxkf.CallbackError) as bad:
-        hook.verify_url({**query, "signature": "0" * 40})
-    assert bad.value.kind == "signature"
+        hook.check_url({**query, "signature": "0" * 40})
+    assert bad.value.callback_kind == "signature"
     stale = str(int(time.time()) - 3600)
     with pytest.raises(wxkf.CallbackError) as old:
-        hook.verify_url({**query, "timestamp": stale, "signature": sign(CFG.token, stale, nonce)})
-    assert old.value.kind == "timestamp"
+        hook.check_url({**query, "timestamp": stale, "signature": sign(CFG.token, stale, nonce)})
+    assert old.value.callback_kind == "timestamp"
 
 
 def test_webhook_opens_plain_pushes_and_refuses_replays() -> None:
-    guard = wxkf.ReplayGuard(capacity=10, window_secs=300)
-    hook = wxkf.Webhook(PLAIN, guard=guard)
+    hook = wxkf.Webhook(PLAIN, replay_capacity=10)
     ts, nonce = str(int(time.time())), "777"
     xml = (
         "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o_u]]></FromUserName>"
@@ -56,10 +55,9 @@ def test_webhook_opens_plain_pushes_and_refuses_replays() -> None:
     assert isinstance(opened.message, wxkf.TextPush) and not opened.encrypted
     assert opened.message.content == "人工" and opened.message.from_user_name == "o_u"
     assert opened.message.to_dict()["type"] == "text" and opened.raw_xml == xml
-    assert len(guard) == 1
     with pytest.raises(wxkf.CallbackError) as replay:
         hook.open(query, xml.encode())
-    assert replay.value.kind == "replay"
+    assert replay.value.callback_kind == "replay"
     # A plain push is answered in plain XML.
     body = hook.reply(opened, wxkf.Reply.transfer_customer_service("kf1@gh_1"))
     assert "<MsgType><![CDATA[transfer_customer_service]]></MsgType>" in body
@@ -86,6 +84,29 @@ def test_webhook_safe_mode_round_trip() -> None:
     assert isinstance(again.message, wxkf.OtherPush) and again.message.msg_type == "transfer_customer_service"
     assert again.message.field("TransInfo.KfAccount") == "kf9@gh_x"
     assert again.message.field("NoSuchField") is None
+
+
+def test_webhook_takes_now_and_refuses_replays_by_default() -> None:
+    case = CASES["safe_text"]
+    hook = wxkf.Webhook(CFG)
+    opened = hook.open(case["query"], case["body"], now=case["now"])
+    assert opened.encrypted and isinstance(opened.message, wxkf.TextPush)
+    with pytest.raises(wxkf.CallbackError) as again:
+        hook.open(case["query"], case["body"], now=case["now"])
+    assert again.value.callback_kind == "replay"
+    unguarded = wxkf.Webhook(CFG, replay_capacity=0)
+    for _ in range(2):
+        assert unguarded.open(case["query"], case["body"], now=case["now"]).raw_xml == opened.raw_xml
+    ts, nonce = "1700000000", "99"
+    query = {"signature": sign(CFG.token, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "e"}
+    assert hook.check_url(query, now=1_700_000_000) == "e"
+    with pytest.raises(wxkf.CallbackError):
+        hook.check_url(query, now=1_700_000_000 + 3600)
+    body = hook.reply(opened, wxkf.Reply.text("hi"), now=case["now"])
+    assert f"<TimeStamp>{case['now']}</TimeStamp>" in body
+    with pytest.raises(wxkf.ValidationError) as cap:
+        wxkf.Webhook(CFG, replay_capacity=-1)
+    assert cap.value.field == "replay_capacity"
 
 
 def test_other_kinds_and_event_fields() -> None:
@@ -120,4 +141,4 @@ def test_bad_arguments_are_validation_errors() -> None:
     assert short.value.field == "random16"
     with pytest.raises(wxkf.ValidationError) as cfg:
         wxkf.check_url({"token": "t"}, {}, now=0)
-    assert cfg.value.field == "config"
+    assert cfg.value.field == "appid"

@@ -39,7 +39,7 @@ def body_of(case: Dict[str, Any]) -> bytes:
 
 def check_error(e: wxkf.WxkfError, want: Dict[str, Any]) -> None:
     if want["code"] == "CALLBACK":
-        assert isinstance(e, wxkf.CallbackError) and e.kind == want["kind"], repr(e)
+        assert isinstance(e, wxkf.CallbackError) and e.callback_kind == want["kind"], repr(e)
     else:
         assert isinstance(e, wxkf.ValidationError) and e.field == want["field"], repr(e)
 

@@ -28,7 +28,7 @@ def test_no_secret_in_logs_reprs_or_errors(emu: Emulator, caplog: pytest.LogCapt
         except wxkf.WxkfError as e:
             shown.append(f"{what}: {e} | {e!r} | {e.__cause__!r}")
 
-    c = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, timeout=0.5)
+    c = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, timeout_ms=500)
     shown.append(repr(c))
     emu.admin("POST", "user/message", {"openid": "oPySecret", "content": "hi"})
     run("add", lambda: c.add_kf_account("ann@gh_emulator", "Ann"))

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 import wxkf
-from wxkf.client import _unix
-from wxkf.errors import _from_core
+from wxkf._check import unix
+from wxkf.errors import _from_view
 
 ALL_MESSAGES = [
     wxkf.Text("hi", kf_account="kf@x"),
@@ -46,6 +46,20 @@ def test_every_kind_has_a_class() -> None:
     assert wxkf.Text("x", kf_account="k@x").to_dict() == {"text": {"content": "x"}, "kf_account": "k@x"}
 
 
+def test_every_push_kind_has_its_class() -> None:
+    # The names Python has always used (events end in Event), generated from core's push kinds.
+    from wxkf import types
+
+    assert {t: c.__name__ for t, c in types._PUSH_KINDS.items()} == {
+        "text": "TextPush", "image": "ImagePush", "voice": "VoicePush", "video": "VideoPush",
+        "shortvideo": "ShortVideoPush", "location": "LocationPush", "link": "LinkPush",
+        "subscribe": "SubscribeEvent", "unsubscribe": "UnsubscribeEvent", "scan": "ScanEvent", "click": "ClickEvent",
+        "view": "ViewEvent", "kf_create_session": "KfCreateSessionEvent", "kf_close_session": "KfCloseSessionEvent",
+        "kf_switch_session": "KfSwitchSessionEvent", "other": "OtherPush",
+    }
+    assert all(issubclass(c, wxkf.PushMessage) and c.type == t for t, c in types._PUSH_KINDS.items())
+
+
 def test_message_from_dict_refuses_bad_shapes() -> None:
     with pytest.raises(wxkf.ValidationError) as two:
         wxkf.message_from_dict({"text": {"content": "a"}, "image": {"media_id": "m"}})
@@ -53,6 +67,9 @@ def test_message_from_dict_refuses_bad_shapes() -> None:
     with pytest.raises(wxkf.ValidationError) as unknown:
         wxkf.message_from_dict({"text": {"content": "a", "colour": "red"}})
     assert unknown.value.field == "message.text"
+    with pytest.raises(wxkf.ValidationError) as wrong:
+        wxkf.message_from_dict({"text": {"content": 5}})
+    assert wrong.value.field == "text.content"
     with pytest.raises(wxkf.ValidationError) as missing:
         wxkf.message_from_dict({"video": {"media_id": "m"}})
     assert missing.value.field == "message.video"
@@ -65,13 +82,18 @@ def test_results_are_frozen_values() -> None:
     assert w.waitcaselist == (wxkf.WaitCase("o", 5),) and "WaitCase(openid='o'" in repr(w)
     token = wxkf.AccessToken(access_token="SECRET_TOKEN", expires_in=7200)
     assert "SECRET_TOKEN" not in repr(token) and "SECRET_TOKEN" not in str(token)
+    assert wxkf.AccessToken is wxkf.AccessTokenResponse
+    cfg = wxkf.CallbackConfig(token="CB_SECRET", appid="wx1", encoding_aes_key="K" * 43)
+    assert "CB_SECRET" not in repr(cfg) and "KKKK" not in repr(cfg)
 
 
 def test_error_mapping_covers_every_family() -> None:
     catalogue = wxkf.error_catalogue()
     assert len(catalogue) > 40
     for row in catalogue:
-        e = _from_core({"kind": "api", "message": "m", **row, "errmsg": "x", "code": row["name"]})
+        view = {"kind": "api", "message": "m", "code": row["name"], "errcode": row["errcode"], "errmsg": "x",
+                "family": row["family"], "retry": row["retry"]}
+        e = _from_view(view)
         assert isinstance(e, wxkf.ApiError) and e.errcode == row["errcode"] and e.code == row["name"]
         if row["family"] != "other":
             assert type(e) is not wxkf.ApiError, row
@@ -81,17 +103,22 @@ def test_error_mapping_covers_every_family() -> None:
     for cls in (wxkf.ApiError, wxkf.ValidationError, wxkf.TransportError, wxkf.HttpError, wxkf.DecodeError,
                 wxkf.CallbackError):
         assert issubclass(cls, wxkf.WxkfError)
-    e = _from_core({"kind": "decode", "message": "m", "reason": "r", "body": "<html>"})
-    assert isinstance(e, wxkf.DecodeError) and e.body == "<html>" and e.code == "DECODE"
+    e = _from_view({"kind": "decode", "code": "DECODE", "message": "m", "reason": "r", "body": "<html>"})
+    assert isinstance(e, wxkf.DecodeError) and e.body == "<html>" and e.code == "DECODE" and e.kind == "decode"
+    t = _from_view({"kind": "transport", "code": "TRANSPORT", "message": "m", "transport_kind": "timeout", "reason": "r"})
+    assert isinstance(t, wxkf.TransportError) and (t.transport_kind, t.reason, str(t)) == ("timeout", "r", "m")
 
 
 def test_times() -> None:
-    assert _unix(1700000000, "t") == 1700000000
-    assert _unix(dt.datetime(2023, 11, 15, 6, 13, 20), "t") == 1700000000  # naive = China time
-    assert _unix(dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc), "t") == 1700000000
-    assert _unix(dt.date(2023, 11, 15), "t") == 1700000000 - (6 * 3600 + 13 * 60 + 20)
+    assert unix(1700000000, "t") == 1700000000
+    assert unix(1700000000.7, "t") == 1700000000
+    assert unix(dt.datetime(2023, 11, 15, 6, 13, 20), "t") == 1700000000  # naive = China time
+    assert unix(dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc), "t") == 1700000000
+    assert unix(dt.date(2023, 11, 15), "t") == 1700000000 - (6 * 3600 + 13 * 60 + 20)
+    # Anything else goes to core as it is, which names the argument.
+    c = wxkf.Client.fixed("T", base_url="http://127.0.0.1:9")
     with pytest.raises(wxkf.ValidationError) as bad:
-        _unix("yesterday", "start")  # type: ignore[arg-type]
+        c.iter_msg_records("yesterday", 1700000000)  # type: ignore[arg-type]
     assert bad.value.field == "start"
 
 
@@ -103,8 +130,12 @@ def test_native_argument_errors_are_validation_errors() -> None:
     with pytest.raises(wxkf.ValidationError) as w:
         c.iter_msg_records(10, 5)
     assert w.value.field
-    with pytest.raises(wxkf.ValidationError):
-        wxkf.Client.stable("wx", "s", timeout=0)
+    with pytest.raises(wxkf.ValidationError) as t:
+        wxkf.Client.stable("wx", "s", timeout_ms=0)
+    assert t.value.field == "timeout_ms"
+    with pytest.raises(wxkf.ValidationError) as o:
+        wxkf.Client.stable("wx", "s", timeout=5)
+    assert "timeout" in o.value.reason
 
 
 def test_reply_and_version() -> None:
@@ -122,7 +153,7 @@ def test_the_installed_wheel_is_under_test() -> None:
 
     package = Path(wxkf.__file__).parent
     assert "site-packages" in package.parts, package
-    for name in ("py.typed", "_wxkf.pyi", "errors.py", "push.py", "types.py", "client.py"):
+    for name in ("py.typed", "_wxkf.pyi", "errors.py", "push.py", "types.py", "client.py", "_ops.py"):
         assert (package / name).is_file(), name
     assert any(p.name.startswith("_wxkf") and p.suffix in (".so", ".pyd") for p in package.iterdir())
 

@@ -25,20 +25,22 @@ def sync_usage(client: wxkf.Client) -> int:
     records = client.iter_msg_records(dt.datetime(2024, 5, 1), dt.date(2024, 5, 2))
     texts: List[str] = [r.text for r in records]
     cursor: Optional[wxkf.RecordCursor] = records.cursor
+    pages: int = records.pages_fetched
     token: wxkf.AccessToken = client.get_stable_access_token(force_refresh=False)
     try:
-        client.send_typing("OPENID")
+        client.send_typing("OPENID", "Typing")
+        client.send_typing("OPENID", "CancelTyping")
     except wxkf.OutOfWindowError as e:
         code: int = e.errcode
         return code
     except wxkf.ValidationError as v:
         field: str = v.field
         return len(field)
-    return len(texts) + waiting.count + session.createtime + token.expires_in + (cursor.skip if cursor else 0)
+    return len(texts) + waiting.count + session.createtime + token.expires_in + (cursor.skip if cursor else 0) + pages
 
 
 async def async_usage() -> int:
-    client = wxkf.AsyncClient.with_provider(provider, base_url="http://127.0.0.1:1")
+    client = wxkf.AsyncClient.with_provider(provider, base_url="http://127.0.0.1:1", timeout_ms=2000)
     page: wxkf.MsgListPage = await client.get_msg_list(0, 3600)
     n = 0
     async for record in client.iter_msg_records(0, 3600):
@@ -56,8 +58,8 @@ def push_usage(query: Dict[str, str], body: bytes) -> str:
 
 def webhook_usage(query: Dict[str, str], body: bytes) -> str:
     hook = wxkf.Webhook(wxkf.CallbackConfig(token="t", appid="wx", encoding_aes_key="k" * 43))
-    echo: str = hook.verify_url(query)
-    opened = hook.open(query, body)
+    echo: str = hook.check_url(query)
+    opened = hook.open(query, body, now=1_700_000_000)
     assert_type(opened, wxkf.OpenedPush)
     if isinstance(opened.message, wxkf.KfCreateSessionEvent):
         return echo + opened.message.kf_account

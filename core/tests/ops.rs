@@ -122,6 +122,8 @@ async fn bad_arguments_name_their_field_and_send_nothing() {
         ("send_typing", r#"{"touser":"o","command":"Dancing"}"#, "command"),
         ("upload_kf_head_img", r#"{"kf_account":"a@b","image":"not base64!"}"#, "image"),
         ("get_msg_list", r#"{"starttime":"soon","endtime":1}"#, "starttime"),
+        ("get_msg_list", r#"{"starttime":1,"endtime":2,"msgid":null}"#, "msgid"),
+        ("get_stable_access_token", r#"{"force_refresh":null}"#, "force_refresh"),
         ("get_kf_list", r#"[1,2]"#, "arguments"),
         ("no_such_operation", "{}", "operation"),
     ];

@@ -20,7 +20,7 @@ def main(openid: str, out_path: str) -> int:
     )
     kf = os.environ.get("WXKF_KF")
     try:
-        client.send_typing(openid)
+        client.send_typing(openid, "Typing")
         client.send_message(openid, wxkf.Text("您好，我是客服 👋"), kf_account=kf)
         client.send_message(
             openid, wxkf.MsgMenu([wxkf.MenuItem("101", "满意"), wxkf.MenuItem("102", "不满意")], head_content="评价一下？")

@@ -57,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         try:
-            self._send(200, webhook.verify_url(self._query()))
+            self._send(200, webhook.check_url(self._query()))
         except wxkf.WxkfError as e:
             self._send(400, f"refused: {e.code}")
 
@@ -70,8 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             opened = webhook.open(self._query(), body)
         except wxkf.CallbackError as e:
-            log.warning("refused push: %s", e.kind)
-            self._send(400, f"refused: {e.kind}")
+            log.warning("refused push: %s", e.callback_kind)
+            self._send(400, f"refused: {e.callback_kind}")
             return
         except wxkf.ValidationError as e:
             self._send(400, f"refused: {e.field}")

@@ -1,35 +1,39 @@
-"""Argument checks of the public API (internal): a wrong type, an unpaired surrogate or a
-number the native layer cannot hold becomes a ``ValidationError`` naming the argument, before
-anything reaches the Rust core. The rules on values (lengths, forms, ranges) stay in the core.
+"""Checks and conversions of what the public API takes (internal): a value of the wrong type,
+or a str with an unpaired surrogate, in a class you build becomes a ``ValidationError`` naming
+the field; ``datetime`` becomes unix seconds. The rules on values are core's.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import operator
-from typing import Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, NoReturn, Optional, Tuple, Type, TypeVar, Union
 
 from .errors import ValidationError
 
-I64_MIN = -(2**63)
-I64_MAX = 2**63 - 1
-U32_MAX = 2**32 - 1
+if TYPE_CHECKING:
+    from .types import MessageLike
+
+CHINA = _dt.timezone(_dt.timedelta(hours=8), "Asia/Shanghai")
+
+TimeLike = Union[int, float, _dt.datetime, _dt.date]
+"""Unix seconds, or a ``datetime`` (naive ones are read as China time, UTC+8), or a ``date``
+(its midnight in China time)."""
+
+I64 = (-(2**63), 2**63 - 1)
 U64_MAX = 2**64 - 1
 
-# Longest excerpt of a bad value quoted in an error text (the core uses the same).
-_QUOTE_CHARS = 64
+_T = TypeVar("_T")
+
+
+def invalid(field: str, reason: str) -> ValidationError:
+    """The ``ValidationError`` core would raise for ``field``."""
+    return ValidationError(f"invalid {field}: {reason}", code="VALIDATION", field=field, reason=reason)
 
 
 def fail(field: str, reason: str) -> NoReturn:
-    raise ValidationError(f"invalid {field}: {reason}", field=field, reason=reason)
-
-
-def quote(value: Any) -> str:
-    """``repr(value)`` cut after a few dozen characters: a huge input never makes a huge error."""
-    text = repr(value)
-    if len(text) <= _QUOTE_CHARS:
-        return text
-    return f"{text[:_QUOTE_CHARS]}… ({len(text)} characters in all)"
+    raise invalid(field, reason)
 
 
 def clip(text: str, limit: int = 200) -> str:
@@ -58,7 +62,7 @@ def opt_text(value: Any, field: str) -> Optional[str]:
     return None if value is None else text(value, field)
 
 
-def integer(value: Any, field: str, lo: int = I64_MIN, hi: int = I64_MAX) -> int:
+def integer(value: Any, field: str, lo: int = I64[0], hi: int = I64[1]) -> int:
     """An integer (an ``int`` or anything with ``__index__``, not a ``bool``) in ``[lo, hi]``."""
     if isinstance(value, bool):
         fail(field, "must be an int, not bool")
@@ -79,19 +83,83 @@ def flag(value: Any, field: str) -> bool:
 
 def number(value: Any, field: str) -> float:
     """A finite ``int`` or ``float`` (not a ``bool``)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(field, f"must be a number, not {_type(value)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        fail(field, f"must be a finite number, not {_type(value)}")
+    return float(value)
+
+
+def one_of(value: Any, choices: Tuple[str, ...], field: str) -> str:
+    if value not in choices or not isinstance(value, str):
+        fail(field, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def items(cls: Type[_T], values: Any, field: str) -> Tuple[_T, ...]:
+    """The items of a list field (a news's articles, a menu's choices): instances or their dicts."""
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        fail(field, f"must be a list of {cls.__name__}, not {_type(values)}")
+    out = []
+    for i, item in enumerate(values):
+        if isinstance(item, Mapping):
+            try:
+                item = cls(**item)
+            except TypeError as e:
+                fail(f"{field}[{i}]", clip(str(e)))
+        elif not isinstance(item, cls):
+            fail(f"{field}[{i}]", f"must be a {cls.__name__}, not {_type(item)}")
+        out.append(item)
+    return tuple(out)
+
+
+def tagged(d: Any, kinds: Mapping[str, Any], field: str) -> Any:
+    """Reads ``{"<kind>": {payload}, "kf_account"?: …}`` with the class of its kind."""
+    if not isinstance(d, Mapping):
+        fail(field, f"must be a dict, not {_type(d)}")
+    keys = [k for k in d if k != "kf_account"]
+    if len(keys) != 1 or keys[0] not in kinds:
+        fail(field, "must hold exactly one of " + ", ".join(kinds))
+    kind, payload = keys[0], d[keys[0]]
+    if not isinstance(payload, Mapping):
+        fail(f"{field}.{kind}", f"must be a dict, not {_type(payload)}")
     try:
-        out = float(value)
-    except OverflowError:
-        fail(field, "must be a finite number")
-    if not math.isfinite(out):
-        fail(field, "must be a finite number")
-    return out
+        return kinds[kind](**payload, kf_account=d.get("kf_account"))
+    except TypeError as e:  # an unknown or a missing field
+        fail(f"{field}.{kind}", clip(str(e)))
 
 
-def data(value: Any, field: str) -> bytes:
-    """``bytes``, ``bytearray`` or a ``memoryview`` (never ``bytes(n)`` of an int: n zero bytes)."""
+def message(value: MessageLike, kf_account: Optional[str]) -> Dict[str, Any]:
+    """A message object or its dict, as core reads it; ``kf_account`` sends it as that kf."""
+    from .types import Message
+
+    if isinstance(value, Message):
+        d = value.to_dict()
+    elif isinstance(value, Mapping):
+        d = dict(value)
+    else:
+        fail("message", "must be a wxkf message (wxkf.Text, …) or its dict")
+    if kf_account is not None:
+        d["kf_account"] = text(kf_account, "kf_account")
+    return d
+
+
+def base64(value: Any, field: str) -> str:
+    """``bytes``, ``bytearray`` or a ``memoryview`` as base64 (what core reads for bytes)."""
+    import base64 as _b64
+
     if not isinstance(value, (bytes, bytearray, memoryview)):
         fail(field, f"must be bytes, not {_type(value)}")
-    return bytes(value)
+    return _b64.b64encode(value).decode("ascii")
+
+
+def unix(value: Any, field: str) -> Any:
+    """A ``TimeLike`` as unix seconds; other values go to core as they are (it names them)."""
+    try:
+        if isinstance(value, _dt.datetime):
+            return int((value if value.tzinfo else value.replace(tzinfo=CHINA)).timestamp())
+        if isinstance(value, _dt.date):
+            return int(_dt.datetime(value.year, value.month, value.day, tzinfo=CHINA).timestamp())
+    except (OverflowError, ValueError):
+        fail(field, "is a date that unix seconds cannot hold")
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return value

@@ -46,6 +46,22 @@ impl<'de, T: JsonArg> Deserialize<'de> for Arg<T> {
     }
 }
 
+/// A dispatch argument with a default: absent is `None`, and `null` is refused like any value
+/// of the wrong type.
+pub(crate) struct Defaulted<T>(pub(crate) Option<T>);
+
+impl<T> Default for Defaulted<T> {
+    fn default() -> Self {
+        Defaulted(None)
+    }
+}
+
+impl<'de, T: JsonArg> Deserialize<'de> for Defaulted<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::from_json(deserializer).map(|v| Defaulted(Some(v)))
+    }
+}
+
 /// Reads a JSON object into `T` the way every JSON entry of wxkf does (the operation
 /// arguments of [`Client::call_json`](crate::Client::call_json), the client settings, a
 /// cursor, a push query, the JS binding's option objects): a failure is a validation error

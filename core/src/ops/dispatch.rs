@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::client::{Client, Clock, TokenStore, Transport};
-use crate::ops::args::{from_json, Arg};
+use crate::ops::args::{from_json, Arg, Defaulted};
 use crate::ops::prelude::*;
 use crate::KfError;
 
@@ -25,7 +25,8 @@ macro_rules! dispatch {
                         #[derive(Deserialize)]
                         #[serde(deny_unknown_fields)]
                         struct Args {
-                            $( $arg: arg_field!($ty $(= $def)?), )*
+                            // An argument with a default may be left out, not given as null.
+                            $( $( #[serde(default)] #[doc = stringify!($def)] )? $arg: arg_field!($ty $(= $def)?), )*
                             $($( #[serde(default)] $kw: Option<Arg<$kty>>, )*)?
                         }
                         // Operations without arguments read nothing from it but still check it.
@@ -46,10 +47,10 @@ macro_rules! dispatch {
     };
 }
 
-/// The argument's field type: optional when the table gives a default.
+/// The argument's field type: it may be absent when the table gives a default.
 macro_rules! arg_field {
     ($ty:ty) => { Arg<$ty> };
-    ($ty:ty = $def:literal) => { Option<Arg<$ty>> };
+    ($ty:ty = $def:literal) => { Defaulted<$ty> };
 }
 
 /// The argument's value, its default filled in.
@@ -58,7 +59,7 @@ macro_rules! arg_value {
         $args.$arg.0
     };
     ($args:ident . $arg:ident = $def:literal) => {
-        $args.$arg.map_or($def, |a| a.0)
+        $args.$arg.0.unwrap_or($def)
     };
 }
 
