@@ -323,3 +323,8 @@ impl Drop for BlockingEmulator {
         self.stop_now();
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

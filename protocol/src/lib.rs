@@ -33,3 +33,8 @@ pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
 pub use options::{ClientOptions, Credentials, TokenKind, TokenMode};
 pub use secret::Secret;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
