@@ -1,9 +1,11 @@
 # The one task runner. README's Quick start runs `make demo` and `make test`; CI runs `make test`.
-.PHONY: demo test gen fuzz bench
+.PHONY: demo test release-check gen fuzz bench
 demo:
 	@bash scripts/demo.sh
 test:
 	@bash scripts/test.sh
+release-check:
+	@bash scripts/release-check.sh
 gen:
 	@cargo xtask gen
 fuzz:

@@ -34,5 +34,10 @@ done
 step "benchmark harness smoke (fractions of a second per cell; make bench runs the real one)"
 bash scripts/bench.sh --smoke | tail -1
 
+# Last: reuses the builds above (under a minute warm, most of it the publish dry-run; cargo-deny
+# is built once into the tools cache, a few minutes).
+step "release check (make release-check: the crates as published, one version for every package, licenses)"
+bash scripts/release-check.sh
+
 echo
 echo "All checks passed."

@@ -19,3 +19,8 @@ pub use wxkf_protocol::{
     Message, MessageContent, Method, OpClass, OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass,
     Secret, TokenKind, TokenMode, TransportKind, UrlQuery, DEFAULT_BASE_URL,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

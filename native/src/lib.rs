@@ -171,3 +171,8 @@ pub fn client(config: ClientConfig) -> Result<NativeClient, KfError> {
 pub fn client_with_store(config: ClientConfig, store: Arc<dyn TokenStore>) -> Result<NativeClient, KfError> {
     Ok(Client::new(config, ReqwestTransport::new(NativeOptions::default())?, store, SystemClock::default()))
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

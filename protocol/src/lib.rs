@@ -12,6 +12,7 @@
 uniffi::setup_scaffolding!("wxkf_protocol");
 
 pub mod api;
+pub mod budget;
 pub mod callback;
 pub mod endpoint;
 pub mod error;
@@ -33,3 +34,8 @@ pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
 pub use options::{ClientOptions, Credentials, TokenKind, TokenMode};
 pub use secret::Secret;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

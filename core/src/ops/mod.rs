@@ -1,5 +1,5 @@
 //! The operation table and what is derived from it in core: the `Client` methods, the JSON
-//! dispatch ([`Client::call_json`]) and the metadata ([`OPERATIONS`]) the generator reads.
+//! dispatch ([`Client::call_json`](crate::Client::call_json)) and the metadata ([`OPERATIONS`]) the generator reads.
 
 mod args;
 mod dispatch;

@@ -141,3 +141,9 @@ impl Harness {
         self.admin_get("deliveries").await["deliveries"].as_array().cloned().unwrap_or_default()
     }
 }
+
+/// The project README's Rust example, compiled as a doctest (the README is outside every
+/// published crate, so this unpublished crate carries the check).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ProjectReadmeDoctests;
