@@ -100,6 +100,8 @@ export type Message = {
     wxcard: {
       /** The card id. */
       card_id: string;
+      /** The card's extension fields (code, openid, timestamp, signature …) as a JSON string. */
+      card_ext?: string | null;
     };
   }
   /** `miniprogrampage`: a mini-program page card. */
