@@ -138,7 +138,6 @@ pub enum MessageContent {
         card_id: String,
         /// The card's extension fields (code, openid, timestamp, signature …) as a JSON string.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "uniffi", uniffi(default = None))]
         card_ext: Option<String>,
     },
     /// `miniprogrampage`: a mini-program page card.
