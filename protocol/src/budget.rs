@@ -170,15 +170,29 @@ impl UserBudget {
         Budget { remaining, until_ms, refusal }
     }
 
-    /// Counts one sent message against the most recently opened window with messages left.
-    pub fn spend(&mut self, now_ms: i64) -> Result<Budget, BudgetRefusal> {
+    /// Counts one message against the most recently opened window with messages left, and
+    /// returns that window (to [`refund`](Self::refund) if WeChat then refuses the message).
+    pub fn spend(&mut self, now_ms: i64) -> Result<Window, BudgetRefusal> {
         if let Some(refusal) = self.budget(now_ms).refusal {
             return Err(refusal);
         }
-        if let Some(window) = self.windows.iter_mut().rev().find(|w| w.open_at(now_ms) && w.left() != Some(0)) {
-            window.spent = window.spent.saturating_add(1);
+        let window = self.windows.iter_mut().rev().find(|w| w.open_at(now_ms) && w.left() != Some(0));
+        match window {
+            Some(w) => {
+                w.spent = w.spent.saturating_add(1);
+                Ok(*w)
+            }
+            None => Err(BudgetRefusal::Spent),
         }
-        Ok(self.budget(now_ms))
+    }
+
+    /// Gives back the message [`spend`](Self::spend) counted against `charged`, for a message
+    /// that surely did not reach the user (WeChat refused it).
+    pub fn refund(&mut self, charged: &Window) {
+        let same = |w: &&mut Window| w.action == charged.action && w.opened_ms == charged.opened_ms;
+        if let Some(w) = self.windows.iter_mut().find(same) {
+            w.spent = w.spent.saturating_sub(1);
+        }
     }
 
     /// What WeChat's answer to a send says of the windows: 45015 closes them all, 45047
@@ -214,7 +228,8 @@ mod tests {
     fn a_message_allows_five_within_48_hours() {
         let mut b = after(UserAction::Message);
         for left in (0..5).rev() {
-            assert_eq!(b.spend(T + MIN).map(|x| x.remaining), Ok(Some(left)));
+            assert!(b.spend(T + MIN).is_ok());
+            assert_eq!(b.budget(T + MIN).remaining, Some(left));
         }
         assert_eq!(b.spend(T + MIN), Err(BudgetRefusal::Spent));
         let fresh = after(UserAction::Message);
@@ -241,8 +256,11 @@ mod tests {
         let mut b = after(UserAction::Message);
         b.record(&rules, UserAction::MenuClick, T + 1_000);
         assert_eq!(b.budget(T + 2_000).remaining, Some(8));
+        let charged = b.spend(T + 2_000).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((charged.action, charged.spent), (UserAction::MenuClick, 1));
+        b.refund(&charged);
+        assert_eq!(b.budget(T + 2_000).remaining, Some(8), "a refused message is given back");
         b.spend(T + 2_000).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(b.windows.last().map(|w| (w.action, w.spent)), Some((UserAction::MenuClick, 1)));
         b.record(&rules, UserAction::Message, T + 3_000);
         assert_eq!(b.windows.iter().filter(|w| w.action == UserAction::Message).count(), 1);
         assert_eq!(b.budget(T + 3_000).remaining, Some(7));
