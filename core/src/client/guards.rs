@@ -88,7 +88,7 @@ impl Guards {
     async fn load(&self, key: &str, now_ms: i64) -> Result<(Option<String>, UserBudget), KfError> {
         let text = self.store.get(key, now_ms).await?;
         // A value this version cannot read is treated as no budget (it is rewritten on update).
-        let budget = text.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
+        let budget = text.as_deref().and_then(UserBudget::decode).unwrap_or_default();
         Ok((text, budget))
     }
 
@@ -101,8 +101,7 @@ impl Guards {
             budget.windows.retain(|w| w.until_ms > now_ms);
             let last = budget.windows.iter().map(|w| w.until_ms).max().unwrap_or(now_ms);
             let ttl = u64::try_from(last.saturating_sub(now_ms)).unwrap_or(0).max(1_000);
-            let text = serde_json::to_string(&budget)
-                .map_err(|e| KfError::decode(format!("the budget could not be stored: {e}"), b""))?;
+            let text = budget.encode();
             if self.store.compare_and_set(&key, old.as_deref(), text, now_ms, ttl).await? {
                 return Ok(result);
             }
