@@ -14,12 +14,15 @@ pub use wxkf_protocol::{
     api, budget, callback, endpoint, error, http, message, multipart, options, records, secret, validate,
 };
 
-pub use client::{AcceptedPush, Client, ClientConfig, GuardSettings, RetryPolicy, TokenSource};
+#[cfg(feature = "guards")]
+pub use client::{AcceptedPush, GuardSettings};
+pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use wxkf_protocol::{
     build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, BudgetMode,
-    BuildContext, CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, GuardKind, Guarded,
-    HttpRequest, HttpResponse, KfError, Message, MessageContent, Method, OpClass, OpenedPush, PushKind, PushMessage,
-    PushQuery, Reply, ReplyTo, RetryClass, Secret, TokenKind, TokenMode, TransportKind, UrlQuery, DEFAULT_BASE_URL,
+    BuildContext, CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, GuardKind,
+    GuardOptions, Guarded, HttpRequest, HttpResponse, KfError, Message, MessageContent, Method, OpClass, OpenedPush,
+    PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass, Secret, TokenKind, TokenMode, TransportKind,
+    UrlQuery, DEFAULT_BASE_URL,
 };
 
 /// The README's examples, compiled and run as doctests.

@@ -2,6 +2,7 @@
 //! what WeChat's answers close), push deduplication, the force-refresh interval, the token
 //! breaker after a quota error, serving a valid token while refreshes fail, and a token store
 //! that is down.
+#![cfg(feature = "guards")]
 
 mod common;
 

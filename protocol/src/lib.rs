@@ -32,7 +32,7 @@ pub use endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
 pub use error::{CallbackKind, ErrorCode, GuardKind, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
-pub use options::{BudgetMode, ClientOptions, Credentials, TokenKind, TokenMode};
+pub use options::{BudgetMode, ClientOptions, Credentials, GuardOptions, TokenKind, TokenMode};
 pub use secret::Secret;
 
 /// The README's examples, compiled and run as doctests.

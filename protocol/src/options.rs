@@ -52,6 +52,15 @@ pub struct ClientOptions {
     /// emulator's tokens never land where production reads them).
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub environment: Option<String>,
+}
+
+/// The production guards' settings (clients built with `wxkf-core`'s `guards` feature): the
+/// reply budget, push deduplication, the token breaker and the force-refresh interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GuardOptions {
     /// What a send does when the user's reply budget says WeChat would refuse it: `off`
     /// (no check), `warn` (log and send), `enforce` (refuse before the network).
     #[cfg_attr(feature = "uniffi", uniffi(default = "off"))]
@@ -70,6 +79,44 @@ pub struct ClientOptions {
     /// allows about 20 a day, 30 s apart).
     #[cfg_attr(feature = "uniffi", uniffi(default = 30000))]
     pub force_refresh_interval_ms: u64,
+}
+
+impl Default for GuardOptions {
+    fn default() -> Self {
+        GuardOptions {
+            budget_mode: BudgetMode::Off,
+            budget_rules: None,
+            dedup_ttl_ms: 60_000,
+            token_cooldown_ms: 60_000,
+            force_refresh_interval_ms: 30_000,
+        }
+    }
+}
+
+impl GuardOptions {
+    /// Checks every option, naming the first that breaks its rule.
+    pub fn validate(&self) -> Result<(), KfError> {
+        for (field, ms) in [
+            ("dedup_ttl_ms", self.dedup_ttl_ms),
+            ("token_cooldown_ms", self.token_cooldown_ms),
+            ("force_refresh_interval_ms", self.force_refresh_interval_ms),
+        ] {
+            if ms > MAX_OPTION_MS {
+                return Err(KfError::validation(field, format!("must be at most {MAX_OPTION_MS} (one day)")));
+            }
+        }
+        for (i, rule) in self.budget_rules.iter().flatten().enumerate() {
+            if !(1..=30 * 86_400).contains(&rule.within_secs) {
+                return Err(KfError::validation(format!("budget_rules[{i}].within_secs"), "must be 1 s to 30 days"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The budget table in force.
+    pub fn budget_rules(&self) -> Vec<BudgetRule> {
+        self.budget_rules.clone().unwrap_or_else(default_budget_rules)
+    }
 }
 
 /// What a send does when the user's reply budget says WeChat would refuse it.
@@ -100,11 +147,6 @@ impl Default for ClientOptions {
             connect_timeout_ms: 5_000,
             store_namespace: "wxkf:token".to_string(),
             environment: None,
-            budget_mode: BudgetMode::Off,
-            budget_rules: None,
-            dedup_ttl_ms: 60_000,
-            token_cooldown_ms: 60_000,
-            force_refresh_interval_ms: 30_000,
         }
     }
 }
@@ -145,31 +187,12 @@ impl ClientOptions {
         if let Some(env) = &self.environment {
             validate::required("environment", env)?;
         }
-        for (field, ms) in [
-            ("dedup_ttl_ms", self.dedup_ttl_ms),
-            ("token_cooldown_ms", self.token_cooldown_ms),
-            ("force_refresh_interval_ms", self.force_refresh_interval_ms),
-        ] {
-            if ms > MAX_OPTION_MS {
-                return Err(KfError::validation(field, format!("must be at most {MAX_OPTION_MS} (one day)")));
-            }
-        }
-        for (i, rule) in self.budget_rules.iter().flatten().enumerate() {
-            if !(1..=30 * 86_400).contains(&rule.within_secs) {
-                return Err(KfError::validation(format!("budget_rules[{i}].within_secs"), "must be 1 s to 30 days"));
-            }
-        }
         Ok(())
     }
 
     /// The environment keys of shared stores carry (see [`ClientOptions::environment`]).
     pub fn environment(&self) -> String {
         self.environment.clone().unwrap_or_else(|| environment_of(self.normalized_base_url()))
-    }
-
-    /// The budget table in force.
-    pub fn budget_rules(&self) -> Vec<BudgetRule> {
-        self.budget_rules.clone().unwrap_or_else(default_budget_rules)
     }
 
     /// The base URL without a trailing slash (after [`validate`](Self::validate)).

@@ -1,6 +1,7 @@
 //! The runtime-agnostic `Client`: every operation as a method, over a pluggable transport,
 //! token store and clock. Token caching, refresh and retries live here once for all bindings.
 
+#[cfg(feature = "guards")]
 mod guards;
 mod kv_store;
 mod memory_store;
@@ -13,14 +14,18 @@ mod token_calls;
 mod traits;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "guards")]
 use std::sync::Arc;
 
+#[cfg(feature = "guards")]
 pub use guards::BudgetFallback;
 pub use kv_store::{KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
 pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
+#[cfg(feature = "guards")]
+pub use settings::{guarded_settings_from_json, GUARD_KEYS};
 pub use settings::{settings_from_json, CREDENTIAL_KEYS};
 pub use token::{CachedToken, TokenSettings, TokenSource};
 pub(crate) use token_calls::requests;
@@ -28,10 +33,15 @@ pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 
 use token::TokenManager;
 
+#[cfg(feature = "guards")]
 use crate::budget::{default_budget_rules, Budget, BudgetRule, UserAction};
+#[cfg(feature = "guards")]
 use crate::callback::{OpenedPush, PushMessage, PushQuery, Webhook};
 use crate::endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
-use crate::{BudgetMode, ClientOptions, HttpRequest, HttpResponse, KfError, Secret, TokenKind, TokenMode};
+#[cfg(feature = "guards")]
+use crate::BudgetMode;
+use crate::{ClientOptions, HttpRequest, HttpResponse, KfError, Secret, TokenKind, TokenMode};
+#[cfg(feature = "guards")]
 use guards::{GuardStore, Guards};
 
 /// Settings of a client besides its transport, store and clock.
@@ -47,15 +57,17 @@ pub struct ClientConfig {
     pub token: TokenSettings,
     /// Prefix of token-store keys.
     pub store_namespace: String,
-    /// The production guards: environment, reply budget, push deduplication.
+    /// The environment in every shared-store key; derived from the base URL when `None`.
+    pub environment: Option<String>,
+    /// The production guards: reply budget, push deduplication.
+    #[cfg(feature = "guards")]
     pub guards: GuardSettings,
 }
 
-/// Settings of the production guards (see [`ClientOptions`] for each).
+/// Settings of the production guards (see [`GuardOptions`](crate::GuardOptions) for each).
+#[cfg(feature = "guards")]
 #[derive(Debug, Clone)]
 pub struct GuardSettings {
-    /// The environment in every shared-store key; derived from the base URL when `None`.
-    pub environment: Option<String>,
     /// What a send does when the reply budget says WeChat would refuse it.
     pub budget_mode: BudgetMode,
     /// What each user action allows.
@@ -64,14 +76,10 @@ pub struct GuardSettings {
     pub dedup_ttl_ms: u64,
 }
 
+#[cfg(feature = "guards")]
 impl Default for GuardSettings {
     fn default() -> Self {
-        GuardSettings {
-            environment: None,
-            budget_mode: BudgetMode::Off,
-            budget_rules: default_budget_rules(),
-            dedup_ttl_ms: 60_000,
-        }
+        GuardSettings { budget_mode: BudgetMode::Off, budget_rules: default_budget_rules(), dedup_ttl_ms: 60_000 }
     }
 }
 
@@ -104,14 +112,31 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             token: TokenSettings::default(),
             store_namespace: "wxkf:token".to_string(),
+            environment: None,
+            #[cfg(feature = "guards")]
             guards: GuardSettings::default(),
         }
     }
 
     /// Sets what a send does when the user's reply budget is used up.
+    #[cfg(feature = "guards")]
     pub fn budget_mode(mut self, mode: BudgetMode) -> Self {
         self.guards.budget_mode = mode;
         self
+    }
+
+    /// Applies the production guards' settings, checked first.
+    #[cfg(feature = "guards")]
+    pub fn guard_options(mut self, options: &crate::GuardOptions) -> Result<Self, KfError> {
+        options.validate()?;
+        self.guards = GuardSettings {
+            budget_mode: options.budget_mode,
+            budget_rules: options.budget_rules(),
+            dedup_ttl_ms: options.dedup_ttl_ms,
+        };
+        self.token.cooldown_ms = i64::try_from(options.token_cooldown_ms).unwrap_or(i64::MAX);
+        self.token.force_interval_ms = options.force_refresh_interval_ms;
+        Ok(self)
     }
 
     /// Sets the base URL.
@@ -139,18 +164,11 @@ impl ClientConfig {
                 deadline_ms: options.deadline_ms,
                 retry_writes: options.retry_writes,
             },
-            token: TokenSettings {
-                cooldown_ms: i64::try_from(options.token_cooldown_ms).unwrap_or(i64::MAX),
-                force_interval_ms: options.force_refresh_interval_ms,
-                ..TokenSettings::default()
-            },
+            token: TokenSettings::default(),
             store_namespace: options.store_namespace.clone(),
-            guards: GuardSettings {
-                environment: options.environment.clone(),
-                budget_mode: options.budget_mode,
-                budget_rules: options.budget_rules(),
-                dedup_ttl_ms: options.dedup_ttl_ms,
-            },
+            environment: options.environment.clone(),
+            #[cfg(feature = "guards")]
+            guards: GuardSettings::default(),
         })
     }
 }
@@ -178,6 +196,7 @@ pub struct Client<T, S, C> {
     transport: T,
     clock: C,
     tokens: TokenManager<S>,
+    #[cfg(feature = "guards")]
     guards: Guards,
     base_url: String,
     retry: RetryPolicy,
@@ -194,8 +213,9 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     /// A client over the given transport, token store and clock.
     pub fn new(config: ClientConfig, transport: T, store: S, clock: C) -> Self {
         let base_url = config.base_url.trim_end_matches('/').to_string();
-        let environment = config.guards.environment.unwrap_or_else(|| crate::options::environment_of(&base_url));
+        let environment = config.environment.unwrap_or_else(|| crate::options::environment_of(&base_url));
         let namespace = format!("{}:{environment}", config.store_namespace);
+        #[cfg(feature = "guards")]
         let guards = Guards {
             store: GuardStore::Local(Default::default()),
             prefix: format!("wxkf:{environment}"),
@@ -208,6 +228,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             transport,
             clock,
             tokens: TokenManager::new(config.token_source, store, &namespace, config.token),
+            #[cfg(feature = "guards")]
             guards,
             base_url,
             retry: config.retry,
@@ -217,18 +238,21 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// Keeps reply budgets and deduplicated pushes in `store` (shared by every instance:
     /// Redis, Workers KV …) instead of this process's memory.
+    #[cfg(feature = "guards")]
     pub fn with_guard_store(mut self, store: Arc<dyn KvStore>) -> Self {
         self.guards.store = GuardStore::Shared(store);
         self
     }
 
     /// Calls `fallback` when a send is refused for the user's reply budget.
+    #[cfg(feature = "guards")]
     pub fn with_budget_fallback(mut self, fallback: Arc<dyn BudgetFallback>) -> Self {
         self.guards.fallback = Some(fallback);
         self
     }
 
     /// What `openid`'s reply budget allows now: messages left and until when.
+    #[cfg(feature = "guards")]
     pub async fn budget(&self, openid: &str) -> Result<Budget, KfError> {
         crate::validate::required("openid", openid)?;
         self.guards.budget(openid, self.clock.now_ms()).await
@@ -236,12 +260,14 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 
     /// Records what `openid` did (a payment, which no push reports; pushes are recorded by
     /// [`Client::accept_push`]), opening the window the budget table gives it.
+    #[cfg(feature = "guards")]
     pub async fn record_action(&self, openid: &str, action: UserAction) -> Result<(), KfError> {
         crate::validate::required("openid", openid)?;
         self.guards.record(openid, action, self.clock.now_ms()).await
     }
 
     /// Records the action a push stands for (a message, a menu click, a follow, a scan).
+    #[cfg(feature = "guards")]
     pub async fn record_push(&self, push: &PushMessage) -> Result<(), KfError> {
         match UserAction::of_push(&push.kind) {
             Some(action) => self.record_action(&push.from_user_name, action).await,
@@ -253,6 +279,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     /// a retry of one already accepted (WeChat retries an unanswered push three times: answer
     /// it, do not handle it again), and records the user's action in the reply budget.
     /// `now` is unix seconds.
+    #[cfg(feature = "guards")]
     pub async fn accept_push(
         &self,
         webhook: &Webhook,
@@ -354,7 +381,9 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     ) -> Result<(), KfError> {
         // The guards' futures are boxed: awaited inline, their state machines would be copied
         // into this loop's (measured: ~9 KB of the npm package's wasm).
+        #[cfg(feature = "guards")]
         let mut charged = None;
+        #[cfg(feature = "guards")]
         match guarded {
             Guarded::None => {}
             Guarded::ReplyBudget(openid) => {
@@ -362,8 +391,11 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             }
             Guarded::ForceRefresh => boxed(self.tokens.allow_force_refresh(&self.clock)).await?,
         }
+        #[cfg(not(feature = "guards"))]
+        let _ = guarded;
         let mut last_token = None;
         let result = self.attempts(meta, build, parse, &mut last_token).await;
+        #[cfg(feature = "guards")]
         if let Guarded::ReplyBudget(openid) = guarded {
             boxed(self.guards.after_send(openid, charged, &result, self.clock.now_ms())).await;
         }
@@ -447,6 +479,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
 }
 
 /// What [`Client::accept_push`] found.
+#[cfg(feature = "guards")]
 #[derive(Debug, Clone)]
 pub struct AcceptedPush {
     /// The verified, decrypted, parsed push.
@@ -496,14 +529,14 @@ pub(crate) fn to_json<O: serde::Serialize>(output: &O) -> Result<String, KfError
 }
 
 /// A future on the heap (`Send` natively, as the client's futures are).
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "guards", not(target_arch = "wasm32")))]
 fn boxed<'a, O>(
     f: impl std::future::Future<Output = O> + Send + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send + 'a>> {
     Box::pin(f)
 }
 /// A future on the heap.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "guards", target_arch = "wasm32"))]
 fn boxed<'a, O>(
     f: impl std::future::Future<Output = O> + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + 'a>> {

@@ -1,7 +1,9 @@
 //! Token cache with single-flight refresh, refresh-ahead, compare-and-swap invalidation and a
 //! cross-process lock for shared stores.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+#[cfg(feature = "guards")]
+use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,9 @@ use crate::api::token::{get_access_token::GetAccessToken, get_stable_access_toke
 use crate::client::retry::RetryPolicy;
 use crate::client::traits::{Clock, TokenProvider, TokenStore, Transport};
 use crate::endpoint::{BuildContext, Endpoint};
-use crate::{GuardKind, KfError, Secret};
+#[cfg(feature = "guards")]
+use crate::GuardKind;
+use crate::{KfError, Secret};
 
 /// An access token with its expiry, as cached and as shared through stores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,8 +112,10 @@ pub(crate) struct TokenManager<S> {
     refresh: async_lock::Mutex<()>,
     fetches: AtomicU64,
     /// Token calls are refused until then (unix ms) after a quota error; 0 when closed.
+    #[cfg(feature = "guards")]
     breaker_until_ms: AtomicI64,
     /// When this process last forced a stable-token refresh (unix ms).
+    #[cfg(feature = "guards")]
     last_force_ms: AtomicI64,
 }
 
@@ -132,7 +138,9 @@ impl<S: TokenStore> TokenManager<S> {
             local: Mutex::new(None),
             refresh: async_lock::Mutex::new(()),
             fetches: AtomicU64::new(0),
+            #[cfg(feature = "guards")]
             breaker_until_ms: AtomicI64::new(0),
+            #[cfg(feature = "guards")]
             last_force_ms: AtomicI64::new(i64::MIN),
         }
     }
@@ -174,7 +182,22 @@ impl<S: TokenStore> TokenManager<S> {
         *self.local.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
     }
 
+    /// Without the guards: no serving a stale token, no breaker.
+    #[cfg(not(feature = "guards"))]
+    fn local_unexpired(&self, _: i64) -> Option<Secret> {
+        None
+    }
+
+    #[cfg(not(feature = "guards"))]
+    fn check_breaker(&self, _: i64) -> Result<(), KfError> {
+        Ok(())
+    }
+
+    #[cfg(not(feature = "guards"))]
+    fn trip_on_quota(&self, _: &KfError, _: i64) {}
+
     /// A token this process holds that has not expired yet (past the refresh margin, maybe).
+    #[cfg(feature = "guards")]
     fn local_unexpired(&self, now: i64) -> Option<Secret> {
         let guard = self.local.lock().unwrap_or_else(|p| p.into_inner());
         guard.as_ref().filter(|t| t.expires_at_ms > now).map(|t| t.access_token.clone())
@@ -220,6 +243,7 @@ impl<S: TokenStore> TokenManager<S> {
     }
 
     /// Refuses a token call while the breaker is open (serving a token still unexpired).
+    #[cfg(feature = "guards")]
     fn check_breaker(&self, now: i64) -> Result<(), KfError> {
         let until = self.breaker_until_ms.load(Ordering::Relaxed);
         if now < until && self.local_unexpired(now).is_none() {
@@ -233,6 +257,7 @@ impl<S: TokenStore> TokenManager<S> {
     }
 
     /// Opens the breaker when a token call hit a quota (45009) or rate limit (45011).
+    #[cfg(feature = "guards")]
     fn trip_on_quota(&self, error: &KfError, now: i64) {
         if matches!(error, KfError::Api { errcode: 45009 | 45011, .. }) {
             let until = now.saturating_add(self.settings.cooldown_ms);
@@ -243,6 +268,7 @@ impl<S: TokenStore> TokenManager<S> {
 
     /// Allows one stable-token force refresh per interval per AppID: in this process, and
     /// across processes through the store's lock when it is shared.
+    #[cfg(feature = "guards")]
     pub(crate) async fn allow_force_refresh<C: Clock>(&self, clock: &C) -> Result<(), KfError> {
         let now = clock.now_ms();
         let interval = i64::try_from(self.settings.force_interval_ms).unwrap_or(i64::MAX);
