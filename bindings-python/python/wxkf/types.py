@@ -24,6 +24,7 @@ __all__ = [
     "ClickEvent",
     "ErrorCode",
     "ErrorFamily",
+    "GuardKind",
     "Image",
     "ImagePush",
     "InviteStatus",
@@ -194,6 +195,14 @@ CallbackKind = Union[
     Literal["xml"],
 ]
 """Why a push (callback) request was refused; a server answers all of them with a 4xx."""
+
+GuardKind = Union[
+    Literal["out_of_window"],
+    Literal["budget_spent"],
+    Literal["force_refresh_too_soon"],
+    Literal["token_breaker_open"],
+]
+"""Which production guard refused a call."""
 
 ReplyType = Union[
     Literal["success"],
