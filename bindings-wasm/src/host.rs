@@ -118,6 +118,11 @@ impl JsKv {
         let function: Function =
             get(&self.0, name).dyn_into().map_err(|_| KfError::validation(&what, "must be a function"))?;
         let value = function.apply(&self.0, &args.iter().collect::<Array>()).map_err(|e| host_failure(&what, &e))?;
+        // An unreadable return value (a Proxy whose traps throw) is a broken store, not one
+        // that is down: refused, where a throw or a rejection lets core fall back to its cache.
+        if value.is_object() && !value.is_instance_of::<Promise>() && Reflect::get(&value, &"then".into()).is_err() {
+            return Err(KfError::validation(&what, "must return null, a string or a Promise of one"));
+        }
         settle(&value).await.map_err(|e| host_failure(&what, &e))
     }
 }

@@ -346,6 +346,9 @@ impl<S: TokenStore> TokenManager<S> {
                 return Ok(t.access_token);
             }
             Ok(_) => {}
+            // A store that breaks its contract (returns what it was not given) is a bug to fix,
+            // not an outage to ride out.
+            Err(e @ KfError::Validation { .. }) => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "token store unavailable; using this process's cache");
                 return self.fetch_and_store(transport, clock, base_url, retry, failed).await;
