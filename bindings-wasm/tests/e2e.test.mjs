@@ -35,14 +35,41 @@ async function withEmulators(f) {
 /** The conformance run must have checked something of every step with an expectation. */
 const CONFORMANCE_MIN = (doc) => doc.steps.filter((s) => s.expect).length;
 
-test("Node: every operation, errors, token refresh, records, aborts; the conformance scenario", async () => {
-  await withEmulators(async (baseUrl, conf) => {
-    const checks = await scenario(wxkf, { baseUrl, appId: APPID, appSecret: SECRET, runtime: "node" });
-    assert.ok(checks > 100, `only ${checks} checks`);
-    console.log(`node: ${checks} checks passed`);
-    const steps = await conformance(wxkf, OPERATIONS, conf.scenario, { baseUrl: conf.baseUrl, runtime: "node" });
-    assert.ok(steps >= CONFORMANCE_MIN(conf.scenario), `only ${steps} conformance checks`);
-    console.log(`node: conformance, ${steps} checks passed`);
+/** The package with every Client on the global `fetch` (undici) instead of Node's default node:http transport. */
+class FetchClient extends wxkf.Client {
+  constructor(options) {
+    super(typeof options === "object" && options !== null && !("fetch" in options) ? { ...options, fetch: globalThis.fetch } : options);
+  }
+}
+const TRANSPORTS = { "node:http": wxkf, fetch: { ...wxkf, Client: FetchClient } };
+
+for (const [transport, pkg] of Object.entries(TRANSPORTS)) {
+  test(`Node (${transport}): every operation, errors, token refresh, records, aborts; the conformance scenario`, async () => {
+    await withEmulators(async (baseUrl, conf) => {
+      const checks = await scenario(pkg, { baseUrl, appId: APPID, appSecret: SECRET, runtime: "node" });
+      assert.ok(checks > 100, `only ${checks} checks`);
+      console.log(`node (${transport}): ${checks} checks passed`);
+      const steps = await conformance(pkg, OPERATIONS, conf.scenario, { baseUrl: conf.baseUrl, runtime: "node" });
+      assert.ok(steps >= CONFORMANCE_MIN(conf.scenario), `only ${steps} conformance checks`);
+      console.log(`node (${transport}): conformance, ${steps} checks passed`);
+    });
+  });
+}
+
+test("Node: the default transport is node:http (the global fetch is not called); a given fetch is", async () => {
+  await withEmulator(async (baseUrl) => {
+    const real = globalThis.fetch;
+    let calls = 0;
+    globalThis.fetch = (...args) => (calls++, real(...args));
+    try {
+      const options = { appId: APPID, appSecret: SECRET, baseUrl };
+      assert.deepEqual(await new wxkf.Client(options).getKfList(), []);
+      assert.equal(calls, 0, "the default Node client went through node:http");
+      assert.deepEqual(await new wxkf.Client({ ...options, fetch: globalThis.fetch }).getKfList(), []);
+      assert.equal(calls, 2, "a given fetch carries the token call and the call");
+    } finally {
+      globalThis.fetch = real;
+    }
   });
 });
 

@@ -307,3 +307,43 @@ test("Webhook: options are validated; replies are random unless fixed; refusals 
   assert.throws(() => hook.open(safe.query, 42, { now: safe.now }), (e) => e.field === "body");
   assert.equal(hook.open(`?${new URLSearchParams(safe.query)}`, safe.body, { now: new Date(safe.now * 1000) }).message.type, "text", "a query string and a Date work");
 });
+
+test("Node's transports (node:http by default, a given fetch): same results and transport kinds", async () => {
+  const { createServer } = await import("node:http");
+  const sockets = new Set();
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/cgi-bin/customservice/getkflist") return res.writeHead(200, { "content-type": "application/json" }).end('{"kf_list":[]}');
+    if (path === "/cgi-bin/customservice/getonlinekflist") return req.socket.destroy(); // reset before an answer
+    if (path === "/customservice/kfsession/getwaitcase") return res.writeHead(502).end("bad gateway");
+    // anything else never answers (a timeout or an abort ends it)
+  });
+  server.on("connection", (s) => sockets.add(s));
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const baseUrl = `http://127.0.0.1:${server.address().port}`;
+  const refused = await new Promise((ok) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const url = `http://127.0.0.1:${s.address().port}`;
+      s.close(() => ok(url));
+    });
+  });
+  const kind = (p) => p.then((v) => `ok ${JSON.stringify(v)}`, (e) => (e instanceof TransportError ? e.transportKind : `${e.name}: ${e.message}`));
+  try {
+    for (const fetch of [undefined, globalThis.fetch]) {
+      const options = { accessToken: "T", baseUrl, maxAttempts: 1, fetch };
+      const c = new Client(options);
+      assert.equal(await kind(c.getKfList()), "ok []");
+      assert.equal(await kind(c.getKfOnlineList()), "reset");
+      assert.ok((await c.getWaitCaseList().then(() => null, (e) => e)) instanceof HttpError);
+      assert.equal(await kind(new Client({ ...options, timeoutMs: 50 }).sendMessage("u", { text: { content: "x" } })), "timeout");
+      const controller = new AbortController();
+      const pending = kind(c.sendMessage("u", { text: { content: "x" } }, { signal: controller.signal }));
+      setTimeout(() => controller.abort(), 20);
+      assert.equal(await pending, "aborted");
+      assert.equal(await kind(new Client({ ...options, baseUrl: refused }).getKfList()), "connect");
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+});

@@ -131,6 +131,9 @@ function memoryStore() {
   return { get: (key) => map.get(key), set: (key, value) => void map.set(key, value), delete: (key) => map.delete(key) };
 }
 
+/** The transport when the options give no `fetch`: what the runtime's entry installs (node:http on Node), else the global `fetch`. */
+export const defaults = { fetch: undefined };
+
 /** The customer-service (kf) API client. */
 export class Client extends Operations {
   #inner;
@@ -142,6 +145,7 @@ export class Client extends Operations {
       const credentials = Object.fromEntries(CREDENTIALS.filter((k) => k in settings).map((k) => [k, settings[k]]));
       for (const key of CREDENTIALS) delete settings[key];
       host.tokenStore ??= memoryStore();
+      host.fetch ??= defaults.fetch;
       this.#inner = new WasmClient(json(credentials), json(settings), host);
     } catch (e) {
       throw camelField(toError(e));

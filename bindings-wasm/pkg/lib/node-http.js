@@ -1,0 +1,43 @@
+// Node's transport: a `fetch`-like function over node:http / node:https with keep-alive agents
+// (faster on Node 20+ than undici's `fetch`, measured in BENCHMARKS.md). The wasm's transport
+// calls it like `fetch(url, { method, headers, body, signal })` and reads the Response; a
+// failure rejects with Node's own error (its `code`, e.g. ECONNREFUSED, ECONNRESET) or the
+// signal's reason (AbortError / TimeoutError), which the wasm classifies as it does fetch's.
+import http from "node:http";
+import https from "node:https";
+
+const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+const NO_BODY = [101, 204, 205, 304];
+
+export function nodeFetch(url, { method = "GET", headers, body, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const target = new URL(url);
+    const head = Object.fromEntries(headers ?? []);
+    if (body) head["content-length"] = body.byteLength;
+    const onAbort = () => request.destroy(signal.reason);
+    const fail = (e) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(signal?.aborted ? signal.reason : e);
+    };
+    const request = (target.protocol === "https:" ? https : http).request(target, { method, headers: head, agent: agents[target.protocol] }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("error", fail);
+      res.on("close", () => res.complete || fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
+      res.on("end", () => {
+        signal?.removeEventListener("abort", onAbort);
+        const type = res.headers["content-type"];
+        const init = { status: res.statusCode, headers: type === undefined ? {} : { "content-type": type } };
+        try {
+          resolve(new Response(NO_BODY.includes(res.statusCode) ? null : Buffer.concat(chunks), init));
+        } catch (e) {
+          reject(e); // a status a Response cannot carry
+        }
+      });
+    });
+    request.on("error", fail);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    request.end(body);
+  });
+}
