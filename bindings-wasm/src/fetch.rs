@@ -4,9 +4,9 @@
 use std::cell::Cell;
 
 use async_trait::async_trait;
-use js_sys::{Array, Function, Reflect, Uint8Array};
+use js_sys::{Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestInit, Response};
 use wxkf::client::Transport;
 use wxkf::{HttpRequest, HttpResponse, KfError, TransportKind};
 
@@ -16,10 +16,10 @@ use crate::host::{get, js_error_text, settle};
 extern "C" {
     #[wasm_bindgen(js_namespace = globalThis, js_name = fetch, catch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout, catch)]
-    fn signal_timeout(ms: f64) -> Result<AbortSignal, JsValue>;
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
-    fn signal_any(signals: &Array) -> Result<AbortSignal, JsValue>;
+    #[wasm_bindgen(js_namespace = globalThis, js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_namespace = globalThis, js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
 }
 
 /// HTTP through `fetch`, each request timed out after `timeout_ms` (core's `timeout_ms`).
@@ -28,14 +28,41 @@ pub(crate) struct FetchTransport {
     timeout_ms: u64,
 }
 
-/// Aborts the in-flight `fetch` when the call is dropped (an aborted `signal`).
+/// The request's `AbortController`: aborted by a timer after `timeout_ms` (the fetch then
+/// fails as a timeout), or when the call is dropped (an aborted `signal`); the timer is
+/// cleared when the request ends. One `setTimeout` per request, not `AbortSignal.timeout` +
+/// `AbortSignal.any`: Node keeps those alive (~1 KiB each) until the timeout would have fired.
 struct AbortOnDrop {
     controller: Option<AbortController>,
+    timer: JsValue,
     done: Cell<bool>,
+}
+
+impl AbortOnDrop {
+    fn new(timeout_ms: u64) -> Self {
+        let controller = AbortController::new().ok();
+        let timer = match &controller {
+            Some(c) => set_timeout(&get(c, "abort").unchecked_into::<Function>().bind0(c), timeout_ms as f64),
+            None => JsValue::UNDEFINED,
+        };
+        AbortOnDrop { controller, timer, done: Cell::new(false) }
+    }
+
+    /// What a failed `fetch` or body read is: a timeout once the timer aborted it.
+    fn error(&self, error: &JsValue, request: &HttpRequest) -> KfError {
+        match &self.controller {
+            Some(c) if c.signal().aborted() => KfError::transport(
+                TransportKind::Timeout,
+                format!("{} {} failed: timed out", request.method.as_str(), request.redacted_url()),
+            ),
+            _ => fetch_error(error, request),
+        }
+    }
 }
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
+        clear_timeout(&self.timer);
         if let (Some(c), false) = (&self.controller, self.done.get()) {
             c.abort();
         }
@@ -100,9 +127,7 @@ impl FetchTransport {
             init.set_body(&Uint8Array::from(request.body.as_slice()));
         }
         if let Some(c) = &guard.controller {
-            let timeout = signal_timeout(self.timeout_ms as f64).ok();
-            let both = timeout.and_then(|t| signal_any(&Array::of2(&c.signal(), &t)).ok());
-            init.set_signal(Some(&both.unwrap_or_else(|| c.signal())));
+            init.set_signal(Some(&c.signal()));
         }
         Ok(init)
     }
@@ -111,14 +136,14 @@ impl FetchTransport {
 #[async_trait(?Send)]
 impl Transport for FetchTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
-        let guard = AbortOnDrop { controller: AbortController::new().ok(), done: Cell::new(false) };
+        let guard = AbortOnDrop::new(self.timeout_ms);
         let init = self.init(&request, &guard)?;
         let started = match &self.fetch {
             Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init),
             None => global_fetch(&request.url, &init),
         };
         let promise = started.map_err(|e| fetch_error(&e, &request))?;
-        let response = settle(&promise).await.map_err(|e| fetch_error(&e, &request))?;
+        let response = settle(&promise).await.map_err(|e| guard.error(&e, &request))?;
         let response: Response = response
             .dyn_into()
             .map_err(|_| KfError::transport(TransportKind::Other, "fetch did not resolve to a Response"))?;
@@ -134,7 +159,7 @@ impl Transport for FetchTransport {
             Reflect::get(&response, &"headers".into()).ok().and_then(|h| h.dyn_into().ok()).ok_or_else(unusable)?;
         let headers = response_headers.get("content-type").ok().flatten().map(|ct| ("content-type".to_string(), ct));
         let read = response.array_buffer().map_err(|e| fetch_error(&e, &request))?;
-        let buffer = settle(&read).await.map_err(|e| match fetch_error(&e, &request) {
+        let buffer = settle(&read).await.map_err(|e| match guard.error(&e, &request) {
             // The request was answered: a failed body read is a reset, never "not sent".
             KfError::Transport { transport_kind: TransportKind::Connect | TransportKind::NotSent, reason } => {
                 KfError::transport(TransportKind::Reset, reason)
