@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { recordEnd } from "../pkg/lib/client.js";
 import {
   Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpError, TransportError, CallbackError,
   CredentialError, RateLimitError, isWxkfError,
@@ -218,7 +219,9 @@ test("a token provider receives the token WeChat rejected", async () => {
 });
 
 test("record iterator: overlapping next() calls never fetch a page twice; cursor resumes", async () => {
-  const records = Array.from({ length: 7 }, (_, i) => ({ openid: "o", opercode: 2001, text: `r${i}`, time: 1700000000 + i, worker: "" }));
+  // texts with what a record scanner could trip over: braces, brackets, quotes, escapes, non-ASCII
+  const tricky = ['"},{"openid":"x"}', "\\", "[{]}", "\"\\\"", "你好 😀", "\u0000\n"];
+  const records = Array.from({ length: 7 }, (_, i) => ({ openid: "o", opercode: 2001, text: `r${i}${tricky[i % 6]}`, time: 1700000000 + i, worker: "" }));
   const { fetch, calls } = fakeFetch({
     "/customservice/msgrecord/getmsglist": async (u, init) => {
       const q = JSON.parse(new TextDecoder().decode(init.body));
@@ -231,14 +234,14 @@ test("record iterator: overlapping next() calls never fetch a page twice; cursor
   const c = new Client({ accessToken: "T", fetch });
   const walk = c.msgRecords({ from: 1700000000, to: 1700000100, pageSize: 3 });
   const got = await Promise.all([walk.next(), walk.next(), walk.next(), walk.next()]);
-  assert.deepEqual(got.map((r) => r.value.text), ["r0", "r1", "r2", "r3"]);
+  assert.deepEqual(got.map((r) => r.value), records.slice(0, 4));
   assert.equal(walk.pagesFetched, 2);
   const cursor = walk.cursor;
   const rest = [];
-  for await (const r of c.msgRecords({ cursor })) rest.push(r.text);
-  assert.deepEqual(rest, ["r4", "r5", "r6"]);
+  for await (const r of c.msgRecords({ cursor })) rest.push(r);
+  assert.deepEqual(rest, records.slice(4));
   assert.deepEqual(await walk.nextPage(), records.slice(4, 6));
-  assert.deepEqual((await walk.nextPage()).map((r) => r.text), ["r6"]);
+  assert.deepEqual(await walk.nextPage(), records.slice(6));
   assert.deepEqual(await walk.nextPage(), []);
   assert.deepEqual(await walk.next(), { done: true, value: undefined });
   assert.equal(walk.cursor, null);
@@ -346,4 +349,13 @@ test("Node's transports (node:http by default, a given fetch): same results and 
     for (const s of sockets) s.destroy();
     server.close();
   }
+});
+
+test("recordEnd: each record of a page's JSON text, flat or with objects and arrays inside", () => {
+  const page = [{ a: "}{", b: 1 }, { n: { m: [1, { k: "]" }] }, s: "\"{" }, { t: [] }, {}];
+  const text = JSON.stringify(page);
+  const got = [];
+  for (let at = 0, end; (end = recordEnd(text, at)) >= 0; at = end) got.push(JSON.parse(text.slice(at + 1, end)));
+  assert.deepEqual(got, page);
+  assert.equal(recordEnd("[]", 0), -1);
 });

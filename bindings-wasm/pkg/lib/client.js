@@ -183,11 +183,35 @@ export class Client extends Operations {
   }
 }
 
-/** Records in order; `for await` over it, or pull pages with `nextPage()`. */
+/** A flat record (no object or array inside) after the "[" or "," at lastIndex of a page's JSON text. */
+const FLAT = /[[,]\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\}/y;
+const TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]]/g;
+
+/** Where the record after the "[" or "," at `at` of a page's JSON text ends; -1 at the page's end. */
+export function recordEnd(text, at) {
+  FLAT.lastIndex = at;
+  if (FLAT.test(text)) return FLAT.lastIndex;
+  if (at >= text.length - 1) return -1;
+  let depth = 0; // a record with objects or arrays inside: to the brace that closes it
+  for (TOKEN.lastIndex = at + 1; TOKEN.exec(text) !== null; ) {
+    const c = text[TOKEN.lastIndex - 1];
+    if (c === "{" || c === "[") depth++;
+    else if ((c === "}" || c === "]") && --depth === 0) return TOKEN.lastIndex;
+  }
+  return -1;
+}
+
+/**
+ * Records in order; `for await` over it, or pull pages with `nextPage()`. A page stays JSON
+ * text and each record is parsed when it is handed out: a page never becomes thousands of
+ * live objects at once (memory stays flat on long exports).
+ */
 class RecordIterator {
   #walk;
   #signal;
-  #page = [];
+  #text = "[]"; // the page being handed out
+  #at = 0; // where its next record starts (at the "[" or "," before it)
+  #end = -1; // where that record ends (-1: the page is used up)
   #taken = 0;
   #done = false;
   #pending = Promise.resolve();
@@ -198,12 +222,18 @@ class RecordIterator {
   }
 
   async #fill() {
-    while (this.#taken >= this.#page.length && !this.#done) {
-      this.#page = JSON.parse(await this.#walk.nextPage(this.#signal).catch(rethrow));
-      this.#taken = 0;
-      this.#done = this.#page.length === 0;
+    while ((this.#end = recordEnd(this.#text, this.#at)) < 0 && !this.#done) {
+      this.#text = await this.#walk.nextPage(this.#signal).catch(rethrow);
+      [this.#at, this.#taken, this.#done] = [0, 0, this.#text === "[]"];
     }
-    return this.#taken < this.#page.length;
+    return this.#end >= 0;
+  }
+
+  /** The record found by #fill (or the last recordEnd). */
+  #take() {
+    const record = JSON.parse(this.#text.slice(this.#at + 1, this.#end));
+    [this.#at, this.#taken] = [this.#end, this.#taken + 1];
+    return record;
   }
 
   // Calls are queued so that overlapping next() calls never fetch the same page twice.
@@ -215,22 +245,24 @@ class RecordIterator {
 
   /** The next record, `{ done: true }` at the end. */
   next() {
-    return this.#queue(async () => ((await this.#fill()) ? { done: false, value: this.#page[this.#taken++] } : { done: true, value: undefined }));
+    return this.#queue(async () => ((await this.#fill()) ? { done: false, value: this.#take() } : { done: true, value: undefined }));
   }
 
   /** The rest of the current page (fetching the next when needed); `[]` at the end. */
   nextPage() {
     return this.#queue(async () => {
-      if (!(await this.#fill())) return [];
-      const rest = this.#page.slice(this.#taken);
-      this.#taken = this.#page.length;
+      const rest = [];
+      if (await this.#fill()) do rest.push(this.#take());
+      while ((this.#end = recordEnd(this.#text, this.#at)) >= 0);
       return rest;
     });
   }
 
   /** Where the walk stands: `msgRecords({ cursor })` resumes with exactly the records not taken; `null` when done. */
   get cursor() {
-    return JSON.parse(this.#walk.cursor(this.#taken, this.#page.length));
+    let size = this.#taken;
+    for (let at = this.#at; (at = recordEnd(this.#text, at)) >= 0; ) size++;
+    return JSON.parse(this.#walk.cursor(this.#taken, size));
   }
 
   /** Pages fetched so far. */
