@@ -8,7 +8,7 @@ import * as wxkf from "wxkf";
 import { scenario } from "./scenario.mjs";
 import { conformance } from "./conformance.mjs";
 import { OPERATIONS } from "../pkg/lib/generated.js";
-import { APPID, SECRET, startConformance, startTransferringEmulator } from "./emulator.mjs";
+import { APPID, SECRET, startConformance, startEmulator, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -129,4 +129,33 @@ test("Node: 100 concurrent calls on a cold cache make one token fetch (Promise.a
     assert.equal(fetches.length, 1, JSON.stringify(fetches));
     assert.equal(client.tokenFetches, 1);
   });
+});
+
+test("workerd: a 200,000-record export through the record iterator inside a worker (miniflare)", async () => {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: here("workerd/export.mjs"),
+    modulesRoot: here("."),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2025-01-01",
+  });
+  const emu = await startEmulator();
+  try {
+    const [from, to, count] = [1767196800, 1767196800 + 7 * 86400, 200_000];
+    const bulk = await fetch(`${emu.baseUrl}/__admin/records/bulk`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ start: from, end: to, count }) });
+    assert.equal(bulk.status, 200, await bulk.text());
+    const q = new URLSearchParams({ base: emu.baseUrl, appid: APPID, secret: SECRET, from, to });
+    const res = await mf.dispatchFetch(`http://worker.local/?${q}`);
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.records, count, JSON.stringify(body));
+    console.log(`workerd: ${body.records} records exported in ${body.pages} pages`);
+  } finally {
+    await emu.stop();
+    await mf.dispose();
+  }
 });
