@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md and bench/throughput.png from one run on this machine.
-# Usage: scripts/bench.sh [--smoke]. --smoke: debug builds, fractions of a second per cell,
-# 20 000 records, results in a temp dir (the test command runs this to keep the harness working).
+# Usage: scripts/bench.sh [--smoke]. Every harness runs BENCH_REPS (3) times in turn, BENCH_SECONDS
+# (5) per cell; report.py shows each cell's median repetition. --smoke: debug builds, one
+# repetition, fractions of a second per cell, 20 000 records, results in a temp dir (the test
+# command runs this to keep the harness working).
 source "$(dirname "$0")/env.sh"
 smoke=0; [ "${1:-}" = "--smoke" ] && smoke=1
 if [ $smoke = 1 ]; then
-  profile=debug; seconds=0.2; records=20000; out="$(mktemp -d)"
+  profile=debug; seconds=0.2; records=20000; reps=1; out="$(mktemp -d)"
   cargo build -q -p wxkf-emulator -p wxkf-bench
 else
-  profile=release; seconds="${BENCH_SECONDS:-5}"; records=1000000; out="$ROOT/bench/results"
+  profile=release; seconds="${BENCH_SECONDS:-5}"; records=1000000; reps="${BENCH_REPS:-3}"; out="$ROOT/bench/results"
   step "release build of the emulator and the harness"
   cargo build --release -p wxkf-emulator -p wxkf-bench
 fi
@@ -25,30 +27,35 @@ url="$(sed -n 's/^listening on //p' "$out/emulator.out" | head -1)"
 [ -n "$url" ] || { echo "emulator did not start" >&2; exit 1; }
 echo "emulator at $url"
 
-step "Rust: wxkf vs raw reqwest (${seconds}s per cell)"
-"$bin/wxkf-bench" run --url "$url" --seconds "$seconds" | tee -a "$rows"
-
-step "records: $records over 7 days, exported by each contender in its own process"
 from=1767196800  # 2026-01-01 00:00 China time
 to=$((from + 7 * 86400))
+step "records: $records over 7 days (exported by each contender in its own process below)"
 curl -sf -XPOST "$url/__admin/records/bulk" -H 'content-type: application/json' \
   -d "{\"start\": $from, \"end\": $to, \"count\": $records}" >/dev/null
-for c in raw wxkf; do
-  "$bin/wxkf-bench" export --url "$url" --contender $c --from $from --to $to | tee -a "$rows"
-done
 
-if [ $smoke = 0 ] && command -v go >/dev/null; then
-  step "Go reference: silenceper/wechat vs raw net/http"
-  (cd bench/go && GOPATH="$HOME/.cache/wxkf/go" GOFLAGS=-modcacherw go build -o "$HOME/.cache/wxkf/bench-go" .)
-  "$HOME/.cache/wxkf/bench-go" "$url" "$seconds" | tee -a "$rows"
-fi
+# Every harness runs $reps times in turn (report.py shows each cell's median repetition).
+for rep in $(seq "$reps"); do
+  step "repetition $rep of $reps: Rust, wxkf vs raw reqwest (${seconds}s per cell)"
+  "$bin/wxkf-bench" run --url "$url" --seconds "$seconds" | tee -a "$rows"
 
-# Binding rows: each binding's benchmark script, when present, appends JSON rows the same way.
-for script in bindings-python/benches/bench.sh bindings-wasm/bench/bench.sh; do
-  if [ -f "$script" ] && [ $smoke = 0 ]; then
-    step "$script"
-    bash "$script" "$url" "$seconds" "$from" "$to" >> "$rows" || echo "($script failed; its rows are missing)"
+  step "repetition $rep of $reps: Rust record exports"
+  for c in raw wxkf; do
+    "$bin/wxkf-bench" export --url "$url" --contender $c --from $from --to $to | tee -a "$rows"
+  done
+
+  if [ $smoke = 0 ] && command -v go >/dev/null; then
+    step "repetition $rep of $reps: Go reference, silenceper/wechat vs raw net/http"
+    (cd bench/go && GOPATH="$HOME/.cache/wxkf/go" GOFLAGS=-modcacherw go build -o "$HOME/.cache/wxkf/bench-go" .)
+    "$HOME/.cache/wxkf/bench-go" "$url" "$seconds" | tee -a "$rows"
   fi
+
+  # Binding rows: each binding's benchmark script, when present, appends JSON rows the same way.
+  for script in bindings-python/benches/bench.sh bindings-wasm/bench/bench.sh; do
+    if [ -f "$script" ] && [ $smoke = 0 ]; then
+      step "repetition $rep of $reps: $script"
+      bash "$script" "$url" "$seconds" "$from" "$to" >> "$rows" || echo "($script failed; its rows are missing)"
+    fi
+  done
 done
 
 if [ $smoke = 0 ]; then

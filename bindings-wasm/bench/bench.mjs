@@ -1,4 +1,5 @@
-// Node rows for BENCHMARKS.md: wxkf (wasm, this repository's built package) against raw
+// Node rows for BENCHMARKS.md: wxkf (wasm, this repository's built package) on each of its Node
+// transports (node:http, the default on Node; `fetch` when passed in the options) against raw
 // `fetch` and wechat-api (the most used npm SDK for this API), same emulator, same workloads.
 // Usage: node bench.mjs URL SECONDS — prints one JSON object per row.
 import { gzipSync } from "node:zlib";
@@ -24,6 +25,7 @@ console.log(JSON.stringify({ runtime: "node", contender: "wxkf", workload: "pack
   wasm_compile_ms: Math.round(compileMs * 10) / 10, import_ms: Math.round(importMs * 10) / 10 }));
 
 const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: url });
+const viaFetch = new Client({ appId: APPID, appSecret: SECRET, baseUrl: url, fetch: globalThis.fetch });
 const token = await client.accessToken();
 const api = new WechatAPI(APPID, SECRET, (cb) => cb(null, { accessToken: token, expireTime: Date.now() + 3600e3 }),
   (_t, cb) => cb(null));
@@ -35,6 +37,7 @@ const calls = {
   get_kf_list: {
     "raw fetch": () => fetch(`${url}/cgi-bin/customservice/getkflist?access_token=${token}`).then(rawOk),
     wxkf: () => client.getKfList(),
+    "wxkf (fetch)": () => viaFetch.getKfList(),
     "wechat-api": () => cbp((cb) => api.getCustomServiceList(cb)),
   },
   send_text: {
@@ -43,6 +46,7 @@ const calls = {
       body: JSON.stringify({ touser: USER, msgtype: "text", text: { content: `bench ${i}` } }),
     }).then(rawOk),
     wxkf: (i) => client.sendMessage(USER, { text: { content: `bench ${i}` } }),
+    "wxkf (fetch)": (i) => viaFetch.sendMessage(USER, { text: { content: `bench ${i}` } }),
     "wechat-api": (i) => cbp((cb) => api.sendText(USER, `bench ${i}`, cb)),
   },
 };

@@ -6,4 +6,6 @@ cd "$(dirname "$0")"
 [ -f ../pkg/gen/wxkf_wasm_bg.wasm ] || { echo "build the package first (scripts/test-wasm.sh)" >&2; exit 1; }
 [ -d node_modules/wechat-api ] || npm install --silent --no-audit --no-fund >&2
 node bench.mjs "$@"
-if [ $# -ge 4 ]; then node export.mjs "$1" "$3" "$4"; fi
+if [ $# -ge 4 ]; then
+  for contender in "wxkf" "wxkf (fetch)" "raw node:http"; do node export.mjs "$1" "$3" "$4" "$contender"; done
+fi
