@@ -167,26 +167,33 @@ class AsyncClient(_Base, AsyncClientOps):
         return AsyncRecordIterator(self._resume(cursor, page_size))
 
 
-def _page(text: str) -> List[MsgRecord]:
-    return [_t.MsgRecord._from(r) for r in _native.loads(text)]
+def _page(text: str) -> List[Any]:
+    """A page as plain dicts: each becomes a `MsgRecord` only when it is handed out."""
+    return _native.loads(text)  # type: ignore[no-any-return]
 
 
 class _Walk:
-    """What both iterators share: core's walk, the page being handed out and how far."""
+    """What both iterators share: core's walk, the page being handed out and how far. Records
+    are made as they are handed out and the page lets go of each one then, so a page is never
+    held twice (as dicts and as records) and memory stays flat on long exports."""
 
     def __init__(self, walk: Any) -> None:
         self._walk = walk
-        self._page: List[MsgRecord] = []
+        self._page: List[Any] = []
         self._pos = 0
 
-    def _take(self, page: List[MsgRecord]) -> List[MsgRecord]:
-        self._page, self._pos = page, len(page)
-        return page
+    def _next(self) -> MsgRecord:
+        record = _t.MsgRecord._from(self._page[self._pos])
+        self._page[self._pos] = None
+        self._pos += 1
+        return record
+
+    def _take(self, page: List[Any]) -> List[MsgRecord]:
+        self._page, self._pos = page, 0
+        return self._rest()
 
     def _rest(self) -> List[MsgRecord]:
-        rest = self._page[self._pos :]
-        self._pos = len(self._page)
-        return rest
+        return [self._next() for _ in range(self._pos, len(self._page))]
 
     @property
     def cursor(self) -> Optional[RecordCursor]:
@@ -212,10 +219,8 @@ class RecordIterator(_Walk, Iterator["MsgRecord"]):
             page = _page(_native.call(self._walk.next_page))
             if not page:
                 raise StopIteration
-            self._take(page)
-            self._pos = 0
-        self._pos += 1
-        return self._page[self._pos - 1]
+            self._page, self._pos = page, 0
+        return self._next()
 
     def pages(self) -> Iterator[List[MsgRecord]]:
         """The rest of the walk as whole pages (the current page's remainder first)."""
@@ -240,10 +245,8 @@ class AsyncRecordIterator(_Walk, AsyncIterator["MsgRecord"]):
             page = _page(await _native.wait(self._walk.next_page_async()))
             if not page:
                 raise StopAsyncIteration
-            self._take(page)
-            self._pos = 0
-        self._pos += 1
-        return self._page[self._pos - 1]
+            self._page, self._pos = page, 0
+        return self._next()
 
     async def pages(self) -> AsyncIterator[List[MsgRecord]]:
         """The rest of the walk as whole pages."""
