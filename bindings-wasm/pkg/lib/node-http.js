@@ -7,7 +7,16 @@ import http from "node:http";
 import https from "node:https";
 
 const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
-const NO_BODY = [101, 204, 205, 304];
+
+/**
+ * What the wasm's transport reads of a Response (`status`, `headers.get("content-type")`,
+ * `arrayBuffer()`) without undici building a real one (~15 µs each on Node 20): objects of
+ * Response's and Headers' prototypes, so that its `instanceof` checks hold. Only the wasm sees them.
+ */
+function answer(status, type, body) {
+  const headers = Object.setPrototypeOf({ get: (name) => (name.toLowerCase() === "content-type" ? (type ?? null) : null) }, Headers.prototype);
+  return Object.setPrototypeOf({ status, headers, arrayBuffer: () => Promise.resolve(body) }, Response.prototype);
+}
 
 export function nodeFetch(url, { method = "GET", headers, body, signal } = {}) {
   return new Promise((resolve, reject) => {
@@ -27,13 +36,7 @@ export function nodeFetch(url, { method = "GET", headers, body, signal } = {}) {
       res.on("close", () => res.complete || fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
       res.on("end", () => {
         signal?.removeEventListener("abort", onAbort);
-        const type = res.headers["content-type"];
-        const init = { status: res.statusCode, headers: type === undefined ? {} : { "content-type": type } };
-        try {
-          resolve(new Response(NO_BODY.includes(res.statusCode) ? null : Buffer.concat(chunks), init));
-        } catch (e) {
-          reject(e); // a status a Response cannot carry
-        }
+        resolve(answer(res.statusCode, res.headers["content-type"], Buffer.concat(chunks)));
       });
     });
     request.on("error", fail);
