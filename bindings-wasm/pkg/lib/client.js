@@ -64,11 +64,25 @@ function isData(v) {
 /** Nesting the JSON may have (the core refuses deeper still). */
 const MAX_DEPTH = 100;
 
+/** Whether `v` is plain data all the way down, well within MAX_DEPTH: the fast check of `field`, whose walk says what is wrong otherwise. */
+function plain(v, depth) {
+  if (!isData(v)) return false;
+  if (typeof v !== "object" || v === null) return true;
+  if (depth >= MAX_DEPTH / 2) return false;
+  for (const key of Object.keys(v)) if (!plain(v[key], depth + 1)) return false;
+  return true;
+}
+
 /**
  * `"name":JSON` of `value`: what is not plain data is refused (not turned into something else,
  * or left out), and so is deep nesting, by a ValidationError naming the path (`message.text.content`).
  */
 function field(name, value) {
+  try {
+    if (plain(value, 0)) return JSON.stringify({ [name]: value }).slice(1, -1);
+  } catch {
+    // a throwing getter or Proxy trap: the walk below names the field
+  }
   const seen = new Map(); // each object met → its path and depth
   const text = JSON.stringify({ [name]: value }, function (key, v) {
     const [parent, depth] = seen.get(this) ?? ["", -1];
