@@ -36,7 +36,7 @@ curl -sf -XPOST "$url/__admin/records/bulk" -H 'content-type: application/json' 
 # Every harness runs $reps times in turn (report.py shows each cell's median repetition).
 for rep in $(seq "$reps"); do
   step "repetition $rep of $reps: Rust, wxkf vs raw reqwest (${seconds}s per cell)"
-  "$bin/wxkf-bench" run --url "$url" --seconds "$seconds" | tee -a "$rows"
+  "$bin/wxkf-bench" run --url "$url" --seconds "$seconds" --rep "$rep" | tee -a "$rows"
 
   step "repetition $rep of $reps: Rust record exports"
   for c in raw wxkf; do

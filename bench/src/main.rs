@@ -36,6 +36,10 @@ enum Cmd {
         /// Seconds per (contender, workload, concurrency) cell.
         #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Which repetition this is: even ones run wxkf first in each cell pair, odd ones raw
+        /// reqwest first, so that neither always meets the emulator's state the other left.
+        #[arg(long, default_value_t = 1)]
+        rep: u32,
     },
     /// Walks every record of [from, to) and reports records/s and peak RSS of this process.
     Export {
@@ -189,7 +193,7 @@ fn wxkf_client(url: &str, appid: &str, secret: &str) -> Result<NativeClient, Str
     wxkf_native::client(ClientConfig::stable(appid, secret.to_string()).base_url(url)).map_err(|e| e.to_string())
 }
 
-async fn run(url: &str, appid: &str, secret: &str, seconds: f64) -> Result<(), String> {
+async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32) -> Result<(), String> {
     let http = reqwest::Client::new();
     admin(&http, url, "user/message", json!({"openid": USER, "content": "bench"})).await?;
     // The user has paid: an unlimited 48-hour window, so every send below is allowed (a
@@ -203,7 +207,8 @@ async fn run(url: &str, appid: &str, secret: &str, seconds: f64) -> Result<(), S
     };
     for workload in ["get_kf_list", "send_text"] {
         for concurrency in [1, 32] {
-            for c in [&raw, &wx] {
+            let order = if rep % 2 == 0 { [&wx, &raw] } else { [&raw, &wx] };
+            for c in order {
                 // Warm up the pool and the token, then measure.
                 let _ = cell(c, workload, concurrency, seconds.min(0.5) / 5.0).await;
                 println!("{}", cell(c, workload, concurrency, seconds).await);
@@ -323,7 +328,7 @@ fn instructions(n: u64) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let result = match Cli::parse().cmd {
-        Cmd::Run { url, appid, secret, seconds } => run(&url, &appid, &secret, seconds).await,
+        Cmd::Run { url, appid, secret, seconds, rep } => run(&url, &appid, &secret, seconds, rep).await,
         Cmd::Export { url, appid, secret, contender, from, to } => {
             export(&url, &appid, &secret, &contender, from, to).await
         }

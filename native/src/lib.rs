@@ -133,7 +133,7 @@ impl Transport for ReqwestTransport {
             return Err(KfError::transport(TransportKind::Other, "response larger than 64 MiB"));
         }
         let body = response.bytes().await.map_err(map_error)?;
-        Ok(HttpResponse { status, headers, body: body.to_vec() })
+        Ok(HttpResponse { status, headers, body: Vec::from(body) })
     }
 }
 
