@@ -207,7 +207,7 @@ async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32) -> Re
     };
     for workload in ["get_kf_list", "send_text"] {
         for concurrency in [1, 32] {
-            let order = if rep % 2 == 0 { [&wx, &raw] } else { [&raw, &wx] };
+            let order = if rep.is_multiple_of(2) { [&wx, &raw] } else { [&raw, &wx] };
             for c in order {
                 // Warm up the pool and the token, then measure.
                 let _ = cell(c, workload, concurrency, seconds.min(0.5) / 5.0).await;
