@@ -1,18 +1,14 @@
-//! wxkf for JavaScript: the core `Client` and push API compiled to WebAssembly.
+//! wxkf for JavaScript: core's `Client` and `Webhook` compiled to WebAssembly, glue only.
 //!
-//! Glue only. HTTP goes through the runtime's `fetch`, time through `Date.now` and
-//! `setTimeout`, randomness through `crypto.getRandomValues`; tokens, retries, validation,
-//! paging and push crypto all come from `wxkf-core`. Errors cross into JavaScript as plain
-//! objects (`{__wxkf: true, kind, code, ...}`) that the package's JS layer (`pkg/lib/api.js`)
-//! turns into `WxkfError` instances.
-//!
-//! The crate is empty on non-wasm targets so that workspace-wide native builds skip it.
+//! One crossing in, one out: operations, options, webhook calls and record pages go in as JSON
+//! text and come back as JSON text; a failure rejects (or throws) with the JSON text of core's
+//! error view, which the package's generated JS turns into its error class. What cannot be
+//! JSON is here: `fetch`, the clock, the host's token provider and store, `AbortSignal`s.
+//! Empty on non-wasm targets, so workspace-wide native builds skip it.
+#![cfg(target_arch = "wasm32")]
 
-#[cfg(target_arch = "wasm32")]
+mod call;
 mod client;
-#[cfg(target_arch = "wasm32")]
-mod convert;
-#[cfg(target_arch = "wasm32")]
-mod platform;
-#[cfg(target_arch = "wasm32")]
-mod push;
+mod fetch;
+mod host;
+mod webhook;

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as wxkf from "wxkf";
 import { scenario } from "./scenario.mjs";
-import { APPID, SECRET, startEmulator, startTransferringEmulator } from "./emulator.mjs";
+import { conformance } from "./conformance.mjs";
+import { OPERATIONS } from "../pkg/lib/generated.js";
+import { APPID, SECRET, startConformance, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -20,31 +22,49 @@ async function withEmulator(f) {
   }
 }
 
-test("Node: every operation, errors, token refresh, records, aborts", async () => {
-  await withEmulator(async (baseUrl) => {
+/** Runs `f(baseUrl, conformance)` with the e2e emulator and the conformance scenario's own. */
+async function withEmulators(f) {
+  const { scenario: doc, emulator } = await startConformance();
+  try {
+    return await withEmulator((baseUrl) => f(baseUrl, { scenario: doc, baseUrl: emulator.baseUrl }));
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** The conformance run must have checked something of every step with an expectation. */
+const CONFORMANCE_MIN = (doc) => doc.steps.filter((s) => s.expect).length;
+
+test("Node: every operation, errors, token refresh, records, aborts; the conformance scenario", async () => {
+  await withEmulators(async (baseUrl, conf) => {
     const checks = await scenario(wxkf, { baseUrl, appId: APPID, appSecret: SECRET, runtime: "node" });
     assert.ok(checks > 100, `only ${checks} checks`);
     console.log(`node: ${checks} checks passed`);
+    const steps = await conformance(wxkf, OPERATIONS, conf.scenario, { baseUrl: conf.baseUrl, runtime: "node" });
+    assert.ok(steps >= CONFORMANCE_MIN(conf.scenario), `only ${steps} conformance checks`);
+    console.log(`node: conformance, ${steps} checks passed`);
   });
 });
 
-test("Deno: the same scenario through the package's deno entry", async () => {
-  await withEmulator(async (baseUrl) => {
+test("Deno: the same scenario and the conformance scenario through the package's deno entry", async () => {
+  await withEmulators(async (baseUrl, conf) => {
     const out = await new Promise((resolve, reject) => {
       execFile(
         here("node_modules/.bin/deno"),
-        ["run", "--quiet", "--allow-net", "--allow-read", "--allow-env", here("deno_e2e.mjs"), baseUrl, APPID, SECRET],
+        ["run", "--quiet", "--allow-net", "--allow-read", "--allow-env", here("deno_e2e.mjs"), baseUrl, APPID, SECRET, conf.baseUrl],
         { cwd: here("."), env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" }, timeout: 120_000 },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
       );
     });
     const m = /deno: (\d+) checks passed/.exec(out);
     assert.ok(m && Number(m[1]) > 100, out);
+    const c = /deno: conformance, (\d+) checks passed/.exec(out);
+    assert.ok(c && Number(c[1]) >= CONFORMANCE_MIN(conf.scenario), out);
     console.log(out.trim());
   });
 });
 
-test("workerd: the same scenario in a worker (miniflare), through the workerd entry", async () => {
+test("workerd: the same scenario and the conformance scenario in a worker (miniflare), through the workerd entry", async () => {
   const pkg = JSON.parse(readFileSync(here("node_modules/wxkf/package.json"), "utf8"));
   assert.equal(pkg.exports["."].workerd, "./workerd.js", "the workerd condition names the entry the worker imports");
   const { Miniflare } = await import("miniflare");
@@ -59,13 +79,14 @@ test("workerd: the same scenario in a worker (miniflare), through the workerd en
     compatibilityDate: "2025-01-01",
   });
   try {
-    await withEmulator(async (baseUrl) => {
-      const q = new URLSearchParams({ base: baseUrl, appid: APPID, secret: SECRET });
-      const res = await mf.dispatchFetch(`http://worker.local/?${q}`);
+    await withEmulators(async (baseUrl, conf) => {
+      const q = new URLSearchParams({ base: baseUrl, appid: APPID, secret: SECRET, conformance: conf.baseUrl });
+      const res = await mf.dispatchFetch(`http://worker.local/?${q}`, { method: "POST", body: JSON.stringify(conf.scenario) });
       const body = await res.json();
       assert.equal(res.status, 200, JSON.stringify(body));
       assert.ok(body.checks > 100, JSON.stringify(body));
-      console.log(`workerd: ${body.checks} checks passed`);
+      assert.ok(body.conformance >= CONFORMANCE_MIN(conf.scenario), JSON.stringify(body));
+      console.log(`workerd: ${body.checks} checks passed; conformance, ${body.conformance} checks passed`);
     });
   } finally {
     await mf.dispose();

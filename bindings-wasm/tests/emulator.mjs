@@ -1,5 +1,6 @@
 // Starts the real emulator binary for a test and stops it afterwards (Node only).
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +16,9 @@ export function emulatorPath() {
   return join(target, "debug/wxkf-emulator");
 }
 
-/** Starts `wxkf-emulator --port 0 ...extra`; resolves with `{ baseUrl, stop() }`. */
-export function startEmulator(extra = []) {
-  const child = spawn(emulatorPath(), ["--port", "0", "--appid", APPID, "--secret", SECRET, "--threads", "2", ...extra], {
+/** Starts `wxkf-emulator --port 0 ...extra` (for `appid`/`secret`); resolves with `{ baseUrl, stop() }`. */
+export function startEmulator(extra = [], { appid = APPID, secret = SECRET } = {}) {
+  const child = spawn(emulatorPath(), ["--port", "0", "--appid", appid, "--secret", secret, "--threads", "2", ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
@@ -47,6 +48,14 @@ export function startEmulator(extra = []) {
       }
     });
   });
+}
+
+/** The conformance scenario (tests/conformance/scenario.json) and an emulator started with its settings. */
+export async function startConformance() {
+  const scenario = JSON.parse(readFileSync(new URL("../../tests/conformance/scenario.json", import.meta.url), "utf8"));
+  const { appid, secret, callback_token: token } = scenario.emulator;
+  const emulator = await startEmulator(["--callback-token", token], { appid, secret });
+  return { scenario, emulator };
 }
 
 const TRANSFER_TOKEN = "jsTransferHookToken";

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { Client, Webhook, ValidationError, WxkfError } from "wxkf";
 
-for (const f of ["package.json", "README.md", "LICENSE", "index.d.ts", "node.js", "deno.js", "workerd.js", "lib/api.js", "gen/wxkf_wasm.js", "gen/wxkf_wasm_bg.wasm"]) {
+for (const f of ["package.json", "README.md", "LICENSE", "index.d.ts", "node.js", "deno.js", "workerd.js", "lib/api.js", "lib/client.js", "lib/generated.js", "lib/webhook.js", "gen/wxkf_wasm.js", "gen/wxkf_wasm_bg.wasm"]) {
   assert.ok(existsSync(`node_modules/wxkf/${f}`), `${f} is in the tarball`);
 }
 assert.throws(() => new Client({ appId: "wx" }), (e) => e instanceof ValidationError && e instanceof WxkfError && e.field === "appSecret");

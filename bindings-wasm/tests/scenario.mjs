@@ -16,7 +16,7 @@ class CheckFailed extends Error {}
  * @param {{ baseUrl: string, appId: string, appSecret: string, runtime: string }} env
  */
 export async function scenario(wxkf, env) {
-  const { Client, WxkfError, ApiError, ValidationError, TransportError, isWxkfError } = wxkf;
+  const { Client, WxkfError, ApiError, ResponseLimitError, ValidationError, TransportError, isWxkfError } = wxkf;
   let checks = 0;
   const ok = (cond, what) => {
     checks += 1;
@@ -50,7 +50,7 @@ export async function scenario(wxkf, env) {
   // Bad options throw at once, naming the field.
   for (const [options, field] of [
     [{ appId: env.appId }, "appSecret"],
-    [{ appId: env.appId, appSecret: env.appSecret, token: "weird" }, "token"],
+    [{ appId: env.appId, appSecret: env.appSecret, tokenKind: "weird" }, "tokenKind"],
     [{ appId: env.appId, appSecret: env.appSecret, baseUrl: "ftp://x" }, "baseUrl"],
     [{ appId: env.appId, appSecret: env.appSecret, tokenStore: { get() {} } }, "tokenStore.set"],
   ]) {
@@ -139,7 +139,7 @@ export async function scenario(wxkf, env) {
   await admin("user/message", { openid: USER, content: "还有一个问题" });
   for (let i = 0; i < 5; i++) await c.sendMessage(USER, { text: { content: "x" } });
   const limit = await rejects(c.sendMessage(USER, { text: { content: "one too many" } }), "45047");
-  ok(limit instanceof ApiError && limit.name === "ApiError" && limit.kind === "api", "an ApiError");
+  ok(limit instanceof ResponseLimitError && limit instanceof ApiError && limit.name === "ResponseLimitError" && limit.kind === "api", "an ApiError of its family");
   eq([limit.errcode, limit.code, limit.retry], [45047, "RESPONSE_COUNT_EXCEEDED", "never"], "45047 fields");
   ok(typeof limit.errmsg === "string" && limit.errmsg.length > 0, "errmsg kept");
   ok(isWxkfError(limit, "RESPONSE_COUNT_EXCEEDED") && !isWxkfError(limit, "VALIDATION"), "type guard with code");
@@ -156,7 +156,7 @@ export async function scenario(wxkf, env) {
   eq(await c.closeKfSession(KF, USER), null, "close");
   eq((await c.getKfSession(USER)).kf_account, null, "no session after close");
   const now = (await admin("clock")).now;
-  const page = await c.getMsgList({ starttime: now - 60, endtime: now + 60, msgid: 1, number: 3 });
+  const page = await c.getMsgList(now - 60, now + 60, 1, 3);
   eq([page.recordlist.length, page.number], [3, 3], "one page of 3");
   const total = (await admin("state")).record_count;
   const all = [];
@@ -166,7 +166,7 @@ export async function scenario(wxkf, env) {
   ok(walk.pagesFetched >= Math.ceil(total / 4), `paged by 4 (${walk.pagesFetched} pages)`);
   ok(all.some((r) => r.opercode === 2003 && r.worker === KF && r.text === "在吗"), "received in the session (2003)");
   ok(all.every((r) => r.opercode === 2002 || r.opercode === 2003), "the current opercodes only");
-  eq(walk.cursor(), null, "no cursor when done");
+  eq(walk.cursor, null, "no cursor when done");
   // stop after 6 records, resume from the cursor: exactly the rest
   const first = c.msgRecords({ from: now - 60, to: now + 60, pageSize: 4 });
   const head = [];
@@ -174,7 +174,7 @@ export async function scenario(wxkf, env) {
     head.push(r);
     if (head.length === 6) break;
   }
-  const cursor = first.cursor();
+  const cursor = first.cursor;
   ok(cursor !== null && typeof cursor.msgid === "number", "a cursor mid-walk");
   const rest = [];
   for await (const r of c.msgRecords({ cursor: JSON.parse(JSON.stringify(cursor)), pageSize: 4 })) rest.push(r);
@@ -202,18 +202,18 @@ export async function scenario(wxkf, env) {
   await fetch(`${env.baseUrl}/__admin/faults`, { method: "DELETE" });
 
   // a transport failure below HTTP
-  const down = new Client({ accessToken: "T", baseUrl: "http://127.0.0.1:9", retry: false });
+  const down = new Client({ accessToken: "T", baseUrl: "http://127.0.0.1:9", maxAttempts: 1 });
   const conn = await rejects(down.getKfList(), "connection refused");
   ok(conn instanceof TransportError && !conn.message.includes("access_token=T"), `transport error: ${conn.message}`);
 
-  // a shared token store: the second client reuses the first one's token
+  // a shared token store of text values: the second client reuses the first one's token
   const kv = new Map();
   const store = {
     async get(key) {
       return kv.get(key) ?? null;
     },
     async set(key, value) {
-      kv.set(key, JSON.parse(JSON.stringify(value)));
+      kv.set(key, value);
     },
     async delete(key) {
       kv.delete(key);
@@ -224,6 +224,7 @@ export async function scenario(wxkf, env) {
   await a.getKfList();
   await b.getKfList();
   eq([a.tokenFetches, b.tokenFetches, kv.size], [1, 0, 1], "token shared through the store");
+  eq(typeof [...kv.values()][0], "string", "the store holds text");
 
   // a token provider (a broker): the edge client never holds the secret
   let provided = 0;
@@ -240,11 +241,14 @@ export async function scenario(wxkf, env) {
   ok((await rejects(broken.getKfList(), "bad provider")).field === "tokenProvider().accessToken", "provider result checked");
 
   // classic tokens and the direct token call
-  const classic = new Client({ appId: env.appId, appSecret: env.appSecret, baseUrl: env.baseUrl, token: "classic" });
+  const classic = new Client({ appId: env.appId, appSecret: env.appSecret, baseUrl: env.baseUrl, tokenKind: "classic" });
   eq((await classic.getKfList()).length, 2, "classic token client");
-  const direct = await c.requestAccessToken({ appId: env.appId, appSecret: env.appSecret, forceRefresh: true });
+  const direct = await c.getStableAccessToken(true);
   ok(typeof direct.access_token === "string" && direct.expires_in > 0, "force-refreshed stable token");
-  const wrong = await rejects(c.requestAccessToken({ appId: env.appId, appSecret: "wrong-secret-zzz", token: "classic" }), "40125");
+  const classicToken = await classic.getAccessToken();
+  ok(typeof classicToken.access_token === "string" && classicToken.expires_in > 0, "a classic token from the token endpoint");
+  const wrongClient = new Client({ appId: env.appId, appSecret: "wrong-secret-zzz", baseUrl: env.baseUrl, tokenKind: "classic" });
+  const wrong = await rejects(wrongClient.getAccessToken(), "40125");
   ok(wrong.errcode === 40125 && !wrong.message.includes("wrong-secret-zzz"), "wrong secret, not echoed");
 
   // delete

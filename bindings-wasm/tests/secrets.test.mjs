@@ -11,7 +11,7 @@ import util from "node:util";
 import { createServer } from "node:http";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import {
-  Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpStatusError, TransportError, CallbackError,
+  Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpError, TransportError, CallbackError,
 } from "wxkf";
 import { APPID as EMU_APPID, SECRET as EMU_SECRET, startEmulator } from "./emulator.mjs";
 
@@ -225,12 +225,12 @@ async function everyOperation(label, c) {
   await works(`${label} getKfSession`, () => c.getKfSession(USER));
   await works(`${label} getKfSessionList`, () => c.getKfSessionList(KF));
   await works(`${label} getWaitCaseList`, () => c.getWaitCaseList());
-  await works(`${label} getMsgList`, () => c.getMsgList({ starttime: 1795449600, endtime: 1795449700, msgid: 1, number: 10 }));
+  await works(`${label} getMsgList`, () => c.getMsgList(1795449600, 1795449700, 1, 10));
   const walk = c.msgRecords({ from: 1795449600, to: 1795449700, pageSize: 10 });
   const records = [];
   for await (const r of walk) records.push(r);
   scanResult(`${label} msgRecords`, records);
-  scanResult(`${label} msgRecords cursor`, walk.cursor());
+  scanResult(`${label} msgRecords cursor`, walk.cursor);
   await works(`${label} closeKfSession`, () => c.closeKfSession(KF, USER));
   await works(`${label} delKfAccount`, () => c.delKfAccount(KF));
   scanObject(`${label} client`, c);
@@ -253,15 +253,12 @@ async function everyValidationError(label, c) {
   await fails(`${label} close bad kf`, () => c.closeKfSession("x", USER), v("kf_account"));
   await fails(`${label} getsession empty`, () => c.getKfSession(""), v("openid"));
   await fails(`${label} sessionlist bad kf`, () => c.getKfSessionList("@"), v("kf_account"));
-  await fails(`${label} msglist window`, () => c.getMsgList({ starttime: 1795449600, endtime: 1795536001, msgid: 1, number: 10 }), v("endtime"));
+  await fails(`${label} msglist window`, () => c.getMsgList(1795449600, 1795536001, 1, 10), v("endtime"));
+  await fails(`${label} msglist, a secret as starttime`, () => c.getMsgList(M.appSecret, 1795449700), v("starttime"));
   await fails(`${label} msgRecords reversed`, () => c.msgRecords({ from: 10, to: 5 }), (e) => e instanceof ValidationError);
   await fails(`${label} signal`, () => c.getKfList({ signal: "nope" }), v("signal"));
-  await fails(`${label} requestAccessToken empty secret`, () => c.requestAccessToken({ appId: APPID, appSecret: "" }), v("secret"));
-  await fails(
-    `${label} requestAccessToken classic force`,
-    () => c.requestAccessToken({ appId: APPID, appSecret: M.appSecret, token: "classic", forceRefresh: true }),
-    v("forceRefresh"),
-  );
+  await fails(`${label} getStableAccessToken, a secret as forceRefresh`, () => c.getStableAccessToken(M.appSecret), v("force_refresh"));
+  await fails(`${label} avatar filename not a string`, () => c.uploadKfHeadImg(KF, JPEG, { filename: [M.appSecret] }), v("filename"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -344,18 +341,20 @@ test("no marker in any error, result, inspected object or console output", async
     console.log("console capture canary");
     const wx = fakeWeChat();
     afterCall = () => wx.clearFaults();
-    const base = { appId: APPID, fetch: wx.fetch, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } };
+    const base = { appId: APPID, fetch: wx.fetch, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 };
 
     // --- bad options: thrown at once, never echoing what was given ---
     for (const [label, options, field] of [
       ["two token sources", { appSecret: M.appSecret, accessToken: M.fixedToken }, "appSecret"],
       ["secret and provider", { appSecret: M.appSecret, tokenProvider: () => null }, "appSecret"],
-      ["bad token kind", { appId: APPID, appSecret: M.appSecret, token: M.fixedToken }, "token"],
+      ["bad token kind", { appId: APPID, appSecret: M.appSecret, tokenKind: M.fixedToken }, "tokenKind"],
       ["bad baseUrl", { appId: APPID, appSecret: M.appSecret, baseUrl: `ftp://${M.appSecret}@x` }, "baseUrl"],
       ["secret not a string", { appId: APPID, appSecret: [M.appSecret] }, "appSecret"],
       ["token not a string", { accessToken: { value: M.fixedToken } }, "accessToken"],
       ["bad store", { appId: APPID, appSecret: M.appSecret, tokenStore: { get() {}, set() {} } }, "tokenStore.delete"],
-      ["bad retry", { appId: APPID, appSecret: M.appSecret, retry: { maxAttempts: M.appSecret } }, "retry.maxAttempts"],
+      ["bad maxAttempts", { appId: APPID, appSecret: M.appSecret, maxAttempts: M.appSecret }, "maxAttempts"],
+      ["unknown option holding a secret", { appId: APPID, appSecret: M.appSecret, secret: M.appSecret }, "secret"],
+      ["empty secret", { appId: APPID, appSecret: "" }, "appSecret"],
     ]) {
       await fails(`options: ${label}`, () => new Client(options), (e) => e instanceof ValidationError && e.field === field);
     }
@@ -387,7 +386,7 @@ test("no marker in any error, result, inspected object or console output", async
       ["/cgi-bin/message/custom/send", 45047, "out of response count limit", () => stable.sendMessage(USER, MESSAGES[1])],
       ["/customservice/kfsession/create", 40003, "invalid openid", () => stable.createKfSession(KF, USER)],
       ["/customservice/kfsession/create", 65415, "kf not online", () => stable.createKfSession(KF, USER)],
-      ["/customservice/msgrecord/getmsglist", 65416, "invalid parameter", () => stable.getMsgList({ starttime: 1795449600, endtime: 1795449700, msgid: 1, number: 10 })],
+      ["/customservice/msgrecord/getmsglist", 65416, "invalid parameter", () => stable.getMsgList(1795449600, 1795449700, 1, 10)],
       ["/cgi-bin/customservice/getkflist", 61004, "access clientip is not registered", () => stable.getKfList()],
       ["/cgi-bin/customservice/getkflist", -1, "system error", () => stable.getKfList()],
     ]) {
@@ -399,13 +398,13 @@ test("no marker in any error, result, inspected object or console output", async
     // HTTP 502 and bodies that echo the request URL (and so the token) back
     const echoHtml = (u, i, href) => new Response(`<html><body>502 Bad Gateway: ${href}</body></html>`, { status: 502 });
     wx.fault("*", echoHtml, 2);
-    await fails("HTTP 502 echoing the URL", () => stable.getKfList(), (e) => e instanceof HttpStatusError && e.status === 502);
+    await fails("HTTP 502 echoing the URL", () => stable.getKfList(), (e) => e instanceof HttpError && e.status === 502 && e.body.includes("502 Bad Gateway"));
     wx.fault("*", (u, i, href) => new Response(`upstream said: ${href}`, { status: 200 }), 2);
     await fails("non-JSON 200 echoing the URL", () => stable.getKfOnlineList(), (e) => e instanceof DecodeError);
     wx.fault("*", () => json({ kf_list: { kf_account: 7 } }), 2);
     await fails("a JSON answer of the wrong shape", () => stable.getKfList(), (e) => e instanceof DecodeError);
     wx.fault("*", () => new Response("", { status: 503 }), 2);
-    await fails("HTTP 503 empty", () => stable.getWaitCaseList(), (e) => e instanceof HttpStatusError && e.status === 503);
+    await fails("HTTP 503 empty", () => stable.getWaitCaseList(), (e) => e instanceof HttpError && e.status === 503);
     wx.fault("*", () => ({ not: "a Response" }), 2);
     await fails("fetch resolves to a non-Response", () => stable.getKfList(), (e) => e instanceof TransportError);
     // fetch rejecting the way Node's undici does: its messages carry the URL
@@ -445,47 +444,49 @@ test("no marker in any error, result, inspected object or console output", async
     wx.fault("/customservice/msgrecord/getmsglist", () => err(65417, "query period over the limit"), 2);
     const walk = stable.msgRecords({ from: 1795449600, to: 1795449700 });
     await fails("msgRecords page error", () => walk.next(), (e) => e instanceof ApiError);
-    scanResult("msgRecords cursor after error", walk.cursor());
+    scanResult("msgRecords cursor after error", walk.cursor);
 
-    // requestAccessToken: stable with force refresh, classic, and wrong secrets
-    const direct = await stable.requestAccessToken({ appId: APPID, appSecret: M.appSecret, forceRefresh: true });
+    // the token endpoints themselves: stable with force refresh, classic, and wrong secrets
+    const direct = await stable.getStableAccessToken(true);
     assert.ok(direct.access_token.startsWith(M.issuedToken));
-    const directClassic = await stable.requestAccessToken({ appId: APPID, appSecret: M.appSecret, token: "classic" });
+    const classicDirect = new Client({ ...base, appSecret: M.appSecret, tokenKind: "classic" });
+    const directClassic = await classicDirect.getAccessToken();
     assert.ok(directClassic.access_token.startsWith(M.issuedToken));
-    await fails("requestAccessToken wrong secret", () => stable.requestAccessToken({ appId: APPID, appSecret: M.wrongSecret }), (e) => e.errcode === 40125);
-    await fails("requestAccessToken classic wrong secret", () => stable.requestAccessToken({ appId: APPID, appSecret: M.wrongSecret, token: "classic" }), (e) => e.errcode === 40125);
+    const wrongDirect = new Client({ ...base, appSecret: M.wrongSecret });
+    await fails("getStableAccessToken wrong secret", () => wrongDirect.getStableAccessToken(), (e) => e.errcode === 40125);
+    await fails("getAccessToken wrong secret", () => new Client({ ...base, appSecret: M.wrongSecret, tokenKind: "classic" }).getAccessToken(), (e) => e.errcode === 40125);
     wx.fault("/cgi-bin/token", (u, i, href) => Promise.reject(new TypeError(`Failed to parse URL from ${href}`)), 3);
-    await fails("requestAccessToken classic network failure", () => stable.requestAccessToken({ appId: APPID, appSecret: M.appSecret, token: "classic" }), (e) => e instanceof TransportError);
+    await fails("getAccessToken network failure", () => classicDirect.getAccessToken(), (e) => e instanceof TransportError);
     scanObject("stable client (used)", stable);
 
     // --- the classic token client (the secret is in the token URL's query) ---
-    const classic = new Client({ ...base, appSecret: M.appSecret, token: "classic" });
+    const classic = new Client({ ...base, appSecret: M.appSecret, tokenKind: "classic" });
     await works("classic getKfList", () => classic.getKfList());
     assert.ok(wx.calls.some((c) => c.path === "/cgi-bin/token" && c.url.includes(M.appSecret)), "the classic URL carries the secret");
-    const classicDown = new Client({ ...base, appSecret: M.appSecret, token: "classic" });
+    const classicDown = new Client({ ...base, appSecret: M.appSecret, tokenKind: "classic" });
     wx.fault("/cgi-bin/token", (u, i, href) => {
       throw new TypeError("fetch failed", { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${href}`), { code: "ENOTFOUND" }) });
     }, 3);
     await fails("classic token fetch fails (URL with the secret)", () => classicDown.getKfList(), (e) => e instanceof TransportError);
     wx.fault("/cgi-bin/token", (u, i, href) => new Response(`<h1>502</h1>${href}`, { status: 502 }), 3);
-    await fails("classic token 502 echoing the URL", () => classicDown.getKfList(), (e) => e instanceof HttpStatusError);
+    await fails("classic token 502 echoing the URL", () => classicDown.getKfList(), (e) => e instanceof HttpError);
     wx.fault("/cgi-bin/token", (u, i, href) => new Response(href, { status: 200 }), 3);
     await fails("classic token non-JSON echoing the URL", () => classicDown.getKfList(), (e) => e instanceof DecodeError);
     wx.fault("/cgi-bin/token", () => json({ access_token: `${M.issuedToken}bad`, expires_in: "soon" }), 3);
-    await fails("token response with a bad expiry", () => classicDown.getKfList(), (e) => e instanceof DecodeError);
+    await fails("token response with a bad expiry", () => classicDown.getKfList(), (e) => e instanceof DecodeError && e.body.includes('"access_token":"***"'));
     wx.fault("/cgi-bin/token", () => json({ access_token: `${M.issuedToken}neg`, expires_in: -5 }), 3);
     await fails("token response with a negative expiry", () => classicDown.getKfList(), (e) => e instanceof DecodeError);
-    const wrong = new Client({ ...base, appSecret: M.wrongSecret, token: "classic" });
+    const wrong = new Client({ ...base, appSecret: M.wrongSecret, tokenKind: "classic" });
     await fails("classic 40125", () => wrong.getKfList(), (e) => e instanceof ApiError && e.errcode === 40125);
     const wrongStable = new Client({ ...base, appSecret: M.wrongSecret });
     await fails("stable 40125", () => wrongStable.accessToken(), (e) => e instanceof ApiError && e.errcode === 40125);
     scanObject("wrong-secret client", wrong);
     // real Node fetch: a closed port and an unparsable URL, with the secret in the query
-    const closed = new Client({ appId: APPID, appSecret: M.appSecret, token: "classic", baseUrl: "http://127.0.0.1:9", retry: false });
+    const closed = new Client({ appId: APPID, appSecret: M.appSecret, tokenKind: "classic", baseUrl: "http://127.0.0.1:9", maxAttempts: 1 });
     await fails("real fetch: connection refused (classic)", () => closed.getKfList(), (e) => e instanceof TransportError);
-    const unparsable = new Client({ appId: APPID, appSecret: M.appSecret, token: "classic", baseUrl: "http://[::1", retry: false });
+    const unparsable = new Client({ appId: APPID, appSecret: M.appSecret, tokenKind: "classic", baseUrl: "http://[::1", maxAttempts: 1 });
     await fails("real fetch: unparsable URL (classic)", () => unparsable.getKfList(), (e) => e instanceof TransportError);
-    const fixedDown = new Client({ accessToken: M.fixedToken, baseUrl: "http://127.0.0.1:9", retry: false });
+    const fixedDown = new Client({ accessToken: M.fixedToken, baseUrl: "http://127.0.0.1:9", maxAttempts: 1 });
     await fails("real fetch: connection refused (fixed token)", () => fixedDown.getKfList(), (e) => e instanceof TransportError);
 
     // --- a fixed token ---
@@ -533,11 +534,11 @@ test("no marker in any error, result, inspected object or console output", async
     const expired = new Client({ ...base, tokenProvider: () => { wx.valid.delete(`${M.providedToken}old`); return { accessToken: `${M.providedToken}old`, expiresAt: Date.now() + 3600_000 }; } });
     await fails("provider token rejected twice", () => expired.getKfList(), (e) => e instanceof ApiError && e.errcode === 40001);
 
-    // --- token stores: the stored token, broken stores and what they return ---
+    // --- token stores of text values: the stored token, broken stores and what they return ---
     const kv = new Map();
     const store = {
       get: (k) => kv.get(k) ?? null,
-      set: (k, v) => void kv.set(k, JSON.parse(JSON.stringify(v))),
+      set: (k, v) => void kv.set(k, v),
       delete: (k) => void kv.delete(k),
     };
     const stored = new Client({ ...base, appSecret: M.appSecret, tokenStore: store });
@@ -547,21 +548,22 @@ test("no marker in any error, result, inspected object or console output", async
     scanObject("store client", stored);
     const key = [...kv.keys()][0];
     wx.valid.add(M.storedToken);
-    kv.set(key, { access_token: M.storedToken, expires_at_ms: Date.now() + 3600_000, obtained_at_ms: Date.now() });
+    kv.set(key, JSON.stringify({ access_token: M.storedToken, expires_at_ms: Date.now() + 3600_000, obtained_at_ms: Date.now() }));
     const stored2 = new Client({ ...base, appSecret: M.appSecret, tokenStore: store });
     await works("store: the stored token is used", () => stored2.getKfList());
     assert.ok(wx.calls.at(-1).url.includes(M.storedToken), "a second client reads the token from the store");
     wx.valid.delete(M.storedToken);
     await works("store: stored token rejected → refreshed", () => stored2.getKfList());
-    assert.ok(!kv.get(key).access_token.includes(M.storedToken), "the rejected token was replaced in the store");
+    assert.ok(!JSON.parse(kv.get(key)).access_token.includes(M.storedToken), "the rejected token was replaced in the store");
     scanObject("store client 2", stored2);
-    const storedJson = JSON.stringify({ access_token: M.storedToken, expires_at_ms: Date.now() + 3600_000, obtained_at_ms: 1 });
+    const storedObject = { access_token: M.storedToken, expires_at_ms: Date.now() + 3600_000, obtained_at_ms: 1 };
     for (const [label, get, set, check] of [
       ["store get throws", () => { throw new Error("kv down"); }, () => {}, (e) => e instanceof TransportError],
-      // Workers KV returns the JSON text unless asked for { type: "json" }
-      ["store get returns the JSON text", () => storedJson, () => {}, (e) => e instanceof ValidationError && e.field === "tokenStore.get"],
-      ["store get returns a bad expiry", () => ({ access_token: M.storedToken, expires_at_ms: "tomorrow" }), () => {}, (e) => e instanceof ValidationError],
-      ["store get returns the token in an array", () => ({ access_token: [M.storedToken], expires_at_ms: 1 }), () => {}, (e) => e instanceof ValidationError],
+      // the store holds text now: an object (what the old contract returned) is refused
+      ["store get returns an object", () => storedObject, () => {}, (e) => e instanceof ValidationError && e.field === "tokenStore.get"],
+      ["store get returns a bad expiry", () => JSON.stringify({ ...storedObject, expires_at_ms: "tomorrow" }), () => {}, (e) => e instanceof ValidationError],
+      ["store get returns the token in an array", () => JSON.stringify({ ...storedObject, access_token: [M.storedToken] }), () => {}, (e) => e instanceof ValidationError],
+      ["store get returns broken JSON", () => `{"access_token":"${M.storedToken}"`, () => {}, (e) => e instanceof ValidationError],
       ["store get returns a number", () => 42, () => {}, (e) => e instanceof ValidationError],
       ["store set throws", () => null, () => { throw new Error("kv read-only"); }, (e) => e instanceof TransportError],
       ["store set rejects", () => null, async () => { throw new RangeError("quota"); }, (e) => e instanceof TransportError],
@@ -682,7 +684,7 @@ test("no marker in any error, result, inspected object or console output", async
       assert.equal(r.status, 200, `admin ${path}`);
       return r.json();
     };
-    const live = new Client({ appId: EMU_APPID, appSecret: EMU_SECRET, baseUrl: emu.baseUrl, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const live = new Client({ appId: EMU_APPID, appSecret: EMU_SECRET, baseUrl: emu.baseUrl, maxAttempts: 2, baseDelayMs: 1 });
     const issuedLive = async () => {
       const t = await live.accessToken();
       markers.add(t);
@@ -710,7 +712,7 @@ test("no marker in any error, result, inspected object or console output", async
     for (const m of MESSAGES.slice(1, 4)) await works(`emu send ${Object.keys(m)[0]}`, () => live.sendMessage("oSecretUser01", m));
     await works("emu typing", () => live.sendTyping("oSecretUser01", "Typing"));
     const clock = (await admin("clock")).now;
-    await works("emu msglist", () => live.getMsgList({ starttime: clock - 60, endtime: clock + 60, msgid: 1, number: 100 }));
+    await works("emu msglist", () => live.getMsgList(clock - 60, clock + 60, 1, 100));
     await fails("emu 65406", () => live.addKfAccount("carol@gh_emulator", "again"), (e) => e.errcode === 65406);
     await fails("emu 40003", () => live.createKfSession("carol@gh_emulator", "oNeverSeen"), (e) => e instanceof ApiError);
     await admin("faults", { path: "/cgi-bin/customservice/getkflist", kind: "invalidate_token" });
@@ -718,7 +720,7 @@ test("no marker in any error, result, inspected object or console output", async
     const tokenB = await issuedLive();
     assert.notEqual(tokenA, tokenB, "the token was refreshed");
     await admin("faults", { path: "/cgi-bin/customservice/getkflist", kind: "http_status", status: 502, count: 2 });
-    await fails("emu 502", () => live.getKfList(), (e) => e instanceof HttpStatusError && e.status === 502);
+    await fails("emu 502", () => live.getKfList(), (e) => e instanceof HttpError && e.status === 502);
     await admin("faults", { path: "/cgi-bin/customservice/getkflist", kind: "quota", count: 1 });
     await fails("emu 45009", () => live.getKfList(), (e) => e.errcode === 45009);
     await admin("faults", { path: "/cgi-bin/customservice/getkflist", kind: "busy", count: 2 });
@@ -733,12 +735,12 @@ test("no marker in any error, result, inspected object or console output", async
     setTimeout(() => slow.abort(), 30);
     await fails("emu aborted", () => slowCall, (e) => e.transportKind === "aborted");
     await fetch(`${emu.baseUrl}/__admin/faults`, { method: "DELETE" });
-    const liveClassic = new Client({ appId: EMU_APPID, appSecret: EMU_SECRET, baseUrl: emu.baseUrl, token: "classic" });
+    const liveClassic = new Client({ appId: EMU_APPID, appSecret: EMU_SECRET, baseUrl: emu.baseUrl, tokenKind: "classic" });
     await works("emu classic", () => liveClassic.getKfList());
     markers.add(await liveClassic.accessToken());
-    await fails("emu classic wrong secret", () => new Client({ appId: EMU_APPID, appSecret: M.wrongSecret, baseUrl: emu.baseUrl, token: "classic" }).getKfList(), (e) => e.errcode === 40125);
-    await fails("emu stable wrong secret", () => live.requestAccessToken({ appId: EMU_APPID, appSecret: M.wrongSecret }), (e) => e.errcode === 40125);
-    const forced = await live.requestAccessToken({ appId: EMU_APPID, appSecret: EMU_SECRET, forceRefresh: true });
+    await fails("emu classic wrong secret", () => new Client({ appId: EMU_APPID, appSecret: M.wrongSecret, baseUrl: emu.baseUrl, tokenKind: "classic" }).getKfList(), (e) => e.errcode === 40125);
+    await fails("emu stable wrong secret", () => new Client({ appId: EMU_APPID, appSecret: M.wrongSecret, baseUrl: emu.baseUrl }).getStableAccessToken(), (e) => e.errcode === 40125);
+    const forced = await live.getStableAccessToken(true);
     markers.add(forced.access_token);
     await works("emu after force refresh", () => live.getKfList());
     markers.add(await issuedLive());

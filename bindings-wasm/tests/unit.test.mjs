@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpStatusError, TransportError, CallbackError,
-  isWxkfError,
+  Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpError, TransportError, CallbackError,
+  CredentialError, RateLimitError, isWxkfError,
 } from "wxkf";
 
 const SECRET = "unit-secret-never-shown-9931";
@@ -33,8 +33,9 @@ test("error classes: instanceof, names, type guard, no secret", async () => {
   const { fetch } = fakeFetch({ "/cgi-bin/stable_token": () => Response.json({ errcode: 40125, errmsg: "invalid appsecret" }) });
   const c = new Client({ appId: "wx1", appSecret: SECRET, fetch });
   const e = await c.getKfList().then(() => null, (x) => x);
-  assert.ok(e instanceof ApiError && e instanceof WxkfError && e instanceof Error);
-  assert.equal(e.name, "ApiError");
+  assert.ok(e instanceof CredentialError && e instanceof ApiError && e instanceof WxkfError && e instanceof Error);
+  assert.equal(e.name, "CredentialError");
+  assert.equal(e.family, "credential");
   assert.equal(e.code, "INVALID_APPSECRET");
   assert.equal(e.errcode, 40125);
   assert.equal(e.errmsg, "invalid appsecret");
@@ -50,7 +51,7 @@ test("classic token: a failing fetch never shows the secret of the URL", async (
   const fetch = async () => {
     throw new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) });
   };
-  const c = new Client({ appId: "wx1", appSecret: SECRET, token: "classic", fetch, retry: false });
+  const c = new Client({ appId: "wx1", appSecret: SECRET, tokenKind: "classic", fetch, maxAttempts: 1 });
   const e = await c.getKfList().then(() => null, (x) => x);
   assert.ok(e instanceof TransportError, String(e));
   assert.equal(e.transportKind, "connect");
@@ -64,11 +65,12 @@ test("HTTP status, undecodable body and a non-Response are typed errors", async 
     "/customservice/kfsession/getwaitcase": () => ({ not: "a response" }),
   };
   const { fetch } = fakeFetch(answers);
-  const c = new Client({ accessToken: "T", fetch, retry: false });
+  const c = new Client({ accessToken: "T", fetch, maxAttempts: 1 });
   const http = await c.getKfList().then(() => null, (x) => x);
-  assert.ok(http instanceof HttpStatusError && http.status === 502 && http.code === "HTTP_STATUS", String(http));
+  assert.ok(http instanceof HttpError && http.status === 502 && http.code === "HTTP_STATUS", String(http));
+  assert.equal(http.body, "<html>bad gateway</html>", "the body is kept");
   const decode = await c.getKfOnlineList().then(() => null, (x) => x);
-  assert.ok(decode instanceof DecodeError && typeof decode.reason === "string", String(decode));
+  assert.ok(decode instanceof DecodeError && typeof decode.reason === "string" && decode.body === "not json", String(decode));
   const other = await c.getWaitCaseList().then(() => null, (x) => x);
   assert.ok(other instanceof TransportError, String(other));
 });
@@ -78,13 +80,14 @@ test("bad arguments reject with ValidationError naming the field, before any req
   const c = new Client({ accessToken: "T", fetch });
   const cases = [
     [() => c.uploadKfHeadImg("a@b", "not bytes"), "image"],
-    [() => c.getMsgList({ starttime: 1.5, endtime: 2, msgid: 1, number: 1 }), "starttime"],
-    [() => c.getMsgList({ starttime: 1, endtime: 2, msgid: 1 }), "number"],
+    [() => c.getMsgList(1.5, 2, 1, 1), "starttime"],
+    [() => c.getMsgList(1), "endtime"],
     [() => c.getKfList({ signal: "nope" }), "signal"],
-    [() => c.sendMessage("u", { image: {} }), "message"],
+    [() => c.sendMessage("u", { image: {} }), "message.image"],
     [() => c.sendTyping(42, "Typing"), "touser"],
-    [() => c.requestAccessToken({ appId: "wx", appSecret: "s", token: "classic", forceRefresh: true }), "forceRefresh"],
-    [() => c.requestAccessToken({ appId: "wx", appSecret: "" }), "secret"],
+    [() => c.uploadKfHeadImg("a@b", new Uint8Array([1]), { filename: 7 }), "filename"],
+    [() => c.getStableAccessToken("yes"), "force_refresh"],
+    [() => c.getAccessToken(), "token_source"],
   ];
   for (const [f, field] of cases) {
     const e = await f().then(() => null, (x) => x);
@@ -93,9 +96,11 @@ test("bad arguments reject with ValidationError naming the field, before any req
     assert.equal(e.code, "VALIDATION");
   }
   assert.equal(calls.length, 0, "nothing sent");
-  assert.throws(() => new Client({ accessToken: "T", retry: "often" }), (e) => e.field === "retry");
-  assert.throws(() => new Client({ accessToken: "T", retry: { maxAttempts: -1 } }), (e) => e.field === "retry.maxAttempts");
+  assert.throws(() => new Client({ accessToken: "T", retry: "often" }), (e) => e.field === "retry", "the old nested retry option is refused");
+  assert.throws(() => new Client({ accessToken: "T", maxAttempts: -1 }), (e) => e.field === "maxAttempts");
+  assert.throws(() => new Client({ accessToken: "T", maxAttempts: 0 }), (e) => e.field === "maxAttempts");
   assert.throws(() => new Client({ accessToken: "T", fetch: 1 }), (e) => e.field === "fetch");
+  assert.throws(() => new Client({ appId: "wx", appSecret: "" }), (e) => e.field === "appSecret");
   assert.throws(() => new Client({ accessToken: "T", appSecret: "s", appId: "x" }), (e) => e instanceof ValidationError);
   assert.throws(() => new Client("nope"), (e) => e.field === "options");
   assert.throws(() => c.msgRecords({ from: "yesterday", to: 1 }), (e) => e.field === "from");
@@ -107,7 +112,7 @@ test("AbortSignal.timeout makes a timeout error; abort() an aborted one; the fet
     fetchSignal = init.signal;
     return new Promise(() => {}); // never answers
   };
-  const c = new Client({ accessToken: "T", fetch, retry: false });
+  const c = new Client({ accessToken: "T", fetch, maxAttempts: 1 });
   // Node's AbortSignal.timeout timer does not keep the process alive: hold it open meanwhile.
   const keepAlive = setTimeout(() => {}, 10_000);
   const e = await c.getKfList({ signal: AbortSignal.timeout(30) }).then(() => null, (x) => x);
@@ -119,6 +124,12 @@ test("AbortSignal.timeout makes a timeout error; abort() an aborted one; the fet
   controller.abort();
   const a = await pending.then(() => null, (x) => x);
   assert.ok(a instanceof TransportError && a.transportKind === "aborted", String(a));
+  // the client's own timeoutMs aborts a fetch that never answers
+  const hold = setTimeout(() => {}, 10_000);
+  const timed = new Client({ accessToken: "T", fetch: (url, init) => new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(init.signal.reason))), maxAttempts: 1, timeoutMs: 40 });
+  const t = await timed.getKfList().then(() => null, (x) => x);
+  clearTimeout(hold);
+  assert.ok(t instanceof TransportError && t.transportKind === "timeout", String(t));
 });
 
 test("retries: a read is retried after -1, a write is not (by default)", async () => {
@@ -126,25 +137,27 @@ test("retries: a read is retried after -1, a write is not (by default)", async (
     "/cgi-bin/customservice/getkflist": (u, i, n) => (n === 1 ? Response.json({ errcode: -1, errmsg: "busy" }) : Response.json({ kf_list: [] })),
     "/customservice/kfaccount/add": () => Response.json({ errcode: -1, errmsg: "busy" }),
   });
-  const c = new Client({ accessToken: "T", fetch, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+  const c = new Client({ accessToken: "T", fetch, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 });
   assert.deepEqual(await c.getKfList(), []);
   assert.equal(calls.length, 2);
   const e = await c.addKfAccount("a@b", "A").then(() => null, (x) => x);
-  assert.ok(e instanceof ApiError && e.errcode === -1 && e.retry === "retry_later", String(e));
+  assert.ok(e instanceof RateLimitError && e.errcode === -1 && e.retry === "retry_later", String(e));
   assert.equal(calls.filter((x) => x.path === "/customservice/kfaccount/add").length, 1, "writes are not retried");
   const retried = fakeFetch({ "/customservice/kfaccount/add": (u, i, n) => Response.json(n === 1 ? { errcode: -1, errmsg: "busy" } : { errcode: 0, errmsg: "ok" }) });
-  const w = new Client({ accessToken: "T", fetch: retried.fetch, retry: { baseDelayMs: 1, retryWrites: true } });
+  const w = new Client({ accessToken: "T", fetch: retried.fetch, baseDelayMs: 1, retryWrites: true });
   assert.equal(await w.addKfAccount("a@b", "A"), null);
   assert.equal(retried.calls.length, 2, "retryWrites retries the write");
 });
 
-test("a token store: the rejected token is deleted, the new one stored, the call retried once", async () => {
+test("a token store of text values: the rejected token is deleted, the new one stored, the call retried once", async () => {
   const kv = new Map();
   const log = [];
+  const ttls = [];
   const store = {
     get: (k) => kv.get(k),
-    set: (k, v) => {
-      log.push(`set ${v.access_token}`);
+    set: (k, v, ttlMs) => {
+      log.push(`set ${JSON.parse(v).access_token}`);
+      ttls.push(ttlMs);
       kv.set(k, v);
     },
     delete: (k) => {
@@ -163,13 +176,19 @@ test("a token store: the rejected token is deleted, the new one stored, the call
   assert.deepEqual(calls.map((x) => x.token ?? x.path), ["/cgi-bin/stable_token", "TOK1", "/cgi-bin/stable_token", "TOK2"]);
   assert.equal(c.tokenFetches, 2);
   const stored = [...kv.values()][0];
-  assert.equal(typeof stored.expires_at_ms, "number");
+  assert.equal(typeof stored, "string", "the store holds text (what Workers KV stores)");
+  assert.equal(typeof JSON.parse(stored).expires_at_ms, "number");
+  assert.ok(ttls.every((t) => t > 7_000_000 && t <= 7_200_000), `the TTL is the token's lifetime: ${ttls}`);
   assert.ok(!JSON.stringify([...kv.keys()]).includes(SECRET), "the store key holds no secret");
   // a store that fails is a typed error, not a crash
   const failing = { get: () => { throw new Error("kv down"); }, set: () => {}, delete: () => {} };
   const f = new Client({ appId: "wx1", appSecret: SECRET, fetch, tokenStore: failing });
   const e = await f.getKfList().then(() => null, (x) => x);
   assert.ok(e instanceof WxkfError && /kv down/.test(e.message), String(e));
+  // a store that hands back an object (the old contract) is told what it must return
+  const objects = { get: () => ({ access_token: "x" }), set: () => {}, delete: () => {} };
+  const o = await new Client({ appId: "wx1", appSecret: SECRET, fetch, tokenStore: objects }).getKfList().then(() => null, (x) => x);
+  assert.ok(o instanceof ValidationError && o.field === "tokenStore.get", String(o));
 });
 
 test("a token provider receives the token WeChat rejected", async () => {
@@ -211,7 +230,7 @@ test("record iterator: overlapping next() calls never fetch a page twice; cursor
   const got = await Promise.all([walk.next(), walk.next(), walk.next(), walk.next()]);
   assert.deepEqual(got.map((r) => r.value.text), ["r0", "r1", "r2", "r3"]);
   assert.equal(walk.pagesFetched, 2);
-  const cursor = walk.cursor();
+  const cursor = walk.cursor;
   const rest = [];
   for await (const r of c.msgRecords({ cursor })) rest.push(r.text);
   assert.deepEqual(rest, ["r4", "r5", "r6"]);
@@ -219,7 +238,7 @@ test("record iterator: overlapping next() calls never fetch a page twice; cursor
   assert.deepEqual((await walk.nextPage()).map((r) => r.text), ["r6"]);
   assert.deepEqual(await walk.nextPage(), []);
   assert.deepEqual(await walk.next(), { done: true, value: undefined });
-  assert.equal(walk.cursor(), null);
+  assert.equal(walk.cursor, null);
 });
 
 test("Webhook.handle answers URL checks, pushes (with onPush's reply), refusals and other methods", async () => {
@@ -267,7 +286,7 @@ test("Webhook.handle answers URL checks, pushes (with onPush's reply), refusals 
 
 test("Webhook: options are validated; replies are random unless fixed; refusals are CallbackErrors", () => {
   assert.throws(() => new Webhook({}), (e) => e instanceof ValidationError && e.field === "token");
-  assert.throws(() => new Webhook({ token: "t", encodingAesKey: "short", appId: "wx1" }), (e) => e instanceof ValidationError && e.field === "encoding_aes_key");
+  assert.throws(() => new Webhook({ token: "t", encodingAesKey: "short", appId: "wx1" }), (e) => e instanceof ValidationError && e.field === "encodingAesKey");
   assert.throws(() => new Webhook({ token: "t", windowSecs: -1 }), (e) => e.field === "windowSecs");
   const doc = vectors("push-messages.json");
   const safe = doc.cases.find((c) => c.name === "safe_text");

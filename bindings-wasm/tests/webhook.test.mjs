@@ -95,9 +95,8 @@ async function startWorker(extraBindings = {}) {
       { type: "ESModule", path: "worker.js", contents: readFileSync(`${EXAMPLES}cloudflare-worker/src/worker.js`, "utf8") },
       // what wrangler's bundler does for `import "wxkf"`: the entry of the "workerd" condition
       { type: "ESModule", path: "wxkf", contents: `export * from "./node_modules/wxkf/${entry}";` },
-      file(entry),
-      file("lib/api.js"),
-      file("gen/wxkf_wasm.js"),
+      // the package's own files (its package.json "files"): the entry, lib/, the generated glue
+      ...pkg.files.filter((f) => f.startsWith("lib/") || f === entry || f === "gen/wxkf_wasm.js").map((f) => file(f)),
       file("gen/wxkf_wasm_bg.wasm", "CompiledWasm"),
     ],
     compatibilityDate: "2025-01-01",
@@ -231,7 +230,7 @@ test("node client example runs against the emulator", async () => {
     assert.match(out, /kf accounts: alice@gh_emulator/);
     assert.match(out, /waiting users: 0/);
     // the user never wrote in: WeChat's 40003, printed as a typed error
-    assert.match(out, /ApiError \S+ \(40003\)/);
+    assert.match(out, /MessageError INVALID_OPENID \(40003\)/);
   } finally {
     await emu.stop();
   }

@@ -240,6 +240,8 @@ struct ConfigPatch {
     #[serde(default, deserialize_with = "double_option")]
     max_text_chars: Option<Option<usize>>,
     legacy_opercodes: Option<bool>,
+    push_timeout_ms: Option<u64>,
+    push_retries: Option<u32>,
 }
 
 fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -271,7 +273,9 @@ async fn config_set(AxState(sh): Sh, body: Bytes) -> Response {
         webhook_url,
         invite_expire_secs,
         max_text_chars,
-        legacy_opercodes
+        legacy_opercodes,
+        push_timeout_ms,
+        push_retries
     );
     ok_json(json!(s))
 }

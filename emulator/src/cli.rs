@@ -72,6 +72,9 @@ pub struct Args {
     /// Timeout of one push, in milliseconds.
     #[arg(long, env = "WXKF_EMU_PUSH_TIMEOUT_MS", default_value_t = 5000)]
     pub push_timeout_ms: u64,
+    /// Retries of a push that was not answered in time or failed (WeChat: 3).
+    #[arg(long, env = "WXKF_EMU_PUSH_RETRIES", default_value_t = 3)]
+    pub push_retries: u32,
     /// Longest text content before 45002, in characters (default: no cap, as WeChat documents
     /// none for an Official Account; 2048 is WeCom's).
     #[arg(long, env = "WXKF_EMU_MAX_TEXT_CHARS")]
@@ -108,6 +111,7 @@ impl Args {
             media_prefix: self.media_prefix.clone(),
             ip_allowlist: self.ip_allowlist.clone(),
             push_timeout_ms: self.push_timeout_ms,
+            push_retries: self.push_retries,
             max_text_chars: self.max_text_chars,
             legacy_opercodes: self.legacy_opercodes,
             ..Config::default()

@@ -81,8 +81,11 @@ pub struct Config {
     pub media_prefix: String,
     /// Invitation lifetime (default 7 days).
     pub invite_expire_secs: i64,
-    /// Timeout of one push to the webhook (default 5000 ms).
+    /// How long WeChat waits for the webhook's answer to one push (default 5000 ms).
     pub push_timeout_ms: u64,
+    /// Retries of a push the webhook did not answer in time (or failed): WeChat retries
+    /// three times (default 3), each a freshly signed request with the same message.
+    pub push_retries: u32,
     /// Longest text content before 45002, in characters; none = no cap (default). WeChat
     /// documents no cap for an Official Account; 2048 is WeCom's, an assumption if set.
     pub max_text_chars: Option<usize>,
@@ -116,6 +119,7 @@ impl Default for Config {
             media_prefix: "MEDIA_".into(),
             invite_expire_secs: 7 * 86_400,
             push_timeout_ms: 5000,
+            push_retries: 3,
             max_text_chars: None,
             legacy_opercodes: false,
         }
@@ -148,6 +152,7 @@ impl fmt::Debug for Config {
             .field("media_prefix", &self.media_prefix)
             .field("invite_expire_secs", &self.invite_expire_secs)
             .field("push_timeout_ms", &self.push_timeout_ms)
+            .field("push_retries", &self.push_retries)
             .field("max_text_chars", &self.max_text_chars)
             .field("legacy_opercodes", &self.legacy_opercodes)
             .finish()
@@ -193,10 +198,8 @@ impl Emulator {
         };
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.push_timeout_ms))
-            .build()
-            .map_err(|e| io::Error::other(e.to_string()))?;
+        // Each push sets its own timeout (`push_timeout_ms`, changeable at run time).
+        let http = reqwest::Client::builder().build().map_err(|e| io::Error::other(e.to_string()))?;
         let (push_tx, push_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared { state: Mutex::new(state::State::new(&config)), config, aes, http, push_tx });
         let pusher = tokio::spawn(push::background(shared.clone(), push_rx));

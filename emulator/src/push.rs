@@ -27,8 +27,34 @@ fn fail(job: &PushJob, status: Option<u16>, reason: String) -> PushOutcome {
     }
 }
 
-/// Sends one push and interprets the reply. Never panics; failures are reported.
+/// Sends one push like WeChat: when the webhook does not answer within `push_timeout_ms` (or
+/// fails), the push is sent again, up to `push_retries` more times, each attempt a freshly
+/// signed request carrying the same message (so a webhook's replay guard passes it and only
+/// deduplication by `MsgId` can tell). Never panics; failures are reported.
 pub async fn deliver(sh: &Shared, job: &PushJob) -> PushOutcome {
+    let (retries, timeout_ms) = {
+        let st = sh.lock();
+        (st.settings.push_retries, st.settings.push_timeout_ms)
+    };
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let mut out = deliver_once(sh, job, timeout_ms).await;
+        // Retried: no answer in time (or no connection), or a server error. An answer that is
+        // merely unusable (bad XML, wrong signature) is not: WeChat shows the user an error.
+        let status = out.report.get("status").and_then(Value::as_u64);
+        let unanswered =
+            out.report.get("reply_kind").and_then(Value::as_str) == Some("invalid") && status.is_none_or(|s| s >= 500);
+        if let Some(map) = out.report.as_object_mut() {
+            map.insert("attempts".into(), json!(attempt));
+        }
+        if !unanswered || attempt > retries {
+            return out;
+        }
+    }
+}
+
+async fn deliver_once(sh: &Shared, job: &PushJob, timeout_ms: u64) -> PushOutcome {
     let (url, now) = {
         let st = sh.lock();
         (st.settings.webhook_url.clone(), st.now())
@@ -62,7 +88,9 @@ pub async fn deliver(sh: &Shared, job: &PushJob) -> PushOutcome {
     };
     let sep = if url.contains('?') { '&' } else { '?' };
     let full = format!("{url}{sep}{query}");
-    let resp = sh.http.post(&full).header("content-type", "text/xml; charset=utf-8").body(body).send().await;
+    let timeout = std::time::Duration::from_millis(timeout_ms);
+    let request = sh.http.post(&full).timeout(timeout).header("content-type", "text/xml; charset=utf-8").body(body);
+    let resp = request.send().await;
     let resp = match resp {
         Ok(r) => r,
         Err(e) => return fail(job, None, format!("webhook unreachable: {e}")),

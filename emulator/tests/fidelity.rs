@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{code, H};
+use common::{code, config, H};
 use serde_json::json;
 
 /// `errmsg` comes from the emulator's own table (WeChat's wording), not from core's catalogue.
@@ -351,4 +351,29 @@ async fn forwarding_goes_to_the_developer_until_a_transfer() {
     assert_eq!(r["push"]["applied"]["action"], "refused", "{r}");
     assert_eq!(session_of("u4").await, "");
     assert_eq!(wait().await, 1, "only u3 waits");
+}
+
+/// WeChat waits 5 s for the webhook and sends an unanswered push again, three times; each
+/// retry carries the same message. Timeout and retries are settings (the tests shorten them).
+#[tokio::test]
+async fn an_unanswered_push_is_retried_three_times_with_the_same_message() {
+    let mut cfg = config();
+    cfg.push_timeout_ms = 150;
+    let (h, hook) = H::with_hook(cfg).await;
+    hook.delay_ms.store(400, std::sync::atomic::Ordering::SeqCst);
+    let report = h.user_says("o_slow", "hello").await;
+    assert_eq!(report["push"]["attempts"], 4, "{report}");
+    assert_eq!(report["push"]["delivered"], false, "{report}");
+    let bodies = hook.received.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 4);
+    assert!(bodies.iter().all(|b| b == &bodies[0]), "every retry carries the same message");
+    assert!(bodies[0].contains("<MsgId>"), "{}", bodies[0]);
+
+    // An answer in time: one attempt. Retries can be turned off.
+    hook.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(h.user_says("o_fast", "hello").await["push"]["attempts"], 1);
+    h.admin("config", json!({"push_retries": 0})).await;
+    hook.delay_ms.store(400, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(h.user_says("o_once", "hello").await["push"]["attempts"], 1);
+    assert_eq!(hook.count("o_once"), 1);
 }

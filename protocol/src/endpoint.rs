@@ -80,32 +80,43 @@ pub trait Endpoint {
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {
         self.validate()?;
         let extra = self.query();
-        let mut query: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 1);
-        if Self::NEEDS_TOKEN {
-            let token = ctx
-                .access_token
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| KfError::validation("access_token", "an access token is required for this call"))?;
-            query.push(("access_token", token));
-        }
-        query.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
-        let url = build_url(ctx.base_url, Self::PATH, &query);
-        let (headers, body) = match self.body(ctx)? {
-            Body::Empty => (Vec::new(), Vec::new()),
-            Body::Json(bytes) => {
-                (vec![("content-type".to_string(), "application/json; charset=utf-8".to_string())], bytes)
-            }
-            Body::Multipart { content_type, body } => (vec![("content-type".to_string(), content_type)], body),
-        };
-        Ok(HttpRequest { method: Self::METHOD, url, headers, body })
+        let body = self.body(ctx)?;
+        assemble(ctx, (Self::METHOD, Self::PATH, Self::NEEDS_TOKEN), &extra, body)
     }
+}
+
+/// The request of an endpoint from its parts: not generic, so compiled once for every endpoint.
+fn assemble(
+    ctx: &BuildContext<'_>,
+    (method, path, needs_token): (Method, &str, bool),
+    extra: &[(&'static str, String)],
+    body: Body,
+) -> Result<HttpRequest, KfError> {
+    let mut query: Vec<(&str, &str)> = Vec::with_capacity(extra.len() + 1);
+    if needs_token {
+        let token = ctx
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| KfError::validation("access_token", "an access token is required for this call"))?;
+        query.push(("access_token", token));
+    }
+    query.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    let url = build_url(ctx.base_url, path, &query);
+    let (headers, body) = match body {
+        Body::Empty => (Vec::new(), Vec::new()),
+        Body::Json(bytes) => (vec![("content-type".to_string(), "application/json; charset=utf-8".to_string())], bytes),
+        Body::Multipart { content_type, body } => (vec![("content-type".to_string(), content_type)], body),
+    };
+    Ok(HttpRequest { method, url, headers, body })
 }
 
 /// Serializes a request body as UTF-8 JSON (Chinese and emoji unescaped, as WeChat wants).
 pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body, KfError> {
-    serde_json::to_vec(value)
-        .map(Body::Json)
-        .map_err(|e| KfError::validation("body", format!("cannot be serialized: {e}")))
+    serde_json::to_vec(value).map(Body::Json).map_err(unserializable)
+}
+
+fn unserializable(e: serde_json::Error) -> KfError {
+    KfError::validation("body", format!("cannot be serialized: {e}"))
 }
 
 #[derive(Deserialize)]
@@ -132,7 +143,11 @@ pub fn check_response(response: &HttpResponse) -> Result<&[u8], KfError> {
 /// Parses a successful JSON response into `T`.
 pub fn parse_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, KfError> {
     let body = check_response(response)?;
-    serde_json::from_slice(body).map_err(|e| KfError::decode(format!("unexpected response shape: {e}"), body))
+    serde_json::from_slice(body).map_err(|e| unexpected_shape(&e, body))
+}
+
+fn unexpected_shape(e: &serde_json::Error, body: &[u8]) -> KfError {
+    KfError::decode(format!("unexpected response shape: {e}"), body)
 }
 
 /// Parses a response that carries nothing but `errcode`/`errmsg`.

@@ -12,6 +12,7 @@
 uniffi::setup_scaffolding!("wxkf_protocol");
 
 pub mod api;
+pub mod budget;
 pub mod callback;
 pub mod endpoint;
 pub mod error;

@@ -2,6 +2,7 @@
 //! operation table, the error catalogue and the version. Nothing here is hand-written per
 //! type: a type appears by deriving `JsonSchema` behind core's `schema` feature.
 
+use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
 use serde_json::{Map, Value};
 use wxkf::api::account::get_kf_list::{InviteStatus, KfInfo};
@@ -23,6 +24,10 @@ use wxkf::{CallbackKind, ClientOptions, Credentials, KfError, Message, RetryClas
 pub struct Model {
     /// `name -> JSON Schema` of every type the bindings show (references are `#/$defs/Name`).
     pub types: Map<String, Value>,
+    /// The same types as serialized (what results look like): a field with a default is
+    /// always there, an `Option` is `null` unless it is skipped when `None`.
+    #[allow(dead_code)] // for the emitters
+    pub serialized: Map<String, Value>,
     /// The operation table.
     pub operations: &'static [Operation],
     /// The error catalogue.
@@ -37,52 +42,64 @@ macro_rules! schemas {
     }};
 }
 
+/// Registers every type the bindings show, in declaration order.
+fn register(generator: &mut SchemaGenerator) {
+    schemas!(
+        generator,
+        // Messages.
+        Message,
+        MessageContent,
+        Article,
+        MenuItem,
+        TypingCommand,
+        // Results and the record cursor.
+        KfInfo,
+        InviteStatus,
+        KfOnlineInfo,
+        KfSession,
+        SessionItem,
+        WaitCase,
+        WaitCaseList,
+        MsgRecord,
+        MsgListPage,
+        AccessTokenResponse,
+        RecordCursor,
+        // Client settings.
+        ClientOptions,
+        Credentials,
+        TokenKind,
+        // Errors.
+        KfError,
+        ErrorFamily,
+        RetryClass,
+        TransportKind,
+        CallbackKind,
+        // Pushes.
+        CallbackConfig,
+        UrlQuery,
+        PushQuery,
+        OpenedPush,
+        PushMessage,
+        PushKind,
+        RawField,
+        Reply,
+    );
+}
+
 impl Model {
     /// Reads core.
     pub fn load() -> Model {
         let mut generator = SchemaGenerator::default();
-        schemas!(
-            generator,
-            // Messages.
-            Message,
-            MessageContent,
-            Article,
-            MenuItem,
-            TypingCommand,
-            // Results and the record cursor.
-            KfInfo,
-            InviteStatus,
-            KfOnlineInfo,
-            KfSession,
-            SessionItem,
-            WaitCase,
-            WaitCaseList,
-            MsgRecord,
-            MsgListPage,
-            AccessTokenResponse,
-            RecordCursor,
-            // Client settings.
-            ClientOptions,
-            Credentials,
-            TokenKind,
-            // Errors.
-            KfError,
-            ErrorFamily,
-            RetryClass,
-            TransportKind,
-            CallbackKind,
-            // Pushes.
-            CallbackConfig,
-            UrlQuery,
-            PushQuery,
-            OpenedPush,
-            PushMessage,
-            PushKind,
-            RawField,
-            Reply,
-        );
-        let types = generator.definitions().clone();
-        Model { types, operations: OPERATIONS, catalogue: CATALOGUE, version: env!("CARGO_PKG_VERSION") }
+        register(&mut generator);
+        let mut serializing = SchemaGenerator::new(SchemaSettings::default().for_serialize());
+        register(&mut serializing);
+        Model {
+            types: generator.definitions().clone(),
+            serialized: serializing.definitions().clone(),
+            operations: OPERATIONS,
+            catalogue: CATALOGUE,
+            version: env!("CARGO_PKG_VERSION"),
+        }
     }
 
     /// The schema of a type by name.

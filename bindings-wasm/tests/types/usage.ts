@@ -1,30 +1,36 @@
 // Typed usage of the public surface, checked by `tsc --noEmit` (strict). The lines marked with
 // an expect-error directive must fail to type-check: they prove the types are precise.
 import {
-  Client, Webhook, WxkfError, ApiError, ValidationError, TransportError, CallbackError, HttpStatusError, DecodeError,
-  isWxkfError,
+  Client, Webhook, WxkfError, ApiError, ValidationError, TransportError, CallbackError, HttpError, DecodeError,
+  RateLimitError, ResponseLimitError, isWxkfError,
 } from "wxkf";
 import type {
   KfInfo, KfOnlineInfo, KfSession, SessionItem, WaitCaseList, MsgListPage, MsgRecord, RecordCursor, Message,
-  OpenedPush, PushMessage, Reply, AccessTokenResponse, StoredToken, ClientOptions,
+  OpenedPush, PushMessage, Reply, AccessTokenResponse, ClientOptions, TokenStore, ErrorCode,
 } from "wxkf";
 
 async function client(): Promise<void> {
-  const store = new Map<string, StoredToken>();
+  const store = new Map<string, string>();
+  const kv: TokenStore = { get: (k) => store.get(k), set: (k, v, ttlMs) => void store.set(k, v + ttlMs), delete: (k) => store.delete(k) };
   const c = new Client({
     appId: "wx1",
     appSecret: "s",
-    token: "stable",
+    tokenKind: "stable",
     baseUrl: "http://127.0.0.1:1",
-    retry: { maxAttempts: 2, retryWrites: false },
-    tokenStore: { get: (k) => store.get(k), set: (k, v) => void store.set(k, v), delete: (k) => store.delete(k) },
+    maxAttempts: 2,
+    retryWrites: false,
+    timeoutMs: 5000,
+    storeNamespace: "app:token",
+    tokenStore: kv,
   });
   const edge = new Client({ tokenProvider: async () => ({ accessToken: "t", expiresAt: new Date() }) });
-  const fixed = new Client({ accessToken: "t", retry: false });
+  const fixed = new Client({ accessToken: "t", maxAttempts: 1 });
   // @ts-expect-error appSecret and tokenProvider are exclusive
   new Client({ appId: "x", appSecret: "s", tokenProvider: async () => ({ accessToken: "t", expiresAt: 0 }) });
-  // @ts-expect-error token is "stable" | "classic"
-  new Client({ appId: "x", appSecret: "s", token: "other" });
+  // @ts-expect-error tokenKind is "stable" | "classic"
+  new Client({ appId: "x", appSecret: "s", tokenKind: "other" });
+  // @ts-expect-error the retry settings are options of their own
+  new Client({ accessToken: "t", retry: false });
   const opts: ClientOptions = { accessToken: "t" };
   void opts;
 
@@ -34,7 +40,7 @@ async function client(): Promise<void> {
   await c.delKfAccount("a@b");
   await c.inviteWorker("a@b", "wx_id");
   await c.uploadKfHeadImg("a@b", new Uint8Array([1]));
-  await c.uploadKfHeadImg("a@b", new ArrayBuffer(1));
+  await c.uploadKfHeadImg("a@b", new ArrayBuffer(1), { filename: "me.jpg", signal });
   const list: KfInfo[] = await c.getKfList();
   const id: string = list[0].kf_id;
   const online: KfOnlineInfo[] = await c.getKfOnlineList();
@@ -58,21 +64,25 @@ async function client(): Promise<void> {
   const who: string | null = session.kf_account;
   const sessions: SessionItem[] = await c.getKfSessionList("a@b");
   const wait: WaitCaseList = await c.getWaitCaseList();
-  const page: MsgListPage = await c.getMsgList({ starttime: 1, endtime: 2, msgid: 1, number: 10 });
+  const page: MsgListPage = await c.getMsgList(1, 2, 1, 10);
+  const first: MsgListPage = await c.getMsgList(1, 2);
+  // @ts-expect-error the arguments come one by one, in the table's order
+  await c.getMsgList({ starttime: 1, endtime: 2 });
   const token: string = await edge.accessToken();
-  const direct: AccessTokenResponse = await fixed.requestAccessToken({ appId: "wx", appSecret: "s", forceRefresh: true });
+  const direct: AccessTokenResponse = await c.getStableAccessToken(true, { signal });
+  const classic: AccessTokenResponse = await fixed.getAccessToken();
   const walk = c.msgRecords({ from: new Date(), to: 2, pageSize: 100, signal });
   for await (const r of walk) {
     const rec: MsgRecord = r;
     void rec.opercode;
   }
   const more: MsgRecord[] = await walk.nextPage();
-  const cursor: RecordCursor | null = walk.cursor();
+  const cursor: RecordCursor | null = walk.cursor;
   if (cursor) c.msgRecords({ cursor });
   // @ts-expect-error a range or a cursor, not both
   c.msgRecords({ from: 1, to: 2, cursor: { window_start: 1, to: 2, msgid: 1, skip: 0 } });
   const fetches: number = c.tokenFetches + walk.pagesFetched;
-  void [n, id, accepted, who, sessions, wait, page, token, direct, more, fetches];
+  void [n, id, accepted, who, sessions, wait, page, first, token, direct, classic, more, fetches];
 }
 
 function errors(e: unknown): string {
@@ -80,12 +90,17 @@ function errors(e: unknown): string {
   if (e instanceof ValidationError) return `${e.field}: ${e.reason}`;
   if (e instanceof TransportError) return e.transportKind;
   if (e instanceof CallbackError) return e.callbackKind;
-  if (e instanceof HttpStatusError) return String(e.status);
-  if (e instanceof DecodeError) return e.reason;
+  if (e instanceof HttpError) return `${e.status} ${e.body}`;
+  if (e instanceof DecodeError) return `${e.reason} ${e.body}`;
+  if (e instanceof RateLimitError) {
+    const family: "rate_limit" = e.family;
+    const code: ErrorCode = e.code;
+    return `${family} ${code}`;
+  }
+  if (e instanceof ResponseLimitError) return e.errmsg;
   if (isWxkfError(e, "RESPONSE_COUNT_EXCEEDED")) {
     const w: WxkfError = e;
-    const errcode: number | null = w.errcode;
-    return `${w.kind} ${errcode}`;
+    return `${w.kind} ${w.code}`;
   }
   return "";
 }

@@ -43,7 +43,7 @@ impl<K: KvStore> TokenStore for KvTokenStore<K> {
             return Ok(None);
         };
         // serde's message would quote the value, and the value holds the token.
-        serde_json::from_str(&text)
+        serde_json::from_slice(text.as_bytes())
             .map(Some)
             .map_err(|_| KfError::validation("token_store.get", "must return null or the text the store was given"))
     }

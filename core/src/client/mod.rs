@@ -20,6 +20,7 @@ pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
 pub use settings::{settings_from_json, CREDENTIAL_KEYS};
 pub use token::{CachedToken, TokenSettings, TokenSource};
+pub(crate) use token_calls::requests;
 pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 
 use token::TokenManager;
@@ -209,6 +210,19 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
     }
 
+    /// Runs a call whose endpoint type is erased, returning its result as JSON: what
+    /// `call_json` awaits for every operation (one await point, not one per operation).
+    pub(crate) async fn execute_json(&self, call: &dyn JsonCall) -> Result<String, KfError> {
+        call.validate().map_err(|e| self.scrub(e, None))?;
+        let mut output = None;
+        let mut parse = |response: &HttpResponse| {
+            output = Some(call.parse_json(response)?);
+            Ok(())
+        };
+        self.run(call.meta(), &|ctx: &BuildContext<'_>| call.build(ctx), &mut parse).await?;
+        output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
+    }
+
     /// The token and retry loop, shared by every endpoint: not generic over the endpoint, so
     /// it is compiled once per client type (the wasm package would otherwise carry 17 copies).
     /// Every error it returns is scrubbed of the client's secrets.
@@ -295,9 +309,44 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     }
 }
 
+/// An endpoint's request with its type erased (its result comes back as JSON).
+pub(crate) trait JsonCall: MaybeSend {
+    /// What the retry loop needs to know of it.
+    fn meta(&self) -> CallMeta;
+    /// [`Endpoint::validate`].
+    fn validate(&self) -> Result<(), KfError>;
+    /// [`Endpoint::build`].
+    fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError>;
+    /// [`Endpoint::parse`], the result as JSON.
+    fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError>;
+}
+
+impl<E: Endpoint + MaybeSend> JsonCall for E
+where
+    E::Output: serde::Serialize,
+{
+    fn meta(&self) -> CallMeta {
+        CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN }
+    }
+    fn validate(&self) -> Result<(), KfError> {
+        Endpoint::validate(self)
+    }
+    fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {
+        Endpoint::build(self, ctx)
+    }
+    fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError> {
+        to_json(&E::parse(response)?)
+    }
+}
+
+/// A result as JSON text.
+pub(crate) fn to_json<O: serde::Serialize>(output: &O) -> Result<String, KfError> {
+    serde_json::to_string(output).map_err(|e| KfError::decode(format!("the result could not be serialized: {e}"), b""))
+}
+
 /// What the retry loop needs to know of an endpoint.
 #[derive(Clone, Copy)]
-struct CallMeta {
+pub(crate) struct CallMeta {
     name: &'static str,
     class: OpClass,
     needs_token: bool,

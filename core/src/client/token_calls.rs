@@ -10,15 +10,13 @@ use crate::KfError;
 impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     /// Calls `/cgi-bin/token` with this client's AppID and AppSecret, bypassing the cache.
     pub async fn get_access_token(&self) -> Result<AccessTokenResponse, KfError> {
-        let (appid, secret) = self.credentials("get_access_token")?;
-        self.execute(&GetAccessToken { appid, secret }).await
+        self.execute(&requests::get_access_token(self)?).await
     }
 
     /// Calls `/cgi-bin/stable_token` with this client's AppID and AppSecret, bypassing the
     /// cache; `force_refresh` invalidates the current token (WeChat allows about 20 a day).
     pub async fn get_stable_access_token(&self, force_refresh: bool) -> Result<AccessTokenResponse, KfError> {
-        let (appid, secret) = self.credentials("get_stable_access_token")?;
-        self.execute(&GetStableAccessToken { appid, secret, force_refresh }).await
+        self.execute(&requests::get_stable_access_token(self, force_refresh)?).await
     }
 
     fn credentials(&self, operation: &str) -> Result<(String, crate::Secret), KfError> {
@@ -31,5 +29,28 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
                 format!("{operation} needs a client built with an AppID and AppSecret (stable or classic)"),
             )),
         }
+    }
+}
+
+/// The requests of the rows without one in the table, named like them (what `call_json`
+/// runs): built from the client's own AppID and AppSecret.
+pub(crate) mod requests {
+    use super::*;
+
+    /// `get_access_token`'s request.
+    pub(crate) fn get_access_token<T: Transport, S: TokenStore, C: Clock>(
+        client: &Client<T, S, C>,
+    ) -> Result<GetAccessToken, KfError> {
+        let (appid, secret) = client.credentials("get_access_token")?;
+        Ok(GetAccessToken { appid, secret })
+    }
+
+    /// `get_stable_access_token`'s request.
+    pub(crate) fn get_stable_access_token<T: Transport, S: TokenStore, C: Clock>(
+        client: &Client<T, S, C>,
+        force_refresh: bool,
+    ) -> Result<GetStableAccessToken, KfError> {
+        let (appid, secret) = client.credentials("get_stable_access_token")?;
+        Ok(GetStableAccessToken { appid, secret, force_refresh })
     }
 }

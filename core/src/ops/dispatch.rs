@@ -1,10 +1,9 @@
 //! `Client::call_json`: any operation by name, arguments and result as JSON text. The JS and
 //! Python bindings cross into core through this one entry (one crossing in, one out).
 
-use serde::Deserialize;
-
-use crate::client::{Client, Clock, TokenStore, Transport};
-use crate::ops::args::{from_json, Arg, Defaulted};
+use crate::client::{requests, Client, Clock, JsonCall, TokenStore, Transport};
+use crate::ops::args::Arg;
+use crate::ops::from_json::JsonFields;
 use crate::ops::prelude::*;
 use crate::KfError;
 
@@ -20,57 +19,42 @@ macro_rules! dispatch {
             /// has them); returns the result as JSON (`null` for operations returning nothing).
             /// Unknown names, unknown or ill-typed arguments are validation errors naming them.
             pub async fn call_json(&self, name: &str, args: &str) -> Result<String, KfError> {
-                match name {
+                let call: Box<dyn JsonCall> = match name {
                     $( stringify!($name) => {
-                        #[derive(Deserialize)]
-                        #[serde(deny_unknown_fields)]
-                        struct Args {
-                            // An argument with a default may be left out, not given as null.
-                            $( $( #[serde(default)] #[doc = stringify!($def)] )? $arg: arg_field!($ty $(= $def)?), )*
-                            $($( #[serde(default)] $kw: Option<Arg<$kty>>, )*)?
-                        }
-                        // Operations without arguments read nothing from it but still check it.
+                        // Each argument read as its own type: one reader per argument type.
+                        let known = [$(stringify!($arg),)* $($(stringify!($kw),)*)?];
                         #[allow(unused_variables)]
-                        let parsed: Args = from_json(if args.trim().is_empty() { "{}" } else { args })?;
-                        $( let $arg: $ty = arg_value!(parsed.$arg $(= $def)?); )*
-                        $($( let $kw: $kty = parsed.$kw.and_then(|a| a.0); )*)?
-                        let output = run_row!(self, $name ($($arg),*) [$($request)?]);
-                        to_json(&output)
+                        let fields = JsonFields::parse(args, &known)?;
+                        $( let $arg: $ty = arg_value!(fields, $arg: $ty $(= $def)?); )*
+                        $($( let $kw: $kty = fields.optional::<Arg<$kty>>(stringify!($kw))?.and_then(|a| a.0); )*)?
+                        row_call!(self, $name ($($arg),*) [$($request)?])
                     } )*
-                    other => Err(KfError::validation(
-                        "operation",
-                        format!("{} is not an operation", crate::validate::quote(other)),
-                    )),
-                }
+                    other => {
+                        let reason = format!("{} is not an operation", crate::validate::quote(other));
+                        return Err(KfError::validation("operation", reason));
+                    }
+                };
+                self.execute_json(&*call).await
             }
         }
     };
 }
 
-/// The argument's field type: it may be absent when the table gives a default.
-macro_rules! arg_field {
-    ($ty:ty) => { Arg<$ty> };
-    ($ty:ty = $def:literal) => { Defaulted<$ty> };
-}
-
-/// The argument's value, its default filled in.
+/// The argument's value, its default filled in when it is absent (or null).
 macro_rules! arg_value {
-    ($args:ident . $arg:ident) => {
-        $args.$arg.0
+    ($fields:ident, $arg:ident : $ty:ty) => {
+        $fields.required::<Arg<$ty>>(stringify!($arg))?.0
     };
-    ($args:ident . $arg:ident = $def:literal) => {
-        $args.$arg.0.unwrap_or($def)
+    ($fields:ident, $arg:ident : $ty:ty = $def:literal) => {
+        $fields.optional::<Arg<$ty>>(stringify!($arg))?.map_or($def, |a| a.0)
     };
 }
 
-/// A row with a request runs it; a row without one calls its hand-written method.
-macro_rules! run_row {
-    ($client:ident, $name:ident ($($arg:ident),*) [$request:expr]) => { $client.execute(&$request).await? };
-    ($client:ident, $name:ident ($($arg:ident),*) []) => { $client.$name($($arg),*).await? };
+/// Every row's request, run by [`Client::execute_json`] (one await for every operation); a row
+/// without one in the table has it built by the function of its name in `requests`.
+macro_rules! row_call {
+    ($client:ident, $name:ident ($($arg:ident),*) [$request:expr]) => { Box::new($request) };
+    ($client:ident, $name:ident ($($arg:ident),*) []) => { Box::new(requests::$name($client, $($arg),*)?) };
 }
 
 crate::for_each_operation!(dispatch);
-
-fn to_json<O: serde::Serialize>(output: &O) -> Result<String, KfError> {
-    serde_json::to_string(output).map_err(|e| KfError::decode(format!("the result could not be serialized: {e}"), b""))
-}

@@ -3,11 +3,13 @@
 
 mod args;
 mod dispatch;
+mod from_json;
 mod meta;
 mod methods;
 pub mod table;
 
-pub use args::{from_json, JsonArg};
+pub use args::JsonArg;
+pub use from_json::{from_json, JsonFields};
 pub use meta::{Arg, Operation, OPERATIONS};
 
 /// The names the rows of [`for_each_operation!`](crate::for_each_operation) use; import it

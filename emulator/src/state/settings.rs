@@ -22,6 +22,8 @@ pub struct Settings {
     pub invite_expire_secs: i64,
     pub max_text_chars: Option<usize>,
     pub legacy_opercodes: bool,
+    pub push_timeout_ms: u64,
+    pub push_retries: u32,
 }
 
 impl Settings {
@@ -41,6 +43,8 @@ impl Settings {
             invite_expire_secs: c.invite_expire_secs,
             max_text_chars: c.max_text_chars,
             legacy_opercodes: c.legacy_opercodes,
+            push_timeout_ms: c.push_timeout_ms,
+            push_retries: c.push_retries,
         }
     }
 }

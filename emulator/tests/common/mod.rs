@@ -30,6 +30,8 @@ pub fn config() -> Config {
 #[derive(Clone, Default)]
 pub struct Hook {
     pub received: Arc<Mutex<Vec<String>>>,
+    /// How long the hook takes before it answers (a slow developer server).
+    pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn xml_field(xml: &str, tag: &str) -> Option<String> {
@@ -40,6 +42,10 @@ fn xml_field(xml: &str, tag: &str) -> Option<String> {
 
 async fn answer(State(hook): State<Hook>, body: String) -> String {
     hook.received.lock().unwrap().push(body.clone());
+    let delay = hook.delay_ms.load(std::sync::atomic::Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let from = xml_field(&body, "FromUserName").unwrap_or_default();
     let wants = xml_field(&body, "Content").or_else(|| xml_field(&body, "EventKey")).unwrap_or_default();
     let Some(rest) = wants.strip_prefix("transfer") else { return "success".into() };

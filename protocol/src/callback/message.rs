@@ -235,7 +235,7 @@ impl Fields {
         let plain = !text.is_empty()
             && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
         let text = text.strip_prefix('+').unwrap_or(text);
-        plain.then(|| serde_json::from_str::<f64>(text).ok()).flatten().ok_or_else(|| {
+        plain.then(|| serde_json::from_slice::<f64>(text.as_bytes()).ok()).flatten().ok_or_else(|| {
             KfError::callback(CallbackKind::Xml, format!("<{name}> is not a number: {}", crate::validate::quote(raw)))
         })
     }

@@ -20,8 +20,8 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 10_000;
 /// Random bytes a reply needs: 8 for its nonce, 16 for the safe-mode envelope.
 pub const REPLY_ENTROPY_BYTES: usize = 24;
 
-/// A webhook's settings as the JS and Python bindings pass them (snake_case JSON): the
-/// callback settings of the WeChat admin page and the replay guard's capacity.
+/// A webhook's settings: the callback settings of the WeChat admin page and the replay
+/// guard's capacity (the JS and Python bindings pass them as JSON).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -34,10 +34,11 @@ pub struct WebhookOptions {
     /// The AppID that safe-mode payloads must name (required with an EncodingAESKey).
     #[serde(default)]
     pub app_id: String,
-    /// Accepted clock skew in seconds either side of now (default 300).
+    /// Accepted clock skew in seconds either side of now.
     #[serde(default = "default_window")]
     pub window_secs: u64,
-    /// Remembered (nonce, timestamp) pairs against replays (default 10000; 0 turns the guard off).
+    /// Remembered (nonce, timestamp) pairs against replays (10000 when absent; 0 turns the
+    /// guard off).
     #[serde(default)]
     pub replay_capacity: Option<usize>,
 }
