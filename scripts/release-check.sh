@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # make release-check: every artifact checked as its registry and its users' tools will see it.
 # One line per check; stops at the first that fails and prints its output. Installs what it
-# needs (cargo-deny; twine, check-wheel-contents, auditwheel and maturin in a cached venv; Maven
-# plugins on first use), idempotently. Run by `make test` as its last step.
+# needs (cargo-deny; publint, @arethetypeswrong/cli and typescript in a cached npm folder;
+# twine, check-wheel-contents, auditwheel and maturin in a cached venv; Maven plugins on first
+# use), idempotently. Run by `make test` as its last step.
 #
-#   scripts/release-check.sh [--release] [--only rust|python|maven]...
+#   scripts/release-check.sh [--release] [--only rust|npm|python|maven]...
 #
 # Rust crates: metadata, one version, package contents, cargo deny, docs, doc examples, publish
 # dry-run, cargo install. Then the binding artifacts:
+#   npm     the package `wxkf` as `npm pack` makes it (the wasm built by scripts/test-wasm.sh,
+#           kept when fresh): npm publish --dry-run, publint --strict, @arethetypeswrong/cli
+#           (ESM-only profile: node16 from ESM and bundler resolve, with types), contents and
+#           package.json (release_check.py npm: exactly the files the entry points reach), its
+#           size; then installed in a fresh project: tsc --strict finds the types under nodenext
+#           (import and, TS >= 5.8, require), node16 (import) and bundler resolution, and Node
+#           runs both `import "wxkf"` and `require("wxkf")` (require(esm), Node >= 20.19)
 #   python  the sdist and the abi3 wheel (maturin): twine check --strict, check-wheel-contents,
 #           auditwheel show (the wheel's manylinux tag is the one its symbols allow), metadata
 #           and contents (release_check.py python); the sdist built by pip in a fresh venv and
@@ -16,7 +24,6 @@
 #           the linux-x86-64 library as a JNA resource, sources and javadoc jars, `mvn install`
 #           into ~/.m2 (release_check.py maven), then examples/kotlin-jvm as a fresh project
 #           depending on it, run against the emulator (the library loads from the jar)
-#   npm     (to come) npm pack -> npm publish --dry-run, publint, @arethetypeswrong/cli
 #
 # Profiles. By default the binding artifacts are debug builds: what these checks verify — names,
 # tags, metadata, contents, install, first call — does not depend on the profile, and make test
@@ -31,7 +38,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --release) PROFILE=release ;;
     --only) ONLY+=("$2"); shift ;;
-    *) echo "usage: $0 [--release] [--only rust|python|maven]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [--release] [--only rust|npm|python|maven]..." >&2; exit 2 ;;
   esac
   shift
 done
@@ -57,6 +64,8 @@ PY_WHEELHOUSE="$HOME/.cache/wxkf/wheelhouse-release-python"
 MATURIN_VERSION="$(sed -n 's/^MATURIN_VERSION=//p' scripts/test-python.sh)" # one pin, test-python.sh's
 PY_TOOL_PINS="twine==7.0.0 check-wheel-contents==0.6.3 auditwheel==6.8.2 maturin==$MATURIN_VERSION"
 EMULATOR="$CARGO_TARGET_DIR/debug/wxkf-emulator"
+NPM_TOOLS="$HOME/.cache/wxkf/npm-release-tools"
+NPM_TOOL_PINS='{"private":true,"dependencies":{"publint":"0.3.25","@arethetypeswrong/cli":"0.18.5","typescript":"5.9.3"}}'
 
 # check NAME COMMAND...: runs COMMAND quietly; one line with its time, or its output and exit.
 # COMMAND runs in a background subshell so that `set -e` holds inside it (bash ignores it in
@@ -198,6 +207,76 @@ mvn_cached() {
   fi
 }
 
+# --- npm ------------------------------------------------------------------------------------
+
+ensure_npm_tools() {
+  command -v node >/dev/null || apt_install node nodejs
+  [ "$(cat "$NPM_TOOLS/package.json" 2>/dev/null)" = "$NPM_TOOL_PINS" ] &&
+    [ -x "$NPM_TOOLS/node_modules/.bin/attw" ] && [ -x "$NPM_TOOLS/node_modules/.bin/publint" ] &&
+    [ -x "$NPM_TOOLS/node_modules/.bin/tsc" ] && return 0
+  echo "installing publint, @arethetypeswrong/cli and typescript (once, into $NPM_TOOLS)"
+  rm -rf "$NPM_TOOLS" && mkdir -p "$NPM_TOOLS"
+  echo "$NPM_TOOL_PINS" >"$NPM_TOOLS/package.json"
+  (cd "$NPM_TOOLS" && npm install --no-audit --no-fund --loglevel=error)
+}
+
+# The tarball as the registry gets it, and what npm, publint and attw say of it.
+npm_package() {
+  local out="$DIST/npm" tarball bin="$NPM_TOOLS/node_modules/.bin"
+  # The wasm and its glue: scripts/test-wasm.sh's build (kept when make test just made it).
+  bash scripts/test-wasm.sh --build-only
+  rm -rf "$out" && mkdir -p "$out"
+  (cd bindings-wasm/pkg && npm pack --silent --pack-destination "$out" >/dev/null)
+  tarball="$(ls "$out"/wxkf-*.tgz)"
+  python3 scripts/release_check.py npm "$tarball" | tee "$out/contents.txt"
+  # No auth here: npm warns that it needs a login, and nothing else may it warn about.
+  npm publish --dry-run "$tarball" 2>&1 | tee "$out/publish.txt"
+  grep -q "^+ wxkf@$VERSION\$" "$out/publish.txt"
+  if grep "npm warn" "$out/publish.txt" | grep -v "requires you to be logged in"; then
+    echo "npm publish --dry-run warns about the package"
+    return 1
+  fi
+  "$bin/publint" run --strict "$tarball"
+  # ESM only: the node10 and node16-from-CJS rows are attw's ESM-only profile's exceptions (a
+  # CommonJS consumer uses require(esm): checked below with TypeScript and Node themselves).
+  "$bin/attw" --no-color --no-emoji --profile esm-only "$tarball"
+  echo "= $(cat "$out/contents.txt")"
+}
+
+# A fresh project with the tarball installed: TypeScript finds the types in each resolution mode
+# a user may have, and Node loads the package both ways.
+npm_consumer() {
+  local app="$LOGS/npm-app" tsc="$NPM_TOOLS/node_modules/.bin/tsc" tarball
+  tarball="$(ls "$DIST"/npm/wxkf-*.tgz)"
+  mkdir -p "$app" && cd "$app"
+  echo '{"name":"app","private":true,"type":"module"}' >package.json
+  npm install --no-audit --no-fund --loglevel=error "$tarball"
+  cat >esm.mts <<'TS'
+import { Client, ValidationError, type Message } from "wxkf";
+const message: Message = { text: { content: "hi" } };
+export const client: Client = new Client({ accessToken: "T" });
+export const kinds: [typeof ValidationError, Message] = [ValidationError, message];
+TS
+  cat >cjs.cts <<'TS'
+import wxkf = require("wxkf");
+export const client: wxkf.Client = new wxkf.Client({ accessToken: "T" });
+TS
+  cp esm.mts bundler.ts
+  # --noImplicitAny (in --strict) makes a module without types an error (TS7016).
+  "$tsc" --noEmit --strict --module nodenext --moduleResolution nodenext esm.mts cjs.cts
+  "$tsc" --noEmit --strict --module node16 --moduleResolution node16 esm.mts
+  "$tsc" --noEmit --strict --module esnext --moduleResolution bundler --target es2022 bundler.ts
+  node --input-type=module -e '
+    import { Client, ValidationError } from "wxkf";
+    try { new Client({ appId: "wx" }); process.exit(1); } catch (e) { if (!(e instanceof ValidationError)) throw e; }'
+  node -e 'process.exit(process.features.require_module ? 0 : 1)' ||
+    { echo "Node $(node --version) has no require(esm) (20.19+, 22.12+)"; return 1; }
+  node --input-type=commonjs -e '
+    const { Client, ValidationError } = require("wxkf");
+    try { new Client({ appId: "wx" }); process.exit(1); } catch (e) { if (!(e instanceof ValidationError)) throw e; }'
+  echo "= types under nodenext (import, require), node16 (import), bundler; import and require(esm) on Node $(node --version)"
+}
+
 # --- Python ---------------------------------------------------------------------------------
 
 ensure_python_tools() {
@@ -250,14 +329,21 @@ python_dists() {
 # environment with the backend pyproject.toml names (maturin, from the cached wheelhouse, so
 # offline), installs it into a fresh venv, and the package works there against the emulator.
 python_from_sdist() {
-  local venv="$LOGS/venv-sdist" sdist profile=dev
+  local venv="$HOME/.cache/wxkf/venv-release-sdist" sdist profile=dev
   [ "$PROFILE" = release ] && profile=release
   sdist="$(ls "$DIST"/python/wxkf-*.tar.gz)"
-  "$PY" -m venv "$venv"
-  # The dev profile unless --release: the same Rust, and its dependencies are already built in
-  # that profile (CARGO_TARGET_DIR is shared); only the sdist's own crates compile.
-  MATURIN_PEP517_ARGS="--profile $profile" "$venv/bin/pip" install -q --no-cache-dir --no-index \
-    --find-links "$PY_WHEELHOUSE" "$sdist"
+  # A fresh venv, at a fixed path: pyo3's build script keys on the interpreter's path, and a
+  # new one each run would rebuild pyo3 every time.
+  "$PY" -m venv --clear "$venv"
+  # The dev profile unless --release: the same Rust, quicker to build. Its own target dir, so
+  # that this build (another interpreter for pyo3) and the wheel's above do not undo each
+  # other. The sdist's files all carry one old mtime and sit at the same paths relative to
+  # their workspace each time, so cargo would take last run's build of our crates as fresh:
+  # those are cleaned first (the dependencies stay built).
+  cargo clean --quiet --target-dir "$CARGO_TARGET_DIR/sdist-build" --profile "$profile" \
+    -p wxkf-protocol -p wxkf-core -p wxkf-native -p wxkf-python
+  CARGO_TARGET_DIR="$CARGO_TARGET_DIR/sdist-build" MATURIN_PEP517_ARGS="--profile $profile" \
+    "$venv/bin/pip" install -q --no-cache-dir --no-index --find-links "$PY_WHEELHOUSE" "$sdist"
   cd "$LOGS" # not the repository: `import wxkf` must find the installed package
   "$venv/bin/python" "$ROOT/scripts/release/python_smoke.py" "$VERSION" "$EMULATOR" | sed 's/^/= /'
 }
@@ -268,9 +354,12 @@ python_from_sdist() {
 # into ~/.m2.
 maven_artifact() {
   local out="$DIST/maven" lib
-  local release=()
-  [ "$PROFILE" = release ] && release=(--release)
-  cargo build -q -p wxkf-mobile "${release[@]}"
+  if [ "$PROFILE" = release ]; then
+    cargo build -q -p wxkf-mobile --release
+  else
+    # scripts/test-mobile.sh's very command (the same features unify): nothing to rebuild.
+    cargo build -q -p wxkf-mobile -p wxkf-emulator
+  fi
   lib="$CARGO_TARGET_DIR/$PROFILE/libwxkf_mobile.so"
   rm -rf "$out" && mkdir -p "$out/native/linux-x86-64"
   # Generated from the very library that goes into the jar: UniFFI checks at load time that
@@ -320,18 +409,23 @@ if wanted rust; then
   check "crates: cargo publish --dry-run" publish_dry_run
   check "cli: cargo install --path cli" install_cli
 fi
+if wanted npm; then
+  ensure_npm_tools
+  check "npm: tarball, publint, attw" npm_package
+  check "npm: fresh project, tsc, node" npm_consumer
+fi
 if wanted python || wanted maven; then
   cargo build -q -p wxkf-emulator
 fi
 if wanted python; then
   ensure_python_tools
-  check "python: sdist + wheel (twine, auditwheel)" python_dists
-  check "python: sdist -> pip install -> use" python_from_sdist
+  check "python: sdist, wheel, auditwheel" python_dists
+  check "python: pip install sdist, use" python_from_sdist
 fi
 if wanted maven; then
   apt_install java openjdk-17-jdk-headless
   apt_install mvn maven
-  check "maven: wxkf-kotlin jar, mvn install" maven_artifact
+  check "maven: wxkf-kotlin, mvn install" maven_artifact
   check "maven: a project depending on it" maven_consumer
 fi
 echo "release check passed in $((SECONDS - started)) s"

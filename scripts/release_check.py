@@ -9,6 +9,8 @@
                                          639 license), tags and contents
     release_check.py maven DIR           the Kotlin/JVM artifact installed in DIR (a Maven
                                          repository's version folder): pom, jars and contents
+    release_check.py npm TARBALL         the npm package as `npm pack` made it: package.json's
+                                         fields, and exactly the files its entry points reach
 
 Each prints what it checked on success (stdout); on failure one message per problem, naming the
 file to fix (stderr), and exits 1. Reads `cargo metadata` and `cargo tree`; changes nothing.
@@ -16,6 +18,7 @@ file to fix (stderr), and exits 1. Reads `cargo metadata` and `cargo tree`; chan
 
 import email.parser
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -415,9 +418,90 @@ def check_maven(folder):
     return []
 
 
+# --- npm -----------------------------------------------------------------------------------
+
+# Relative module references in JS and .d.ts files: static and dynamic imports, re-exports, and
+# files loaded next to the module (`new URL("./x.wasm", import.meta.url)`).
+JS_REFERENCE = re.compile(
+    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|new\s+URL\(\s*)["'](\.{1,2}/[^"']+)["']""")
+# Files npm always packs and a package is expected to carry.
+NPM_ALWAYS = ("package.json", "README.md", "LICENSE")
+
+
+def export_targets(value):
+    """Every file an `exports` value points to (conditions nested to any depth)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in export_targets(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in export_targets(v)]
+    return []
+
+
+def check_npm(tarball):
+    problems = []
+    ws = workspace()
+    with tarfile.open(tarball) as t:
+        files = {m.name.split("/", 1)[1]: t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+    pkg = json.loads(files["package.json"])
+    where = "bindings-wasm/pkg/package.json"
+
+    for field, expected in (("name", "wxkf"), ("version", ws["version"]), ("license", ws["license"]),
+                            ("type", "module")):
+        if pkg.get(field) != expected:
+            problems.append(f"{where}: {field} is {pkg.get(field)!r}, expected {expected!r}")
+    for field in ("description", "keywords", "repository", "homepage", "bugs", "engines", "exports", "files"):
+        if not pkg.get(field):
+            problems.append(f"{where}: no {field}")
+    root = (pkg.get("exports") or {}).get(".")
+    if not isinstance(root, dict):
+        problems.append(f"{where}: exports['.'] is not a map of conditions")
+    else:
+        # TypeScript takes the first condition that matches: `types` must come first.
+        if "types" not in root:
+            problems.append(f"{where}: exports['.'] has no \"types\" condition: TypeScript (node16, bundler) finds "
+                            f"no types for `import \"wxkf\"`")
+        elif next(iter(root)) != "types":
+            problems.append(f"{where}: exports['.']: \"types\" must be the first condition")
+        if "default" not in root:
+            problems.append(f"{where}: exports['.'] has no \"default\" condition (bundlers, other runtimes)")
+
+    # What the entry points reach, following relative imports.
+    entries = export_targets(pkg.get("exports")) + [pkg[f] for f in ("types", "main", "module") if pkg.get(f)]
+    needed, todo, refs = set(), [e.removeprefix("./") for e in entries], {}
+    while todo:
+        f = posixpath.normpath(todo.pop())
+        if f in needed:
+            continue
+        needed.add(f)
+        if f in files and f.endswith((".js", ".mjs", ".d.ts", ".d.mts")):
+            for ref in JS_REFERENCE.findall(files[f].decode("utf-8", "replace")):
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(f), ref))
+                refs.setdefault(target, f)
+                todo.append(target)
+    for f in sorted(needed - set(files)):
+        problems.append(f"the tarball has no {f}, which {refs.get(f, 'package.json')} needs (package.json \"files\")")
+    extra = sorted(set(files) - needed - set(NPM_ALWAYS))
+    for f in extra:
+        problems.append(f"the tarball holds {f}, which no entry point reaches (package.json \"files\")")
+    for f in NPM_ALWAYS:
+        if f not in files:
+            problems.append(f"the tarball has no {f}")
+    if problems:
+        return problems
+    size = Path(tarball).stat().st_size
+    unpacked = sum(len(b) for b in files.values())
+    biggest = max(files, key=lambda f: len(files[f]))
+    print(f"{Path(tarball).name}: {size:,} B packed, {unpacked:,} B unpacked, {len(files)} files, each reached from "
+          f"one of its {len(set(entries))} entry files (largest: {biggest}, {len(files[biggest]):,} B)")
+    return []
+
+
 def main():
     commands = {"metadata": lambda a: check_metadata(a), "versions": lambda a: check_versions(),
-                "python": lambda a: check_python(*a), "maven": lambda a: check_maven(*a)}
+                "python": lambda a: check_python(*a), "maven": lambda a: check_maven(*a),
+                "npm": lambda a: check_npm(*a)}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     problems = commands[sys.argv[1]](sys.argv[2:])
