@@ -4,7 +4,7 @@
 //! whose error belongs to another component (uniffi-rs #2392, fixed in 0.30). `remote` only
 //! restates the shape; the compiler checks it against core's type, and no value is converted.
 
-use wxkf::error::{CallbackKind, ErrorCode, ErrorFamily, RetryClass, TransportKind};
+use wxkf::error::{CallbackKind, ErrorCode, ErrorFamily, GuardKind, RetryClass, TransportKind};
 use wxkf::KfError;
 
 /// Every failure of a wxkf call (core's error view).
@@ -22,4 +22,6 @@ pub enum KfError {
     Transport { transport_kind: TransportKind, reason: String },
     /// A push (callback) request was refused.
     Callback { callback_kind: CallbackKind, reason: String },
+    /// A production guard refused the call before the network (budget, force refresh, breaker).
+    Guard { guard_kind: GuardKind, reason: String, until_ms: Option<i64> },
 }

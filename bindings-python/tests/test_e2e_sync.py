@@ -340,7 +340,9 @@ def test_shared_store(emu: Emulator) -> None:
     store = DictStore()
     a = client_for(emu, token_store=store)
     a.get_kf_list()
-    assert list(store.data) == [f"wxkf:token:{APPID}:stable"] and SECRET not in str(store.data.keys())
+    # namespace, environment (the emulator's host and port: its tokens never meet production's), AppID, kind
+    host = emu.url.split("://", 1)[1]
+    assert list(store.data) == [f"wxkf:token:{host}:{APPID}:stable"] and SECRET not in str(store.data.keys())
     assert 7000 < store.ttls[0] <= 7200
     b = client_for(emu, token_store=store)
     b.get_kf_list()

@@ -100,6 +100,8 @@ export type Message = {
     wxcard: {
       /** The card id. */
       card_id: string;
+      /** The card's extension fields (code, openid, timestamp, signature …) as a JSON string. */
+      card_ext?: string | null;
     };
   }
   /** `miniprogrampage`: a mini-program page card. */
@@ -339,6 +341,17 @@ export type CallbackKind =
   | "appid"
   /** The (decrypted) XML is malformed, uses a DOCTYPE, is too deep or lacks a field. */
   | "xml";
+
+/** Which production guard refused a call. */
+export type GuardKind =
+  /** No window the user's actions opened is open (WeChat would answer 45015). */
+  | "out_of_window"
+  /** The open windows are spent (WeChat would answer 45047). */
+  | "budget_spent"
+  /** A stable-token force refresh within 30 s of the last one for this AppID. */
+  | "force_refresh_too_soon"
+  /** Token calls are paused after WeChat answered a quota error (45009). */
+  | "token_breaker_open";
 
 /** The query string of a URL check (GET). */
 export interface UrlQuery {
@@ -609,8 +622,15 @@ export interface ClientOptionsBase {
   timeoutMs?: number;
   /** Connect timeout in milliseconds (native transports). Default: `5000`. */
   connectTimeoutMs?: number;
-  /** Prefix of the keys under which tokens are stored (`<namespace>:<appid>:<kind>`). Default: `"wxkf:token"`. */
+  /** Prefix of the keys under which tokens are stored (`<namespace>:<environment>:<appid>:<kind>`). Default: `"wxkf:token"`. */
   storeNamespace?: string;
+  /**
+   * The environment (`prod`, `staging`, `test` …) in every key of a shared store, so two
+   * environments never share or overwrite each other's tokens and budgets by accident.
+   * Default: `prod` against WeChat's base URL, else the base URL's host and port (an
+   * emulator's tokens never land where production reads them).
+   */
+  environment?: string | null;
   /** Token cache shared across clients and processes; in memory by default. */
   tokenStore?: TokenStore;
   /** The `fetch` to use (tests, proxies, Workers service bindings); the runtime's global `fetch` by default. */
@@ -756,7 +776,7 @@ export declare class Webhook {
 }
 
 /** What failed: the error view's `kind` (each has its class). */
-export type ErrorKind = "api" | "validation" | "decode" | "http" | "transport" | "callback";
+export type ErrorKind = "api" | "validation" | "decode" | "http" | "transport" | "callback" | "guard";
 
 /** Base class of every wxkf error: core's error view. No text ever holds a token, the AppSecret or the AES key. */
 export declare class WxkfError extends Error {
@@ -819,6 +839,19 @@ export declare class CallbackError extends WxkfError {
   readonly callbackKind: CallbackKind;
   /** A description (never holds the token or the key). */
   readonly reason: string;
+}
+/**
+ * A production guard refused the call before the network: the user's reply budget, the
+ * force-refresh interval, or the token breaker after a quota error.
+ */
+export declare class GuardError extends WxkfError {
+  readonly kind: "guard";
+  /** Which guard, as a stable machine-readable kind. */
+  readonly guardKind: GuardKind;
+  /** A description. */
+  readonly reason: string;
+  /** When the call may succeed again (unix milliseconds), when the guard knows. */
+  readonly untilMs: number | null;
 }
 /** An `ApiError` of the `token` family: Access-token problems (missing, invalid, expired). */
 export declare class TokenError extends ApiError {

@@ -39,7 +39,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Usage(_) | CliError::Kf(KfError::Validation { .. }) => EXIT_BAD_INPUT,
-            CliError::Kf(KfError::Api { .. }) => EXIT_API,
+            CliError::Kf(KfError::Api { .. } | KfError::Guard { .. }) => EXIT_API,
             CliError::Kf(_) => EXIT_TRANSPORT,
             CliError::Io(_) => EXIT_IO,
         }

@@ -10,14 +10,19 @@
 pub mod client;
 pub mod ops;
 
-pub use wxkf_protocol::{api, callback, endpoint, error, http, message, multipart, options, records, secret, validate};
+pub use wxkf_protocol::{
+    api, budget, callback, endpoint, error, http, message, multipart, options, records, secret, validate,
+};
 
+#[cfg(feature = "guards")]
+pub use client::{AcceptedPush, GuardSettings};
 pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use wxkf_protocol::{
-    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, BuildContext,
-    CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, HttpRequest, HttpResponse, KfError,
-    Message, MessageContent, Method, OpClass, OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass,
-    Secret, TokenKind, TokenMode, TransportKind, UrlQuery, DEFAULT_BASE_URL,
+    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, BudgetMode,
+    BuildContext, CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, GuardKind,
+    GuardOptions, Guarded, HttpRequest, HttpResponse, KfError, Message, MessageContent, Method, OpClass, OpenedPush,
+    PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass, Secret, TokenKind, TokenMode, TransportKind,
+    UrlQuery, DEFAULT_BASE_URL,
 };
 
 /// The README's examples, compiled and run as doctests.

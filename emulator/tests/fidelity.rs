@@ -377,3 +377,16 @@ async fn an_unanswered_push_is_retried_three_times_with_the_same_message() {
     assert_eq!(h.user_says("o_once", "hello").await["push"]["attempts"], 1);
     assert_eq!(hook.count("o_once"), 1);
 }
+
+/// `wxcard.card_ext` is an optional JSON string (the current send doc).
+#[tokio::test]
+async fn a_card_may_carry_card_ext_as_a_string() {
+    let h = H::start().await;
+    h.user_says("o_card", "hi").await;
+    let send = |card: serde_json::Value| {
+        h.post("/cgi-bin/message/custom/send", json!({"touser": "o_card", "msgtype": "wxcard", "wxcard": card}))
+    };
+    assert_eq!(code(&send(json!({"card_id": "pCARD"})).await), 0);
+    assert_eq!(code(&send(json!({"card_id": "pCARD", "card_ext": "{\"code\":\"\"}"})).await), 0);
+    assert_eq!(code(&send(json!({"card_id": "pCARD", "card_ext": 7})).await), 47001);
+}

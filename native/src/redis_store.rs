@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 
-use wxkf::client::{CachedToken, TokenStore};
+use wxkf::client::{CachedToken, KvStore, TokenStore};
 use wxkf::{KfError, TransportKind};
 
-/// Tokens in Redis under keys like `wxkf:token:APPID:stable` (never the secret).
+/// Tokens in Redis under keys like `wxkf:token:prod:APPID:stable` (never the secret), and the
+/// guards' state (reply budgets, deduplicated pushes) under `wxkf:<environment>:…`.
 #[derive(Clone)]
 pub struct RedisStore {
     conn: ConnectionManager,
@@ -107,5 +108,61 @@ impl TokenStore for RedisStore {
 
     fn is_shared(&self) -> bool {
         true
+    }
+}
+
+const COMPARE_AND_SET: &str = r#"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1"#;
+
+/// The guard store of every instance (reply budgets, deduplicated pushes): text values with
+/// expiry, and an atomic compare-and-set (one script; `SET NX PX` when nothing is expected).
+#[async_trait]
+impl KvStore for RedisStore {
+    async fn get(&self, key: &str) -> Result<Option<String>, KfError> {
+        let mut conn = self.conn.clone();
+        conn.get(key).await.map_err(redis_error)
+    }
+
+    async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
+        let mut conn = self.conn.clone();
+        conn.pset_ex::<_, _, ()>(key, value, ttl_ms.max(1)).await.map_err(redis_error)
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KfError> {
+        let mut conn = self.conn.clone();
+        conn.del::<_, ()>(key).await.map_err(redis_error)
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: String,
+        ttl_ms: u64,
+    ) -> Result<bool, KfError> {
+        let mut conn = self.conn.clone();
+        if expected.is_none() {
+            let reply: Option<String> = redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl_ms.max(1))
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_error)?;
+            return Ok(reply.is_some());
+        }
+        let set: i64 = redis::Script::new(COMPARE_AND_SET)
+            .key(key)
+            .arg(expected.unwrap_or_default())
+            .arg(value)
+            .arg(ttl_ms.max(1))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        Ok(set == 1)
     }
 }

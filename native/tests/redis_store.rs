@@ -88,5 +88,49 @@ async fn clients_sharing_redis_fetch_one_token() {
     // The key holds the appid, never the secret.
     let mut conn = redis::Client::open(server.url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query_async(&mut conn).await.unwrap();
-    assert_eq!(keys, vec!["wxkf:token:wx1:classic".to_string()]);
+    assert_eq!(
+        keys,
+        vec!["wxkf:token:wx.test:wx1:classic".to_string()],
+        "namespace, environment (the base URL's host), AppID, kind"
+    );
+}
+
+/// The guard store: budgets of one user updated by 8 clients at once, through Redis, lose no
+/// update (compare-and-set), and a retried push is a duplicate for every instance.
+#[tokio::test]
+async fn budgets_and_dedup_are_shared_and_atomic_across_clients() {
+    use wxkf::budget::UserAction;
+    use wxkf::client::KvStore;
+    use wxkf::{BudgetMode, Message};
+    let server = RedisServer::start();
+    let fake = Fake::new(|req, _| {
+        if req.url.contains("stable_token") {
+            json(r#"{"access_token":"T-REDIS-GUARDS","expires_in":7200}"#)
+        } else {
+            json(r#"{"errcode":0}"#)
+        }
+    });
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let store = Arc::new(RedisStore::connect(&server.url).await.unwrap());
+        let config =
+            ClientConfig::stable("wx1", "SECRET-REDIS").base_url("http://wx.test").budget_mode(BudgetMode::Enforce);
+        let client = Client::new(config, fake.clone(), store.clone(), TestClock::default()).with_guard_store(store);
+        clients.push(Arc::new(client));
+    }
+    clients[0].record_action("o1", UserAction::Message).await.unwrap();
+    let sends = clients.iter().cycle().take(16).map(|c| {
+        let c = c.clone();
+        tokio::spawn(async move { c.send_message("o1", Message::text("hi")).await.is_ok() })
+    });
+    let sent = futures_util::future::join_all(sends).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(sent, 5, "exactly the budget, whatever instance sent");
+    assert_eq!(clients[3].budget("o1").await.unwrap().remaining, Some(0));
+
+    let store = RedisStore::connect(&server.url).await.unwrap();
+    assert!(store.compare_and_set("k", None, "a".into(), 60_000).await.unwrap());
+    assert!(!store.compare_and_set("k", None, "b".into(), 60_000).await.unwrap());
+    assert!(!store.compare_and_set("k", Some("x"), "b".into(), 60_000).await.unwrap());
+    assert!(store.compare_and_set("k", Some("a"), "b".into(), 60_000).await.unwrap());
+    assert_eq!(KvStore::get(&store, "k").await.unwrap().as_deref(), Some("b"));
 }

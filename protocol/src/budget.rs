@@ -30,6 +30,28 @@ pub enum UserAction {
 }
 
 impl UserAction {
+    /// The one-letter code of the stored form.
+    fn code(self) -> char {
+        match self {
+            UserAction::Message => 'm',
+            UserAction::MenuClick => 'c',
+            UserAction::Follow => 'f',
+            UserAction::Scan => 's',
+            UserAction::Payment => 'p',
+        }
+    }
+
+    fn from_code(code: &str) -> Option<UserAction> {
+        Some(match code {
+            "m" => UserAction::Message,
+            "c" => UserAction::MenuClick,
+            "f" => UserAction::Follow,
+            "s" => UserAction::Scan,
+            "p" => UserAction::Payment,
+            _ => return None,
+        })
+    }
+
     /// The action a push stands for, if it opens a window (session events and unfollows do
     /// not; a follow through a QR code counts as a follow).
     pub fn of_push(kind: &PushKind) -> Option<UserAction> {
@@ -146,6 +168,40 @@ pub struct UserBudget {
 }
 
 impl UserBudget {
+    /// The stored form: one `action,opened_ms,until_ms,allowed,spent` per window, `;`
+    /// between (`allowed` empty for no limit). Hand-written rather than JSON: a store keeps
+    /// one per user, and the npm package pays for every serde reader in its size budget.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        for (i, w) in self.windows.iter().enumerate() {
+            if i > 0 {
+                out.push(';');
+            }
+            let allowed = w.allowed.map(|a| a.to_string()).unwrap_or_default();
+            out.push_str(&format!("{},{},{},{allowed},{}", w.action.code(), w.opened_ms, w.until_ms, w.spent));
+        }
+        out
+    }
+
+    /// Reads [`encode`](Self::encode)'s form; `None` for anything else.
+    pub fn decode(text: &str) -> Option<UserBudget> {
+        let mut windows = Vec::new();
+        for part in text.split(';').filter(|p| !p.is_empty()) {
+            let mut f = part.split(',');
+            let mut next = || f.next();
+            let action = UserAction::from_code(next()?)?;
+            let opened_ms = next()?.parse().ok()?;
+            let until_ms = next()?.parse().ok()?;
+            let allowed = match next()? {
+                "" => None,
+                n => Some(n.parse().ok()?),
+            };
+            let spent = next()?.parse().ok()?;
+            windows.push(Window { action, opened_ms, until_ms, allowed, spent });
+        }
+        Some(UserBudget { windows })
+    }
+
     /// Opens the window `action` allows by `rules` (a new action replaces the earlier window
     /// of the same kind; windows of different kinds coexist); closed windows are dropped.
     pub fn record(&mut self, rules: &[BudgetRule], action: UserAction, now_ms: i64) {
@@ -170,15 +226,29 @@ impl UserBudget {
         Budget { remaining, until_ms, refusal }
     }
 
-    /// Counts one sent message against the most recently opened window with messages left.
-    pub fn spend(&mut self, now_ms: i64) -> Result<Budget, BudgetRefusal> {
+    /// Counts one message against the most recently opened window with messages left, and
+    /// returns that window (to [`refund`](Self::refund) if WeChat then refuses the message).
+    pub fn spend(&mut self, now_ms: i64) -> Result<Window, BudgetRefusal> {
         if let Some(refusal) = self.budget(now_ms).refusal {
             return Err(refusal);
         }
-        if let Some(window) = self.windows.iter_mut().rev().find(|w| w.open_at(now_ms) && w.left() != Some(0)) {
-            window.spent = window.spent.saturating_add(1);
+        let window = self.windows.iter_mut().rev().find(|w| w.open_at(now_ms) && w.left() != Some(0));
+        match window {
+            Some(w) => {
+                w.spent = w.spent.saturating_add(1);
+                Ok(*w)
+            }
+            None => Err(BudgetRefusal::Spent),
         }
-        Ok(self.budget(now_ms))
+    }
+
+    /// Gives back the message [`spend`](Self::spend) counted against `charged`, for a message
+    /// that surely did not reach the user (WeChat refused it).
+    pub fn refund(&mut self, charged: &Window) {
+        let same = |w: &&mut Window| w.action == charged.action && w.opened_ms == charged.opened_ms;
+        if let Some(w) = self.windows.iter_mut().find(same) {
+            w.spent = w.spent.saturating_sub(1);
+        }
     }
 
     /// What WeChat's answer to a send says of the windows: 45015 closes them all, 45047
@@ -214,7 +284,8 @@ mod tests {
     fn a_message_allows_five_within_48_hours() {
         let mut b = after(UserAction::Message);
         for left in (0..5).rev() {
-            assert_eq!(b.spend(T + MIN).map(|x| x.remaining), Ok(Some(left)));
+            assert!(b.spend(T + MIN).is_ok());
+            assert_eq!(b.budget(T + MIN).remaining, Some(left));
         }
         assert_eq!(b.spend(T + MIN), Err(BudgetRefusal::Spent));
         let fresh = after(UserAction::Message);
@@ -241,8 +312,11 @@ mod tests {
         let mut b = after(UserAction::Message);
         b.record(&rules, UserAction::MenuClick, T + 1_000);
         assert_eq!(b.budget(T + 2_000).remaining, Some(8));
+        let charged = b.spend(T + 2_000).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((charged.action, charged.spent), (UserAction::MenuClick, 1));
+        b.refund(&charged);
+        assert_eq!(b.budget(T + 2_000).remaining, Some(8), "a refused message is given back");
         b.spend(T + 2_000).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(b.windows.last().map(|w| (w.action, w.spent)), Some((UserAction::MenuClick, 1)));
         b.record(&rules, UserAction::Message, T + 3_000);
         assert_eq!(b.windows.iter().filter(|w| w.action == UserAction::Message).count(), 1);
         assert_eq!(b.budget(T + 3_000).remaining, Some(7));
@@ -262,6 +336,19 @@ mod tests {
         assert_eq!(custom.budget(T).remaining, Some(20));
         custom.record(&rules, UserAction::Follow, T);
         assert_eq!(custom.windows.len(), 1, "an action the table does not list opens nothing");
+    }
+
+    #[test]
+    fn the_stored_form_round_trips() {
+        let rules = default_budget_rules();
+        let mut b = after(UserAction::Message);
+        b.record(&rules, UserAction::Payment, T + 1);
+        b.spend(T + 2).unwrap_or_else(|e| panic!("{e:?}"));
+        let text = b.encode();
+        assert_eq!(UserBudget::decode(&text), Some(b), "{text}");
+        assert_eq!(UserBudget::decode(""), Some(UserBudget::default()));
+        assert_eq!(UserBudget::decode("x,1,2,,0"), None);
+        assert_eq!(UserBudget::decode("{\"windows\":[]}"), None);
     }
 
     #[test]

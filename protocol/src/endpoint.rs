@@ -44,6 +44,17 @@ pub struct BuildContext<'a> {
     pub nonce: &'a str,
 }
 
+/// Which production guard a client applies to a request before sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guarded<'a> {
+    /// None.
+    None,
+    /// A message to this user: counted against their reply budget.
+    ReplyBudget(&'a str),
+    /// A stable-token force refresh: at most one per interval per AppID.
+    ForceRefresh,
+}
+
 /// The default WeChat API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
 
@@ -75,6 +86,11 @@ pub trait Endpoint {
 
     /// Parses a response into the typed result or a `KfError`.
     fn parse(response: &HttpResponse) -> Result<Self::Output, KfError>;
+
+    /// Which production guard a client applies to this request before sending it.
+    fn guarded(&self) -> Guarded<'_> {
+        Guarded::None
+    }
 
     /// Validates and builds the full HTTP request.
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {

@@ -28,11 +28,11 @@ pub use callback::{
     build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, CallbackConfig,
     OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, UrlQuery,
 };
-pub use endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
-pub use error::{CallbackKind, ErrorCode, KfError, RetryClass, TransportKind};
+pub use endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
+pub use error::{CallbackKind, ErrorCode, GuardKind, KfError, RetryClass, TransportKind};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use message::{Message, MessageContent};
-pub use options::{ClientOptions, Credentials, TokenKind, TokenMode};
+pub use options::{BudgetMode, ClientOptions, Credentials, GuardOptions, TokenKind, TokenMode};
 pub use secret::Secret;
 
 /// The README's examples, compiled and run as doctests.

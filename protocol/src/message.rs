@@ -136,6 +136,9 @@ pub enum MessageContent {
     WxCard {
         /// The card id.
         card_id: String,
+        /// The card's extension fields (code, openid, timestamp, signature …) as a JSON string.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        card_ext: Option<String>,
     },
     /// `miniprogrampage`: a mini-program page card.
     #[cfg_attr(feature = "schema", schemars(title = "MiniProgramPage"))]
@@ -234,7 +237,10 @@ impl MessageContent {
                 }
                 Ok(())
             }
-            MessageContent::WxCard { card_id } => validate::required(&f("card_id"), card_id),
+            MessageContent::WxCard { card_id, card_ext } => {
+                validate::required(&f("card_id"), card_id)?;
+                card_ext.as_deref().map_or(Ok(()), |ext| validate::bounded(&f("card_ext"), ext))
+            }
             MessageContent::MiniProgramPage { title, appid, pagepath, thumb_media_id } => {
                 validate::required(&f("title"), title)?;
                 validate::required(&f("appid"), appid)?;
@@ -391,7 +397,7 @@ impl Message {
 
     /// A card message.
     pub fn wxcard(card_id: impl Into<String>) -> Self {
-        MessageContent::WxCard { card_id: card_id.into() }.into()
+        MessageContent::WxCard { card_id: card_id.into(), card_ext: None }.into()
     }
 
     /// The wire `msgtype`.

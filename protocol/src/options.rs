@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::budget::{default_budget_rules, BudgetRule};
 use crate::endpoint::DEFAULT_BASE_URL;
 use crate::secret::Secret;
 use crate::{validate, KfError};
@@ -42,9 +43,95 @@ pub struct ClientOptions {
     /// Connect timeout in milliseconds (native transports).
     #[cfg_attr(feature = "uniffi", uniffi(default = 5000))]
     pub connect_timeout_ms: u64,
-    /// Prefix of the keys under which tokens are stored (`<namespace>:<appid>:<kind>`).
+    /// Prefix of the keys under which tokens are stored (`<namespace>:<environment>:<appid>:<kind>`).
     #[cfg_attr(feature = "uniffi", uniffi(default = "wxkf:token"))]
     pub store_namespace: String,
+    /// The environment (`prod`, `staging`, `test` …) in every key of a shared store, so two
+    /// environments never share or overwrite each other's tokens and budgets by accident.
+    /// Default: `prod` against WeChat's base URL, else the base URL's host and port (an
+    /// emulator's tokens never land where production reads them).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub environment: Option<String>,
+}
+
+/// The production guards' settings (clients built with `wxkf-core`'s `guards` feature): the
+/// reply budget, push deduplication, the token breaker and the force-refresh interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct GuardOptions {
+    /// What a send does when the user's reply budget says WeChat would refuse it: `off`
+    /// (no check), `warn` (log and send), `enforce` (refuse before the network).
+    #[cfg_attr(feature = "uniffi", uniffi(default = "off"))]
+    pub budget_mode: BudgetMode,
+    /// The budget table (what each user action allows); the send doc's table when absent.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub budget_rules: Option<Vec<BudgetRule>>,
+    /// How long a push is remembered for deduplication, in milliseconds (WeChat retries an
+    /// unanswered push three times, 5 s apart).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 60000))]
+    pub dedup_ttl_ms: u64,
+    /// How long token calls pause after WeChat answered a quota error (45009), in milliseconds.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 60000))]
+    pub token_cooldown_ms: u64,
+    /// At most one stable-token force refresh per this many milliseconds per AppID (WeChat
+    /// allows about 20 a day, 30 s apart).
+    #[cfg_attr(feature = "uniffi", uniffi(default = 30000))]
+    pub force_refresh_interval_ms: u64,
+}
+
+impl Default for GuardOptions {
+    fn default() -> Self {
+        GuardOptions {
+            budget_mode: BudgetMode::Off,
+            budget_rules: None,
+            dedup_ttl_ms: 60_000,
+            token_cooldown_ms: 60_000,
+            force_refresh_interval_ms: 30_000,
+        }
+    }
+}
+
+impl GuardOptions {
+    /// Checks every option, naming the first that breaks its rule.
+    pub fn validate(&self) -> Result<(), KfError> {
+        for (field, ms) in [
+            ("dedup_ttl_ms", self.dedup_ttl_ms),
+            ("token_cooldown_ms", self.token_cooldown_ms),
+            ("force_refresh_interval_ms", self.force_refresh_interval_ms),
+        ] {
+            if ms > MAX_OPTION_MS {
+                return Err(KfError::validation(field, format!("must be at most {MAX_OPTION_MS} (one day)")));
+            }
+        }
+        for (i, rule) in self.budget_rules.iter().flatten().enumerate() {
+            if !(1..=30 * 86_400).contains(&rule.within_secs) {
+                return Err(KfError::validation(format!("budget_rules[{i}].within_secs"), "must be 1 s to 30 days"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The budget table in force.
+    pub fn budget_rules(&self) -> Vec<BudgetRule> {
+        self.budget_rules.clone().unwrap_or_else(default_budget_rules)
+    }
+}
+
+/// What a send does when the user's reply budget says WeChat would refuse it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum BudgetMode {
+    /// No check (the default: the budget is only as good as the pushes it is fed).
+    #[default]
+    Off,
+    /// Log a warning and send anyway.
+    Warn,
+    /// Refuse before the network with a `Guard` error.
+    Enforce,
 }
 
 impl Default for ClientOptions {
@@ -59,6 +146,7 @@ impl Default for ClientOptions {
             timeout_ms: 15_000,
             connect_timeout_ms: 5_000,
             store_namespace: "wxkf:token".to_string(),
+            environment: None,
         }
     }
 }
@@ -95,13 +183,32 @@ impl ClientOptions {
                 return Err(KfError::validation(field, format!("must be 1-{MAX_OPTION_MS} milliseconds")));
             }
         }
-        validate::required("store_namespace", &self.store_namespace)
+        validate::required("store_namespace", &self.store_namespace)?;
+        if let Some(env) = &self.environment {
+            validate::required("environment", env)?;
+        }
+        Ok(())
+    }
+
+    /// The environment keys of shared stores carry (see [`ClientOptions::environment`]).
+    pub fn environment(&self) -> String {
+        self.environment.clone().unwrap_or_else(|| environment_of(self.normalized_base_url()))
     }
 
     /// The base URL without a trailing slash (after [`validate`](Self::validate)).
     pub fn normalized_base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
+}
+
+/// The environment a client without one configured is in: `prod` against WeChat's base URL,
+/// else the base URL's host and port.
+pub fn environment_of(base_url: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    if base == DEFAULT_BASE_URL {
+        return "prod".to_string();
+    }
+    base.split_once("://").map_or(base, |(_, host)| host).to_string()
 }
 
 /// Which token endpoint a client with an AppSecret uses.

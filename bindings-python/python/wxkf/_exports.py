@@ -10,6 +10,7 @@ TYPES = frozenset(
         "ClickEvent",
         "ErrorCode",
         "ErrorFamily",
+        "GuardKind",
         "Image",
         "ImagePush",
         "InviteStatus",

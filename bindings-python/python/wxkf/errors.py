@@ -16,6 +16,7 @@ __all__ = [
     "HttpError",
     "TransportError",
     "CallbackError",
+    "GuardError",
     "TokenError",
     "CredentialError",
     "RateLimitError",
@@ -120,6 +121,20 @@ class CallbackError(WxkfError):
     reason: str
 
 
+class GuardError(WxkfError):
+    """A production guard refused the call before the network: the user's reply budget, the
+    force-refresh interval, or the token breaker after a quota error.
+    """
+
+    kind = "guard"
+    #: Which guard, as a stable machine-readable kind.
+    guard_kind: str
+    #: A description.
+    reason: str
+    #: When the call may succeed again (unix milliseconds), when the guard knows.
+    until_ms: str
+
+
 class TokenError(ApiError):
     """Access-token problems (missing, invalid, expired)."""
 
@@ -165,6 +180,7 @@ _KINDS: Dict[str, Type[WxkfError]] = {
     "http": HttpError,
     "transport": TransportError,
     "callback": CallbackError,
+    "guard": GuardError,
 }
 _FAMILIES: Dict[str, Type[WxkfError]] = {
     "token": TokenError,

@@ -24,6 +24,7 @@ __all__ = [
     "ClickEvent",
     "ErrorCode",
     "ErrorFamily",
+    "GuardKind",
     "Image",
     "ImagePush",
     "InviteStatus",
@@ -194,6 +195,14 @@ CallbackKind = Union[
     Literal["xml"],
 ]
 """Why a push (callback) request was refused; a server answers all of them with a 4xx."""
+
+GuardKind = Union[
+    Literal["out_of_window"],
+    Literal["budget_spent"],
+    Literal["force_refresh_too_soon"],
+    Literal["token_breaker_open"],
+]
+"""Which production guard refused a call."""
 
 ReplyType = Union[
     Literal["success"],
@@ -473,16 +482,19 @@ class WxCard(Message):
     msgtype: ClassVar[str] = "wxcard"
     #: The card id.
     card_id: str
+    #: The card's extension fields (code, openid, timestamp, signature …) as a JSON string.
+    card_ext: Optional[str] = None
     #: Send as this kf account (`customservice.kf_account`); omitted when `None`.
     kf_account: Optional[str] = None
 
     def __post_init__(self) -> None:
         _c.text(self.card_id, "wxcard.card_id")
+        _c.opt_text(self.card_ext, "wxcard.card_ext")
         _c.opt_text(self.kf_account, "kf_account")
 
     def to_dict(self) -> Dict[str, Any]:
         """``{msgtype: {payload}, "kf_account"?: …}`` (what ``message_from_dict`` reads)."""
-        d: Dict[str, Any] = {self.msgtype: {"card_id": self.card_id}}
+        d: Dict[str, Any] = {self.msgtype: {"card_id": self.card_id, "card_ext": self.card_ext}}
         if self.kf_account is not None:
             d["kf_account"] = self.kf_account
         return d

@@ -10,6 +10,7 @@ export {
   HttpError,
   TransportError,
   CallbackError,
+  GuardError,
   TokenError,
   CredentialError,
   RateLimitError,

@@ -73,6 +73,20 @@ export class CallbackError extends WxkfError {
   }
 }
 
+/**
+ * A production guard refused the call before the network: the user's reply budget, the
+ * force-refresh interval, or the token breaker after a quota error.
+ */
+export class GuardError extends WxkfError {
+  constructor(view) {
+    super(view);
+    this.name = "GuardError";
+    this.guardKind = view.guard_kind;
+    this.reason = view.reason;
+    this.untilMs = view.until_ms;
+  }
+}
+
 /** Access-token problems (missing, invalid, expired). */
 export class TokenError extends ApiError {
   constructor(view) {
@@ -148,7 +162,7 @@ export class MessageError extends ApiError {
   }
 }
 
-const KINDS = { api: ApiError, validation: ValidationError, decode: DecodeError, http: HttpError, transport: TransportError, callback: CallbackError };
+const KINDS = { api: ApiError, validation: ValidationError, decode: DecodeError, http: HttpError, transport: TransportError, callback: CallbackError, guard: GuardError };
 const FAMILIES = { token: TokenError, credential: CredentialError, rate_limit: RateLimitError, out_of_window: OutOfWindowError, response_limit: ResponseLimitError, invalid_request: InvalidRequestError, account: AccountError, session: SessionError, message: MessageError };
 
 /** The error class instance of one of core's error views (by kind, then family). */

@@ -17,6 +17,45 @@ pub trait KvStore: MaybeSend {
     async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError>;
     /// Removes `key`.
     async fn delete(&self, key: &str) -> Result<(), KfError>;
+    /// Sets `key` to `value` (for `ttl_ms`) only if it now holds `expected` (`None`: absent);
+    /// returns whether it did. Shared stores make this atomic (Redis: one script; `SET NX PX`
+    /// when `expected` is `None`); the default reads, compares and writes, which is atomic
+    /// only in a single-threaded host (a Worker isolate, one Python process with the GIL).
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: String,
+        ttl_ms: u64,
+    ) -> Result<bool, KfError> {
+        if self.get(key).await?.as_deref() != expected {
+            return Ok(false);
+        }
+        self.set(key, value, ttl_ms).await.map(|()| true)
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), async_trait)]
+#[cfg_attr(target_arch = "wasm32", async_trait(?Send))]
+impl<K: KvStore + ?Sized> KvStore for std::sync::Arc<K> {
+    async fn get(&self, key: &str) -> Result<Option<String>, KfError> {
+        (**self).get(key).await
+    }
+    async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
+        (**self).set(key, value, ttl_ms).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), KfError> {
+        (**self).delete(key).await
+    }
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: String,
+        ttl_ms: u64,
+    ) -> Result<bool, KfError> {
+        (**self).compare_and_set(key, expected, value, ttl_ms).await
+    }
 }
 
 /// A [`TokenStore`] over a host [`KvStore`]. Tokens are kept as JSON text

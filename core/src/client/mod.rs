@@ -1,6 +1,8 @@
 //! The runtime-agnostic `Client`: every operation as a method, over a pluggable transport,
 //! token store and clock. Token caching, refresh and retries live here once for all bindings.
 
+#[cfg(feature = "guards")]
+mod guards;
 mod kv_store;
 mod memory_store;
 mod record_stream;
@@ -12,12 +14,18 @@ mod token_calls;
 mod traits;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "guards")]
+use std::sync::Arc;
 
+#[cfg(feature = "guards")]
+pub use guards::BudgetFallback;
 pub use kv_store::{KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
 pub use record_walk::RecordWalk;
 pub use retry::RetryPolicy;
+#[cfg(feature = "guards")]
+pub use settings::{guarded_settings_from_json, GUARD_KEYS};
 pub use settings::{settings_from_json, CREDENTIAL_KEYS};
 pub use token::{CachedToken, TokenSettings, TokenSource};
 pub(crate) use token_calls::requests;
@@ -25,8 +33,16 @@ pub use traits::{Clock, MaybeSend, TokenProvider, TokenStore, Transport};
 
 use token::TokenManager;
 
-use crate::endpoint::{BuildContext, Endpoint, OpClass, DEFAULT_BASE_URL};
+#[cfg(feature = "guards")]
+use crate::budget::{default_budget_rules, Budget, BudgetRule, UserAction};
+#[cfg(feature = "guards")]
+use crate::callback::{OpenedPush, PushMessage, PushQuery, Webhook};
+use crate::endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
+#[cfg(feature = "guards")]
+use crate::BudgetMode;
 use crate::{ClientOptions, HttpRequest, HttpResponse, KfError, Secret, TokenKind, TokenMode};
+#[cfg(feature = "guards")]
+use guards::{GuardStore, Guards};
 
 /// Settings of a client besides its transport, store and clock.
 #[derive(Debug, Clone)]
@@ -41,6 +57,30 @@ pub struct ClientConfig {
     pub token: TokenSettings,
     /// Prefix of token-store keys.
     pub store_namespace: String,
+    /// The environment in every shared-store key; derived from the base URL when `None`.
+    pub environment: Option<String>,
+    /// The production guards: reply budget, push deduplication.
+    #[cfg(feature = "guards")]
+    pub guards: GuardSettings,
+}
+
+/// Settings of the production guards (see [`GuardOptions`](crate::GuardOptions) for each).
+#[cfg(feature = "guards")]
+#[derive(Debug, Clone)]
+pub struct GuardSettings {
+    /// What a send does when the reply budget says WeChat would refuse it.
+    pub budget_mode: BudgetMode,
+    /// What each user action allows.
+    pub budget_rules: Vec<BudgetRule>,
+    /// How long a push is remembered for deduplication.
+    pub dedup_ttl_ms: u64,
+}
+
+#[cfg(feature = "guards")]
+impl Default for GuardSettings {
+    fn default() -> Self {
+        GuardSettings { budget_mode: BudgetMode::Off, budget_rules: default_budget_rules(), dedup_ttl_ms: 60_000 }
+    }
 }
 
 impl ClientConfig {
@@ -72,7 +112,31 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             token: TokenSettings::default(),
             store_namespace: "wxkf:token".to_string(),
+            environment: None,
+            #[cfg(feature = "guards")]
+            guards: GuardSettings::default(),
         }
+    }
+
+    /// Sets what a send does when the user's reply budget is used up.
+    #[cfg(feature = "guards")]
+    pub fn budget_mode(mut self, mode: BudgetMode) -> Self {
+        self.guards.budget_mode = mode;
+        self
+    }
+
+    /// Applies the production guards' settings, checked first.
+    #[cfg(feature = "guards")]
+    pub fn guard_options(mut self, options: &crate::GuardOptions) -> Result<Self, KfError> {
+        options.validate()?;
+        self.guards = GuardSettings {
+            budget_mode: options.budget_mode,
+            budget_rules: options.budget_rules(),
+            dedup_ttl_ms: options.dedup_ttl_ms,
+        };
+        self.token.cooldown_ms = i64::try_from(options.token_cooldown_ms).unwrap_or(i64::MAX);
+        self.token.force_interval_ms = options.force_refresh_interval_ms;
+        Ok(self)
     }
 
     /// Sets the base URL.
@@ -102,6 +166,9 @@ impl ClientConfig {
             },
             token: TokenSettings::default(),
             store_namespace: options.store_namespace.clone(),
+            environment: options.environment.clone(),
+            #[cfg(feature = "guards")]
+            guards: GuardSettings::default(),
         })
     }
 }
@@ -129,6 +196,8 @@ pub struct Client<T, S, C> {
     transport: T,
     clock: C,
     tokens: TokenManager<S>,
+    #[cfg(feature = "guards")]
+    guards: Guards,
     base_url: String,
     retry: RetryPolicy,
     nonces: AtomicU64,
@@ -143,14 +212,89 @@ impl<T, S, C> std::fmt::Debug for Client<T, S, C> {
 impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     /// A client over the given transport, token store and clock.
     pub fn new(config: ClientConfig, transport: T, store: S, clock: C) -> Self {
+        let base_url = config.base_url.trim_end_matches('/').to_string();
+        let environment = config.environment.unwrap_or_else(|| crate::options::environment_of(&base_url));
+        let namespace = format!("{}:{environment}", config.store_namespace);
+        #[cfg(feature = "guards")]
+        let guards = Guards {
+            store: GuardStore::Local(Default::default()),
+            prefix: format!("wxkf:{environment}"),
+            mode: config.guards.budget_mode,
+            rules: config.guards.budget_rules,
+            dedup_ttl_ms: config.guards.dedup_ttl_ms,
+            fallback: None,
+        };
         Client {
             transport,
             clock,
-            tokens: TokenManager::new(config.token_source, store, &config.store_namespace, config.token),
-            base_url: config.base_url,
+            tokens: TokenManager::new(config.token_source, store, &namespace, config.token),
+            #[cfg(feature = "guards")]
+            guards,
+            base_url,
             retry: config.retry,
             nonces: AtomicU64::new(0),
         }
+    }
+
+    /// Keeps reply budgets and deduplicated pushes in `store` (shared by every instance:
+    /// Redis, Workers KV …) instead of this process's memory.
+    #[cfg(feature = "guards")]
+    pub fn with_guard_store(mut self, store: Arc<dyn KvStore>) -> Self {
+        self.guards.store = GuardStore::Shared(store);
+        self
+    }
+
+    /// Calls `fallback` when a send is refused for the user's reply budget.
+    #[cfg(feature = "guards")]
+    pub fn with_budget_fallback(mut self, fallback: Arc<dyn BudgetFallback>) -> Self {
+        self.guards.fallback = Some(fallback);
+        self
+    }
+
+    /// What `openid`'s reply budget allows now: messages left and until when.
+    #[cfg(feature = "guards")]
+    pub async fn budget(&self, openid: &str) -> Result<Budget, KfError> {
+        crate::validate::required("openid", openid)?;
+        self.guards.budget(openid, self.clock.now_ms()).await
+    }
+
+    /// Records what `openid` did (a payment, which no push reports; pushes are recorded by
+    /// [`Client::accept_push`]), opening the window the budget table gives it.
+    #[cfg(feature = "guards")]
+    pub async fn record_action(&self, openid: &str, action: UserAction) -> Result<(), KfError> {
+        crate::validate::required("openid", openid)?;
+        self.guards.record(openid, action, self.clock.now_ms()).await
+    }
+
+    /// Records the action a push stands for (a message, a menu click, a follow, a scan).
+    #[cfg(feature = "guards")]
+    pub async fn record_push(&self, push: &PushMessage) -> Result<(), KfError> {
+        match UserAction::of_push(&push.kind) {
+            Some(action) => self.record_action(&push.from_user_name, action).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A webhook's POST, the production way: verifies and opens the push, tells whether it is
+    /// a retry of one already accepted (WeChat retries an unanswered push three times: answer
+    /// it, do not handle it again), and records the user's action in the reply budget.
+    /// `now` is unix seconds.
+    #[cfg(feature = "guards")]
+    pub async fn accept_push(
+        &self,
+        webhook: &Webhook,
+        query: &PushQuery,
+        body: &[u8],
+        now: i64,
+    ) -> Result<AcceptedPush, KfError> {
+        let push = webhook.open(query, body, now)?;
+        let first = self.guards.first_delivery(&push.message, self.clock.now_ms()).await;
+        if first {
+            if let Err(e) = self.record_push(&push.message).await {
+                tracing::warn!(error = %e, "the push's action could not be recorded in the reply budget");
+            }
+        }
+        Ok(AcceptedPush { push, duplicate: !first })
     }
 
     /// How many tokens this client fetched (from WeChat or the provider) so far.
@@ -205,7 +349,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             output = Some(E::parse(response)?);
             Ok(())
         };
-        self.run(meta, &|ctx: &BuildContext<'_>| request.build(ctx), &mut parse).await?;
+        self.run(meta, request.guarded(), &|ctx: &BuildContext<'_>| request.build(ctx), &mut parse).await?;
         // `run` returns Ok only after `parse` succeeded, so `output` is set.
         output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
     }
@@ -219,16 +363,42 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             output = Some(call.parse_json(response)?);
             Ok(())
         };
-        self.run(call.meta(), &|ctx: &BuildContext<'_>| call.build(ctx), &mut parse).await?;
+        self.run(call.meta(), call.guarded(), &|ctx: &BuildContext<'_>| call.build(ctx), &mut parse).await?;
         output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
     }
 
     /// The token and retry loop, shared by every endpoint: not generic over the endpoint, so
     /// it is compiled once per client type (the wasm package would otherwise carry 17 copies).
     /// Every error it returns is scrubbed of the client's secrets.
-    async fn run(&self, meta: CallMeta, build: &BuildFn<'_>, parse: &mut ParseFn<'_>) -> Result<(), KfError> {
+    /// The production guards run here too: a message counts against the user's reply budget
+    /// (refused before the network in `enforce` mode), a force refresh against its interval.
+    async fn run(
+        &self,
+        meta: CallMeta,
+        guarded: Guarded<'_>,
+        build: &BuildFn<'_>,
+        parse: &mut ParseFn<'_>,
+    ) -> Result<(), KfError> {
+        // The guards' futures are boxed: awaited inline, their state machines would be copied
+        // into this loop's (measured: ~9 KB of the npm package's wasm).
+        #[cfg(feature = "guards")]
+        let mut charged = None;
+        #[cfg(feature = "guards")]
+        match guarded {
+            Guarded::None => {}
+            Guarded::ReplyBudget(openid) => {
+                charged = boxed(self.guards.before_send(openid, self.clock.now_ms())).await?;
+            }
+            Guarded::ForceRefresh => boxed(self.tokens.allow_force_refresh(&self.clock)).await?,
+        }
+        #[cfg(not(feature = "guards"))]
+        let _ = guarded;
         let mut last_token = None;
         let result = self.attempts(meta, build, parse, &mut last_token).await;
+        #[cfg(feature = "guards")]
+        if let Guarded::ReplyBudget(openid) = guarded {
+            boxed(self.guards.after_send(openid, charged, &result, self.clock.now_ms())).await;
+        }
         result.map_err(|e| self.scrub(e, last_token.as_ref()))
     }
 
@@ -309,6 +479,16 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     }
 }
 
+/// What [`Client::accept_push`] found.
+#[cfg(feature = "guards")]
+#[derive(Debug, Clone)]
+pub struct AcceptedPush {
+    /// The verified, decrypted, parsed push.
+    pub push: OpenedPush,
+    /// A retry of a push already accepted within the dedup TTL: answer it, do not handle it.
+    pub duplicate: bool,
+}
+
 /// An endpoint's request with its type erased (its result comes back as JSON).
 pub(crate) trait JsonCall: MaybeSend {
     /// What the retry loop needs to know of it.
@@ -319,6 +499,8 @@ pub(crate) trait JsonCall: MaybeSend {
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError>;
     /// [`Endpoint::parse`], the result as JSON.
     fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError>;
+    /// [`Endpoint::guarded`].
+    fn guarded(&self) -> Guarded<'_>;
 }
 
 impl<E: Endpoint + MaybeSend> JsonCall for E
@@ -337,11 +519,29 @@ where
     fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError> {
         to_json(&E::parse(response)?)
     }
+    fn guarded(&self) -> Guarded<'_> {
+        Endpoint::guarded(self)
+    }
 }
 
 /// A result as JSON text.
 pub(crate) fn to_json<O: serde::Serialize>(output: &O) -> Result<String, KfError> {
     serde_json::to_string(output).map_err(|e| KfError::decode(format!("the result could not be serialized: {e}"), b""))
+}
+
+/// A future on the heap (`Send` natively, as the client's futures are).
+#[cfg(all(feature = "guards", not(target_arch = "wasm32")))]
+fn boxed<'a, O>(
+    f: impl std::future::Future<Output = O> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send + 'a>> {
+    Box::pin(f)
+}
+/// A future on the heap.
+#[cfg(all(feature = "guards", target_arch = "wasm32"))]
+fn boxed<'a, O>(
+    f: impl std::future::Future<Output = O> + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + 'a>> {
+    Box::pin(f)
 }
 
 /// What the retry loop needs to know of an endpoint.

@@ -50,7 +50,9 @@ impl RetryPolicy {
             KfError::Transport { transport_kind, .. } => !matches!(transport_kind, crate::TransportKind::Aborted),
             KfError::Http { status, .. } => *status >= 500 || *status == 429,
             KfError::Api { .. } => error.retry_class() == RetryClass::RetryLater,
-            KfError::Validation { .. } | KfError::Decode { .. } | KfError::Callback { .. } => false,
+            KfError::Validation { .. } | KfError::Decode { .. } | KfError::Callback { .. } | KfError::Guard { .. } => {
+                false
+            }
         };
         transient
             && match class {

@@ -1,6 +1,8 @@
 //! Token cache with single-flight refresh, refresh-ahead, compare-and-swap invalidation and a
 //! cross-process lock for shared stores.
 
+#[cfg(feature = "guards")]
+use std::sync::atomic::AtomicI64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -10,6 +12,8 @@ use crate::api::token::{get_access_token::GetAccessToken, get_stable_access_toke
 use crate::client::retry::RetryPolicy;
 use crate::client::traits::{Clock, TokenProvider, TokenStore, Transport};
 use crate::endpoint::{BuildContext, Endpoint};
+#[cfg(feature = "guards")]
+use crate::GuardKind;
 use crate::{KfError, Secret};
 
 /// An access token with its expiry, as cached and as shared through stores.
@@ -79,11 +83,22 @@ pub struct TokenSettings {
     pub lock_ttl_ms: u64,
     /// How often waiters poll a shared store while another process refreshes.
     pub poll_ms: u64,
+    /// How long token calls pause after WeChat answered a quota error (45009).
+    pub cooldown_ms: i64,
+    /// At most one stable-token force refresh per this long per AppID (across instances
+    /// when the store is shared).
+    pub force_interval_ms: u64,
 }
 
 impl Default for TokenSettings {
     fn default() -> Self {
-        TokenSettings { refresh_margin_ms: 300_000, lock_ttl_ms: 10_000, poll_ms: 50 }
+        TokenSettings {
+            refresh_margin_ms: 300_000,
+            lock_ttl_ms: 10_000,
+            poll_ms: 50,
+            cooldown_ms: 60_000,
+            force_interval_ms: 30_000,
+        }
     }
 }
 
@@ -96,6 +111,12 @@ pub(crate) struct TokenManager<S> {
     local: Mutex<Option<CachedToken>>,
     refresh: async_lock::Mutex<()>,
     fetches: AtomicU64,
+    /// Token calls are refused until then (unix ms) after a quota error; 0 when closed.
+    #[cfg(feature = "guards")]
+    breaker_until_ms: AtomicI64,
+    /// When this process last forced a stable-token refresh (unix ms).
+    #[cfg(feature = "guards")]
+    last_force_ms: AtomicI64,
 }
 
 fn is_fresh(token: &CachedToken, now: i64, margin: i64) -> bool {
@@ -117,6 +138,10 @@ impl<S: TokenStore> TokenManager<S> {
             local: Mutex::new(None),
             refresh: async_lock::Mutex::new(()),
             fetches: AtomicU64::new(0),
+            #[cfg(feature = "guards")]
+            breaker_until_ms: AtomicI64::new(0),
+            #[cfg(feature = "guards")]
+            last_force_ms: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -157,7 +182,31 @@ impl<S: TokenStore> TokenManager<S> {
         *self.local.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
     }
 
+    /// Without the guards: no serving a stale token, no breaker.
+    #[cfg(not(feature = "guards"))]
+    fn local_unexpired(&self, _: i64) -> Option<Secret> {
+        None
+    }
+
+    #[cfg(not(feature = "guards"))]
+    fn check_breaker(&self, _: i64) -> Result<(), KfError> {
+        Ok(())
+    }
+
+    #[cfg(not(feature = "guards"))]
+    fn trip_on_quota(&self, _: &KfError, _: i64) {}
+
+    /// A token this process holds that has not expired yet (past the refresh margin, maybe).
+    #[cfg(feature = "guards")]
+    fn local_unexpired(&self, now: i64) -> Option<Secret> {
+        let guard = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().filter(|t| t.expires_at_ms > now).map(|t| t.access_token.clone())
+    }
+
     /// A valid token: cached, from the store, or fetched once for all concurrent callers.
+    /// While a refresh fails, a token that has not expired yet is served (serve-stale); after
+    /// a quota error token calls pause for the cool-down (the breaker) instead of burning the
+    /// quota that is left.
     pub(crate) async fn get<T: Transport, C: Clock>(
         &self,
         transport: &T,
@@ -177,7 +226,72 @@ impl<S: TokenStore> TokenManager<S> {
         if let Some(token) = self.local_fresh(clock.now_ms()) {
             return Ok(token);
         }
-        self.obtain(transport, clock, base_url, retry, None).await
+        self.check_breaker(clock.now_ms())?;
+        match self.obtain(transport, clock, base_url, retry, None).await {
+            Ok(token) => Ok(token),
+            Err(error) => {
+                self.trip_on_quota(&error, clock.now_ms());
+                match self.local_unexpired(clock.now_ms()) {
+                    Some(stale) => {
+                        tracing::warn!(error = %error, "token refresh failed; serving the cached token until it expires");
+                        Ok(stale)
+                    }
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Refuses a token call while the breaker is open (serving a token still unexpired).
+    #[cfg(feature = "guards")]
+    fn check_breaker(&self, now: i64) -> Result<(), KfError> {
+        let until = self.breaker_until_ms.load(Ordering::Relaxed);
+        if now < until && self.local_unexpired(now).is_none() {
+            return Err(KfError::guard(
+                GuardKind::TokenBreakerOpen,
+                "token calls are paused after WeChat answered a quota error (45009)",
+                Some(until),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Opens the breaker when a token call hit a quota (45009) or rate limit (45011).
+    #[cfg(feature = "guards")]
+    fn trip_on_quota(&self, error: &KfError, now: i64) {
+        if matches!(error, KfError::Api { errcode: 45009 | 45011, .. }) {
+            let until = now.saturating_add(self.settings.cooldown_ms);
+            self.breaker_until_ms.store(until, Ordering::Relaxed);
+            tracing::warn!(errcode = error.errcode(), cooldown_ms = self.settings.cooldown_ms, "token breaker open");
+        }
+    }
+
+    /// Allows one stable-token force refresh per interval per AppID: in this process, and
+    /// across processes through the store's lock when it is shared.
+    #[cfg(feature = "guards")]
+    pub(crate) async fn allow_force_refresh<C: Clock>(&self, clock: &C) -> Result<(), KfError> {
+        let now = clock.now_ms();
+        let interval = i64::try_from(self.settings.force_interval_ms).unwrap_or(i64::MAX);
+        let last = self.last_force_ms.load(Ordering::Relaxed);
+        let too_soon = |since: i64| {
+            KfError::guard(
+                GuardKind::ForceRefreshTooSoon,
+                format!("a force refresh of this AppID's stable token ran less than {interval} ms ago"),
+                Some(since.saturating_add(interval)),
+            )
+        };
+        if last != i64::MIN && now.saturating_sub(last) < interval {
+            return Err(too_soon(last));
+        }
+        let key = format!("{}:force", self.key);
+        let id = format!("{:016x}", clock.random_u64());
+        match self.store.try_lock(&key, self.settings.force_interval_ms, &id).await {
+            Ok(false) => return Err(too_soon(now)),
+            Ok(true) => {}
+            Err(e) => tracing::warn!(error = %e, "token store unavailable; force-refresh interval checked locally"),
+        }
+        self.last_force_ms.store(now, Ordering::Relaxed);
+        Ok(())
     }
 
     /// After WeChat rejected `failed`: drop it (only if still current) and get another one.
@@ -201,8 +315,15 @@ impl<S: TokenStore> TokenManager<S> {
                 _ => {}
             }
         }
-        self.store.invalidate(&self.key, failed.expose()).await?;
-        self.obtain(transport, clock, base_url, retry, Some(failed)).await
+        if let Err(e) = self.store.invalidate(&self.key, failed.expose()).await {
+            tracing::warn!(error = %e, "token store unavailable; dropping the rejected token locally only");
+        }
+        self.check_breaker(clock.now_ms())?;
+        let result = self.obtain(transport, clock, base_url, retry, Some(failed)).await;
+        if let Err(e) = &result {
+            self.trip_on_quota(e, clock.now_ms());
+        }
+        result
     }
 
     /// Store first, then (under the cross-process lock for shared stores) the source.
@@ -217,10 +338,17 @@ impl<S: TokenStore> TokenManager<S> {
         let usable = |t: &CachedToken, now: i64| {
             is_fresh(t, now, self.settings.refresh_margin_ms) && Some(&t.access_token) != failed
         };
-        if let Some(t) = self.store.get(&self.key).await? {
-            if usable(&t, clock.now_ms()) {
+        // A store that fails (a Redis outage) does not stop the calls: this process falls back
+        // to its own single-flight cache, so it fetches once per token lifetime, not per call.
+        match self.store.get(&self.key).await {
+            Ok(Some(t)) if usable(&t, clock.now_ms()) => {
                 self.set_local(&t);
                 return Ok(t.access_token);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "token store unavailable; using this process's cache");
+                return self.fetch_and_store(transport, clock, base_url, retry, failed).await;
             }
         }
         if !self.store.is_shared() {
@@ -229,9 +357,16 @@ impl<S: TokenStore> TokenManager<S> {
         let lock_id = format!("{:016x}{:016x}", clock.random_u64(), clock.random_u64());
         let give_up_at = clock.now_ms().saturating_add(2 * self.settings.lock_ttl_ms as i64);
         loop {
-            if self.store.try_lock(&self.lock_key, self.settings.lock_ttl_ms, &lock_id).await? {
+            let locked = match self.store.try_lock(&self.lock_key, self.settings.lock_ttl_ms, &lock_id).await {
+                Ok(locked) => locked,
+                Err(e) => {
+                    tracing::warn!(error = %e, "token store unavailable; using this process's cache");
+                    return self.fetch_and_store(transport, clock, base_url, retry, failed).await;
+                }
+            };
+            if locked {
                 // Another process may have stored a token between our read and our lock.
-                let stored = self.store.get(&self.key).await?;
+                let stored = self.store.get(&self.key).await.unwrap_or(None);
                 let result = match stored {
                     Some(t) if usable(&t, clock.now_ms()) => {
                         self.set_local(&t);
@@ -239,11 +374,13 @@ impl<S: TokenStore> TokenManager<S> {
                     }
                     _ => self.fetch_and_store(transport, clock, base_url, retry, failed).await,
                 };
-                self.store.unlock(&self.lock_key, &lock_id).await?;
+                if let Err(e) = self.store.unlock(&self.lock_key, &lock_id).await {
+                    tracing::warn!(error = %e, "token store unavailable; its lock expires by itself");
+                }
                 return result;
             }
             clock.sleep(self.settings.poll_ms).await;
-            if let Some(t) = self.store.get(&self.key).await? {
+            if let Ok(Some(t)) = self.store.get(&self.key).await {
                 if usable(&t, clock.now_ms()) {
                     self.set_local(&t);
                     return Ok(t.access_token);
@@ -267,8 +404,10 @@ impl<S: TokenStore> TokenManager<S> {
         failed: Option<&Secret>,
     ) -> Result<Secret, KfError> {
         let token = self.fetch(transport, clock, base_url, retry, failed).await?;
-        self.store.set(&self.key, &token).await?;
         self.set_local(&token);
+        if let Err(e) = self.store.set(&self.key, &token).await {
+            tracing::warn!(error = %e, "token store unavailable; the token is cached in this process only");
+        }
         Ok(token.access_token)
     }
 

@@ -121,7 +121,10 @@ impl State {
                 }
                 Ok(())
             }
-            "wxcard" => field("card_id"),
+            "wxcard" => {
+                field("card_id")?;
+                optional(&["card_ext"])
+            }
             "miniprogrampage" => {
                 field("title")?;
                 field("appid")?;

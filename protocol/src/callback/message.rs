@@ -175,6 +175,24 @@ pub enum PushKind {
     },
 }
 
+impl PushMessage {
+    /// The key a retried push shares with its first delivery and a different push never does:
+    /// `MsgId` for a user's message; `FromUserName` + `CreateTime` + the event (and its key)
+    /// for an event, which carries no `MsgId`. WeChat retries an unanswered push three times.
+    pub fn dedup_key(&self) -> String {
+        let value = serde_json::to_value(&self.kind).unwrap_or_default();
+        let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
+        match value.get("msg_id").and_then(serde_json::Value::as_str) {
+            Some(id) if !id.is_empty() => format!("msg:{id}"),
+            _ => {
+                let event = if text("type") == "other" { text("event") } else { text("type") };
+                let key = text("event_key");
+                format!("event:{}:{}:{event}:{key}", self.from_user_name, self.create_time)
+            }
+        }
+    }
+}
+
 impl PushKind {
     /// True for a user's message (text, image, voice, video, short video, location, link, or an
     /// unknown MsgType other than `event`); false for events (follows, menu clicks, scans,
@@ -300,6 +318,28 @@ fn parse_event(f: &Fields, msg_type: &str) -> Result<PushKind, KfError> {
     } else {
         PushKind::Other { msg_type: msg_type.to_string(), event: Some(event), fields: f.0.clone() }
     })
+}
+
+#[cfg(test)]
+mod dedup_tests {
+    use super::*;
+
+    fn push(kind: PushKind, time: i64) -> PushMessage {
+        PushMessage { to_user_name: "gh".into(), from_user_name: "o1".into(), create_time: time, kind }
+    }
+
+    #[test]
+    fn messages_key_on_msg_id_and_events_on_user_time_and_event() {
+        let text = |id: &str| PushKind::Text { content: "hi".into(), msg_id: Some(id.into()), bizmsgmenuid: None };
+        assert_eq!(push(text("7"), 1).dedup_key(), push(text("7"), 1).dedup_key());
+        assert_ne!(push(text("7"), 1).dedup_key(), push(text("8"), 1).dedup_key(), "same second, two messages");
+        let click = |k: &str| PushKind::Click { event_key: k.into() };
+        assert_eq!(push(click("A"), 5).dedup_key(), push(click("A"), 5).dedup_key());
+        assert_ne!(push(click("A"), 5).dedup_key(), push(click("B"), 5).dedup_key());
+        assert_ne!(push(click("A"), 5).dedup_key(), push(click("A"), 6).dedup_key());
+        let follow = PushKind::Subscribe { event_key: None, ticket: None };
+        assert_ne!(push(follow, 5).dedup_key(), push(click(""), 5).dedup_key());
+    }
 }
 
 #[cfg(test)]

@@ -153,6 +153,56 @@ pub enum KfError {
         /// A description (never holds the token or the key).
         reason: String,
     },
+    /// A production guard refused the call before the network: the user's reply budget, the
+    /// force-refresh interval, or the token breaker after a quota error.
+    #[error("refused before sending ({guard_kind}): {reason}")]
+    Guard {
+        /// Which guard, as a stable machine-readable kind.
+        guard_kind: GuardKind,
+        /// A description.
+        reason: String,
+        /// When the call may succeed again (unix milliseconds), when the guard knows.
+        until_ms: Option<i64>,
+    },
+}
+
+/// Which production guard refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum GuardKind {
+    /// No window the user's actions opened is open (WeChat would answer 45015).
+    OutOfWindow,
+    /// The open windows are spent (WeChat would answer 45047).
+    BudgetSpent,
+    /// A stable-token force refresh within 30 s of the last one for this AppID.
+    ForceRefreshTooSoon,
+    /// Token calls are paused after WeChat answered a quota error (45009).
+    TokenBreakerOpen,
+}
+
+impl GuardKind {
+    /// The stable SCREAMING_SNAKE name (the view's `code`).
+    pub fn name(self) -> &'static str {
+        match self {
+            GuardKind::OutOfWindow => "OUT_OF_WINDOW",
+            GuardKind::BudgetSpent => "BUDGET_SPENT",
+            GuardKind::ForceRefreshTooSoon => "FORCE_REFRESH_TOO_SOON",
+            GuardKind::TokenBreakerOpen => "TOKEN_BREAKER_OPEN",
+        }
+    }
+}
+
+impl fmt::Display for GuardKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GuardKind::OutOfWindow => "out_of_window",
+            GuardKind::BudgetSpent => "budget_spent",
+            GuardKind::ForceRefreshTooSoon => "force_refresh_too_soon",
+            GuardKind::TokenBreakerOpen => "token_breaker_open",
+        })
+    }
 }
 
 /// What a foreign (Kotlin/Swift) implementation of a host trait threw when it was not a
@@ -214,8 +264,13 @@ impl KfError {
         KfError::Callback { callback_kind, reason: view::cap(reason.into()) }
     }
 
+    /// A call a guard refused before the network.
+    pub fn guard(guard_kind: GuardKind, reason: impl Into<String>, until_ms: Option<i64>) -> Self {
+        KfError::Guard { guard_kind, reason: view::cap(reason.into()), until_ms }
+    }
+
     /// The kind of error as the view names it: `api`, `validation`, `decode`, `http`,
-    /// `transport` or `callback`.
+    /// `transport`, `callback` or `guard`.
     pub fn kind(&self) -> &'static str {
         match self {
             KfError::Api { .. } => "api",
@@ -224,6 +279,7 @@ impl KfError {
             KfError::Http { .. } => "http",
             KfError::Transport { .. } => "transport",
             KfError::Callback { .. } => "callback",
+            KfError::Guard { .. } => "guard",
         }
     }
 
@@ -244,6 +300,7 @@ impl KfError {
             KfError::Http { .. } => "HTTP_STATUS",
             KfError::Transport { .. } => "TRANSPORT",
             KfError::Callback { .. } => "CALLBACK",
+            KfError::Guard { guard_kind, .. } => guard_kind.name(),
         }
     }
 

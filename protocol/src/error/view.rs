@@ -69,6 +69,9 @@ impl KfError {
                 KfError::Transport { transport_kind, reason: clean(reason) }
             }
             KfError::Callback { callback_kind, reason } => KfError::Callback { callback_kind, reason: clean(reason) },
+            KfError::Guard { guard_kind, reason, until_ms } => {
+                KfError::Guard { guard_kind, reason: clean(reason), until_ms }
+            }
         }
     }
 }

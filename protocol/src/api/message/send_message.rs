@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::endpoint::{json_body, parse_ack, Body, BuildContext, Endpoint, OpClass};
+use crate::endpoint::{json_body, parse_ack, Body, BuildContext, Endpoint, Guarded, OpClass};
 use crate::http::{HttpResponse, Method};
 use crate::message::{Message, MessageContent};
 use crate::{validate, KfError};
@@ -72,6 +72,10 @@ impl Endpoint for SendMessage {
 
     fn parse(response: &HttpResponse) -> Result<(), KfError> {
         parse_ack(response)
+    }
+
+    fn guarded(&self) -> Guarded<'_> {
+        Guarded::ReplyBudget(&self.touser)
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::api::token::{parse_token, AccessTokenResponse};
-use crate::endpoint::{json_body, Body, BuildContext, Endpoint, OpClass};
+use crate::endpoint::{json_body, Body, BuildContext, Endpoint, Guarded, OpClass};
 use crate::http::{HttpResponse, Method};
 use crate::secret::Secret;
 use crate::{validate, KfError};
@@ -60,5 +60,13 @@ impl Endpoint for GetStableAccessToken {
 
     fn parse(response: &HttpResponse) -> Result<AccessTokenResponse, KfError> {
         parse_token(response)
+    }
+
+    fn guarded(&self) -> Guarded<'_> {
+        if self.force_refresh {
+            Guarded::ForceRefresh
+        } else {
+            Guarded::None
+        }
     }
 }

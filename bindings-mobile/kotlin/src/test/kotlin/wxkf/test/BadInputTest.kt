@@ -97,7 +97,7 @@ private fun message(kind: String, v: Map<String, String>): Message {
         "mpnews" -> MessageContent.MpNews(f("media_id"))
         "mpnewsarticle" -> MessageContent.MpNewsArticle(f("article_id"))
         "msgmenu" -> MessageContent.MsgMenu(f("head_content"), listOf(MenuItem(f("list[0].id"), f("list[0].content")), MenuItem(f("list[1].id"), f("list[1].content"))), f("tail_content"))
-        "wxcard" -> MessageContent.WxCard(f("card_id"))
+        "wxcard" -> MessageContent.WxCard(f("card_id"), null)
         "miniprogrampage" -> MessageContent.MiniProgramPage(f("title"), f("appid"), f("pagepath"), f("thumb_media_id"))
         else -> error(kind)
     }

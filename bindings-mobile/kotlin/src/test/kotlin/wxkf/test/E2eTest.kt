@@ -159,7 +159,7 @@ class E2eTest {
             MessageContent.MpNews("MEDIA_mpnews"),
             MessageContent.MpNewsArticle("ARTICLE_1"),
             MessageContent.MsgMenu("满意吗？", listOf(MenuItem("101", "满意"), MenuItem("102", "不满意")), "谢谢"),
-            MessageContent.WxCard("CARD_1"),
+            MessageContent.WxCard("CARD_1", null),
             MessageContent.MiniProgramPage("小程序", "wxminiapp", "pages/index", "MEDIA_thumb"),
         )
         for (k in kinds) server.sendMessage(user, Message(k, KF1))

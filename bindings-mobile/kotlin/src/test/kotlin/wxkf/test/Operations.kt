@@ -61,7 +61,7 @@ fun messageOf(input: JSONObject): Message {
         "mpnews" -> MessageContent.MpNews(s("media_id"))
         "mpnewsarticle" -> MessageContent.MpNewsArticle(s("article_id"))
         "msgmenu" -> MessageContent.MsgMenu(s("head_content"), list("list") { MenuItem(it.optString("id", ""), it.optString("content", "")) }, s("tail_content"))
-        "wxcard" -> MessageContent.WxCard(s("card_id"))
+        "wxcard" -> MessageContent.WxCard(s("card_id"), if (p.has("card_ext")) p.getString("card_ext") else null)
         "miniprogrampage" -> MessageContent.MiniProgramPage(s("title"), s("appid"), s("pagepath"), s("thumb_media_id"))
         else -> error("unknown message kind $kind")
     }

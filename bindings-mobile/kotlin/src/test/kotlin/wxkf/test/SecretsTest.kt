@@ -336,7 +336,7 @@ class SecretsTest {
             MessageContent.News(listOf(Article("title", "desc", "https://example.com/a", ""))),
             MessageContent.MpNews("MEDIA_mpnews"), MessageContent.MpNewsArticle("ARTICLE_1"),
             MessageContent.MsgMenu("head", listOf(MenuItem("101", "yes"), MenuItem("102", "no")), "tail"),
-            MessageContent.WxCard("CARD_1"), MessageContent.MiniProgramPage("mini", "wxminiapp", "pages/index", "MEDIA_thumb"),
+            MessageContent.WxCard("CARD_1", null), MessageContent.MiniProgramPage("mini", "wxminiapp", "pages/index", "MEDIA_thumb"),
         )
         for (k in kinds) {
             val m = Message(k, S_KF1)
