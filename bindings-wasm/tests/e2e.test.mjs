@@ -159,3 +159,20 @@ test("workerd: a 200,000-record export through the record iterator inside a work
     await mf.dispose();
   }
 });
+
+test("the package README's emulator snippet runs as written and prints what it says", async () => {
+  const readme = readFileSync(here("../pkg/README.md"), "utf8");
+  let code = readme.split("### Run the examples against the emulator")[1].split("```js\n")[1].split("```")[0];
+  const emu = await startEmulator([], { appid: "wxemulator0000001", secret: "emulator_secret" });
+  try {
+    assert.ok(code.includes("http://127.0.0.1:8080"), code);
+    code = `import { Client } from "wxkf";\n${code.replaceAll("http://127.0.0.1:8080", emu.baseUrl)}`;
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ["--input-type=module", "-e", code], { cwd: here(".") }, (e, stdout, stderr) =>
+        e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    assert.equal(out.trim(), "您好 👋"); // the record just sent: the range ends a second past now
+  } finally {
+    await emu.stop();
+  }
+});
