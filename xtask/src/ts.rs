@@ -538,7 +538,7 @@ export interface TokenStore {
 export interface ClientOptionsBase {
 {base}  /** Token cache shared across clients and processes; in memory by default. */
   tokenStore?: TokenStore;
-  /** The `fetch` to use (tests, proxies, Workers service bindings); the runtime's global `fetch` by default. */
+  /** The `fetch` to use (tests, proxies, Workers service bindings); by default the runtime's global `fetch`, on Node `node:http`/`node:https` with keep-alive. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
