@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use async_trait::async_trait;
-use js_sys::{Function, Reflect, Uint8Array};
+use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, Headers, RequestInit, Response};
 use wxkf::client::Transport;
@@ -118,9 +118,11 @@ impl FetchTransport {
             |e: JsValue| KfError::transport(TransportKind::NotSent, format!("building headers: {}", js_error_text(&e)));
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
-        let headers = Headers::new().map_err(not_sent)?;
+        // A plain object, not `new Headers()`: on Node, touching `Headers` or `Response` loads
+        // undici (~9 MiB), which the node:http transport never needs.
+        let headers = Object::new();
         for (name, value) in &request.headers {
-            headers.set(name, value).map_err(not_sent)?;
+            Reflect::set(&headers, &name.into(), &value.into()).map_err(not_sent)?;
         }
         init.set_headers(&headers);
         if !request.body.is_empty() {
@@ -144,19 +146,21 @@ impl Transport for FetchTransport {
         };
         let promise = started.map_err(|e| fetch_error(&e, &request))?;
         let response = settle(&promise).await.map_err(|e| guard.error(&e, &request))?;
-        let response: Response = response
-            .dyn_into()
-            .map_err(|_| KfError::transport(TransportKind::Other, "fetch did not resolve to a Response"))?;
-        // Read through Reflect, which catches: a custom `fetch` may resolve to an object that
-        // passes `instanceof Response` but whose getters throw.
+        // Read as what it must offer (status, headers.get, arrayBuffer), not checked with
+        // `instanceof Response` (which would load undici on Node), and through Reflect, which
+        // catches: a custom `fetch` may resolve to anything, or to an object whose getters throw.
+        let response: Response = response.unchecked_into();
         let unusable = || KfError::transport(TransportKind::Other, "fetch resolved to an unusable Response");
         let status = Reflect::get(&response, &"status".into())
             .ok()
             .and_then(|s| s.as_f64())
             .filter(|s| (100.0..=599.0).contains(s))
             .ok_or_else(unusable)? as u16;
-        let response_headers: Headers =
-            Reflect::get(&response, &"headers".into()).ok().and_then(|h| h.dyn_into().ok()).ok_or_else(unusable)?;
+        let response_headers: Headers = Reflect::get(&response, &"headers".into())
+            .ok()
+            .filter(JsValue::is_object)
+            .ok_or_else(unusable)?
+            .unchecked_into();
         let headers = response_headers.get("content-type").ok().flatten().map(|ct| ("content-type".to_string(), ct));
         let read = response.array_buffer().map_err(|e| fetch_error(&e, &request))?;
         let buffer = settle(&read).await.map_err(|e| match guard.error(&e, &request) {
