@@ -1,7 +1,9 @@
 //! A token store in Redis, shared by every process of a deployment: one fetch for all.
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
 
 use wxkf::client::{CachedToken, KvStore, TokenStore};
@@ -47,9 +49,20 @@ return 0"#;
 
 impl RedisStore {
     /// Connects to `redis://host:port/db`.
+    ///
+    /// The connection fails fast while Redis is unreachable (1 s to connect, 2 s per command,
+    /// one reconnect attempt per command instead of redis-rs's default ~12 s of backoff, during
+    /// which every command would wait): the client then carries on from its own cache, and the
+    /// next command after Redis is back reconnects.
     pub async fn connect(url: &str) -> Result<Self, KfError> {
         let client = redis::Client::open(url).map_err(redis_error)?;
-        let conn = ConnectionManager::new(client).await.map_err(redis_error)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(1))
+            .set_response_timeout(Duration::from_secs(2))
+            .set_number_of_retries(1)
+            .set_factor(100)
+            .set_max_delay(200);
+        let conn = ConnectionManager::new_with_config(client, config).await.map_err(redis_error)?;
         Ok(RedisStore { conn })
     }
 }
