@@ -172,10 +172,12 @@ impl KvStore for PyKv {
             }
             match v.extract::<Vec<u8>>() {
                 Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-                Err(_) => v.extract::<String>().map(Some),
+                // A value of another type is a broken store (refused), not one that is down.
+                Err(_) => v.extract::<String>().map(Some).map_err(|_| {
+                    KfError::validation("token_store.get", "must return None or the text it was given (str or bytes)")
+                }),
             }
         })
-        .map_err(|e| self.errors.convert("the token store's get()", e))
     }
 
     async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {

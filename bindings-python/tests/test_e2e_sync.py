@@ -245,7 +245,7 @@ def test_the_gil_is_released_while_a_call_waits(emu: Emulator) -> None:
     assert ticks >= 20, ticks
 
 
-def test_provider_and_raw_token_calls(emu: Emulator) -> None:
+def test_provider_and_raw_token_calls(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     broker = wxkf.Client.classic(APPID, SECRET, base_url=emu.url)
     raw = broker.get_access_token()
     assert raw.expires_in == 7200 and raw.access_token not in repr(raw)
@@ -283,10 +283,22 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
         def get(self, key: str) -> Optional[str]:
             raise ConnectionError("cache unreachable")
 
-    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=FailingStore())
-    with pytest.raises(wxkf.TransportError) as s:
-        list(records.iter_msg_records(0, 3600))
-    assert isinstance(s.value.__cause__, ConnectionError) and "cache unreachable" in str(s.value)
+    # A store that is down does not stop the calls (issue 18): the client falls back to its own
+    # cache, fetching once for both calls, and logs why.
+    down = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=FailingStore())
+    with caplog.at_level(logging.WARNING, logger="wxkf"):
+        assert list(down.iter_msg_records(0, 3600)) == [] and down.get_kf_list() == []
+    assert down.token_fetches == 1
+    warned = [r.getMessage() for r in caplog.records if "token store unavailable" in r.getMessage()]
+    assert warned and "cache unreachable" in warned[0] and SECRET not in " ".join(warned)
+
+    # A store that breaks its contract is a bug to see, not an outage to ride out.
+    class WrongStore(DictStore):
+        def get(self, key: str) -> Optional[str]:
+            return 42  # type: ignore[return-value]
+
+    with pytest.raises(wxkf.ValidationError):
+        wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=WrongStore()).get_kf_list()
 
     async def async_broken(failed: Optional[str]) -> Any:
         raise KeyError("no token today")
