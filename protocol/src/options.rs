@@ -63,7 +63,7 @@ pub struct ClientOptions {
 pub struct GuardOptions {
     /// What a send does when the user's reply budget says WeChat would refuse it: `off`
     /// (no check), `warn` (log and send), `enforce` (refuse before the network).
-    #[cfg_attr(feature = "uniffi", uniffi(default = "off"))]
+    // No UniFFI default: 0.29 has none for enum-typed fields (Kotlin/Swift callers name it).
     pub budget_mode: BudgetMode,
     /// The budget table (what each user action allows); the send doc's table when absent.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
