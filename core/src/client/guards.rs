@@ -77,6 +77,19 @@ pub(crate) struct Guards {
     pub(crate) fallback: Option<Arc<dyn BudgetFallback>>,
 }
 
+/// What an update spent: the window a send was charged to (`None` for updates that spend
+/// nothing), or why it was refused with the end of the user's last window.
+type Spent = Result<Option<Window>, (BudgetRefusal, Option<i64>)>;
+
+/// A change to a user's budget (data, not a closure: one copy of the update loop serves all).
+#[derive(Clone, Copy)]
+enum Change<'a> {
+    Record(UserAction),
+    Spend,
+    Refund(&'a Window),
+    Learn(i64),
+}
+
 /// How often a budget update is retried when another instance changed it in between.
 const CAS_ATTEMPTS: usize = 16;
 
@@ -92,12 +105,31 @@ impl Guards {
         Ok((text, budget))
     }
 
-    /// Applies `change` to `openid`'s budget atomically (compare-and-set, retried).
-    async fn update<R>(&self, openid: &str, now_ms: i64, change: impl Fn(&mut UserBudget) -> R) -> Result<R, KfError> {
+    /// Applies `change` to `openid`'s budget atomically (compare-and-set, retried). Not
+    /// generic over the change, and awaited boxed: one copy of this loop serves every update
+    /// (the npm package's wasm has a size budget).
+    async fn update(&self, openid: &str, now_ms: i64, change: Change<'_>) -> Result<Spent, KfError> {
         let key = self.budget_key(openid);
         for _ in 0..CAS_ATTEMPTS {
             let (old, mut budget) = self.load(&key, now_ms).await?;
-            let result = change(&mut budget);
+            let result = match change {
+                Change::Spend => budget
+                    .spend(now_ms)
+                    .map(Some)
+                    .map_err(|refusal| (refusal, budget.windows.iter().map(|w| w.until_ms).max())),
+                Change::Record(action) => {
+                    budget.record(&self.rules, action, now_ms);
+                    Ok(None)
+                }
+                Change::Refund(window) => {
+                    budget.refund(window);
+                    Ok(None)
+                }
+                Change::Learn(code) => {
+                    budget.learn(code, now_ms);
+                    Ok(None)
+                }
+            };
             budget.windows.retain(|w| w.until_ms > now_ms);
             let last = budget.windows.iter().map(|w| w.until_ms).max().unwrap_or(now_ms);
             let ttl = u64::try_from(last.saturating_sub(now_ms)).unwrap_or(0).max(1_000);
@@ -116,7 +148,7 @@ impl Guards {
 
     /// Opens the window `action` allows.
     pub(crate) async fn record(&self, openid: &str, action: UserAction, now_ms: i64) -> Result<(), KfError> {
-        self.update(openid, now_ms, |b| b.record(&self.rules, action, now_ms)).await
+        super::boxed(self.update(openid, now_ms, Change::Record(action))).await.map(drop)
     }
 
     /// Before a send to `openid`: counts it against the budget (so concurrent senders cannot
@@ -127,31 +159,31 @@ impl Guards {
         if self.mode == BudgetMode::Off {
             return Ok(None);
         }
-        let outcome = match self.update(openid, now_ms, |b| b.spend(now_ms)).await {
+        let outcome = match super::boxed(self.update(openid, now_ms, Change::Spend)).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(error = %e, "reply budget unavailable; sending unchecked");
                 return Ok(None);
             }
         };
-        let refusal = match outcome {
-            Ok(window) => return Ok(Some(window)),
-            Err(refusal) => refusal,
+        let (refusal, until) = match outcome {
+            Ok(window) => return Ok(window),
+            Err(refused) => refused,
         };
         let (kind, what) = match refusal {
-            BudgetRefusal::OutOfWindow => (GuardKind::OutOfWindow, "no window is open (WeChat would answer 45015)"),
-            BudgetRefusal::Spent => (GuardKind::BudgetSpent, "the open windows are spent (WeChat would answer 45047)"),
+            BudgetRefusal::OutOfWindow => {
+                (GuardKind::OutOfWindow, "the user's reply budget: no window is open (WeChat would answer 45015)")
+            }
+            BudgetRefusal::Spent => (
+                GuardKind::BudgetSpent,
+                "the user's reply budget: the open windows are spent (WeChat would answer 45047)",
+            ),
         };
         if self.mode == BudgetMode::Warn {
             tracing::warn!(guard = %kind, "{what}; sending anyway (budget_mode warn)");
             return Ok(None);
         }
-        let until = self
-            .load(&self.budget_key(openid), now_ms)
-            .await
-            .ok()
-            .and_then(|(_, b)| b.windows.iter().map(|w| w.until_ms).max());
-        let error = KfError::guard(kind, format!("the user's reply budget: {what}"), until);
+        let error = KfError::guard(kind, what, until);
         if let Some(fallback) = &self.fallback {
             fallback.refused(openid, &error).await;
         }
@@ -168,19 +200,13 @@ impl Guards {
         result: &Result<(), KfError>,
         now_ms: i64,
     ) {
-        let change = match result {
-            Ok(()) => return,
-            Err(KfError::Api { errcode: code @ (45015 | 45047), .. }) => {
-                let code = *code;
-                self.update(openid, now_ms, |b| b.learn(code, now_ms)).await
-            }
-            Err(KfError::Api { .. } | KfError::Validation { .. }) => match charged {
-                Some(window) => self.update(openid, now_ms, |b| b.refund(&window)).await,
-                None => return,
-            },
-            Err(_) => return,
+        let change = match (result, &charged) {
+            (Ok(()), _) => return,
+            (Err(KfError::Api { errcode: code @ (45015 | 45047), .. }), _) => Change::Learn(*code),
+            (Err(KfError::Api { .. } | KfError::Validation { .. }), Some(window)) => Change::Refund(window),
+            _ => return,
         };
-        if let Err(e) = change {
+        if let Err(e) = super::boxed(self.update(openid, now_ms, change)).await {
             tracing::warn!(error = %e, "reply budget could not be updated");
         }
     }
