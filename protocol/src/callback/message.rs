@@ -180,15 +180,30 @@ impl PushMessage {
     /// `MsgId` for a user's message; `FromUserName` + `CreateTime` + the event (and its key)
     /// for an event, which carries no `MsgId`. WeChat retries an unanswered push three times.
     pub fn dedup_key(&self) -> String {
-        let value = serde_json::to_value(&self.kind).unwrap_or_default();
-        let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
-        match value.get("msg_id").and_then(serde_json::Value::as_str) {
+        // Read off the variant, not through a serde_json::Value (whose serializer would weigh
+        // ~5 KB in the npm package's wasm); the keys are the same (tested below).
+        use PushKind as K;
+        let (tag, msg_id, event_key) = match &self.kind {
+            K::Text { msg_id, .. } => ("text", msg_id, None),
+            K::Image { msg_id, .. } => ("image", msg_id, None),
+            K::Voice { msg_id, .. } => ("voice", msg_id, None),
+            K::Video { msg_id, .. } => ("video", msg_id, None),
+            K::ShortVideo { msg_id, .. } => ("shortvideo", msg_id, None),
+            K::Location { msg_id, .. } => ("location", msg_id, None),
+            K::Link { msg_id, .. } => ("link", msg_id, None),
+            K::Subscribe { event_key, .. } => ("subscribe", &None, event_key.as_deref()),
+            K::Unsubscribe => ("unsubscribe", &None, None),
+            K::Scan { event_key, .. } => ("scan", &None, Some(event_key.as_str())),
+            K::Click { event_key } => ("click", &None, Some(event_key.as_str())),
+            K::View { event_key, .. } => ("view", &None, Some(event_key.as_str())),
+            K::KfCreateSession { .. } => ("kf_create_session", &None, None),
+            K::KfCloseSession { .. } => ("kf_close_session", &None, None),
+            K::KfSwitchSession { .. } => ("kf_switch_session", &None, None),
+            K::Other { event, .. } => (event.as_deref().unwrap_or(""), &None, None),
+        };
+        match msg_id.as_deref() {
             Some(id) if !id.is_empty() => format!("msg:{id}"),
-            _ => {
-                let event = if text("type") == "other" { text("event") } else { text("type") };
-                let key = text("event_key");
-                format!("event:{}:{}:{event}:{key}", self.from_user_name, self.create_time)
-            }
+            _ => format!("event:{}:{}:{tag}:{}", self.from_user_name, self.create_time, event_key.unwrap_or("")),
         }
     }
 }
@@ -339,6 +354,54 @@ mod dedup_tests {
         assert_ne!(push(click("A"), 5).dedup_key(), push(click("A"), 6).dedup_key());
         let follow = PushKind::Subscribe { event_key: None, ticket: None };
         assert_ne!(push(follow, 5).dedup_key(), push(click(""), 5).dedup_key());
+    }
+
+    /// The key as it was first computed (through the push's JSON): stored keys stay valid.
+    fn json_key(p: &PushMessage) -> String {
+        let value = serde_json::to_value(&p.kind).unwrap_or_default();
+        let text = |k: &str| value.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
+        match value.get("msg_id").and_then(serde_json::Value::as_str) {
+            Some(id) if !id.is_empty() => format!("msg:{id}"),
+            _ => {
+                let event = if text("type") == "other" { text("event") } else { text("type") };
+                format!("event:{}:{}:{event}:{}", p.from_user_name, p.create_time, text("event_key"))
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_those_of_the_push_json() {
+        let id = |s: &str| Some(s.to_string());
+        let s = String::from;
+        let kinds = vec![
+            PushKind::Text { content: s("hi"), msg_id: id("1"), bizmsgmenuid: None },
+            PushKind::Text { content: s("hi"), msg_id: id(""), bizmsgmenuid: id("9") },
+            PushKind::Text { content: s("hi"), msg_id: None, bizmsgmenuid: None },
+            PushKind::Image { pic_url: s("u"), media_id: s("m"), msg_id: id("2") },
+            PushKind::Image { pic_url: s("u"), media_id: s("m"), msg_id: None },
+            PushKind::Voice { media_id: s("m"), format: s("amr"), recognition: None, msg_id: id("3") },
+            PushKind::Video { media_id: s("m"), thumb_media_id: s("t"), msg_id: None },
+            PushKind::ShortVideo { media_id: s("m"), thumb_media_id: s("t"), msg_id: id("4") },
+            PushKind::ShortVideo { media_id: s("m"), thumb_media_id: s("t"), msg_id: None },
+            PushKind::Location { location_x: 1.5, location_y: 2.5, scale: 3, label: s("l"), msg_id: None },
+            PushKind::Link { title: s("t"), description: s("d"), url: s("u"), msg_id: id("5") },
+            PushKind::Subscribe { event_key: id("qrscene_1"), ticket: id("T") },
+            PushKind::Subscribe { event_key: None, ticket: None },
+            PushKind::Unsubscribe,
+            PushKind::Scan { event_key: s("1"), ticket: None },
+            PushKind::Click { event_key: s("K") },
+            PushKind::View { event_key: s("https://x"), menu_id: id("7") },
+            PushKind::KfCreateSession { kf_account: s("a@b") },
+            PushKind::KfCloseSession { kf_account: s("a@b") },
+            PushKind::KfSwitchSession { from_kf_account: s("a"), to_kf_account: s("b") },
+            PushKind::Other { msg_type: s("event"), event: id("pic_weixin"), fields: vec![] },
+            PushKind::Other { msg_type: s("event"), event: None, fields: vec![] },
+            PushKind::Other { msg_type: s("miniprogrampage"), event: None, fields: vec![] },
+        ];
+        for kind in kinds {
+            let p = push(kind, 1_700_000_000);
+            assert_eq!(p.dedup_key(), json_key(&p), "{:?}", p.kind);
+        }
     }
 }
 
