@@ -5,7 +5,7 @@ demo:
 test:
 	@bash scripts/test.sh
 release-check:
-	@bash scripts/release-check.sh
+	@bash scripts/release-check.sh $(if $(RELEASE),--release)
 gen:
 	@cargo xtask gen
 fuzz:

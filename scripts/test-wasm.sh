@@ -6,9 +6,14 @@
 # (issue 8), the secrets scan and bad input from JS (issue 10), the size budget, and
 # `npm pack` installed into a fresh project.
 # Installs what it needs (idempotent, cached under ~/.cache/wxkf).
+#
+# `--build-only` (for scripts/release-check.sh) stops once bindings-wasm/pkg holds the built
+# package, and keeps a pkg/gen that is newer than the wasm cargo produced (the test run made it).
 : "${CARGO_TARGET_DIR:=$HOME/.cache/wxkf/target-wasm}"
 export CARGO_TARGET_DIR
 source "$(dirname "$0")/env.sh"
+BUILD_ONLY=0
+[ "${1:-}" = --build-only ] && BUILD_ONLY=1
 
 WASM_BINDGEN_VERSION=0.2.130 # = the exact `wasm-bindgen` pin in bindings-wasm/Cargo.toml
 NIGHTLY=nightly-2026-05-20 # pinned: builds the shipped wasm with build-std (see below)
@@ -31,13 +36,15 @@ if ! [ -x "$WASM_BINDGEN" ] || ! "$WASM_BINDGEN" --version | grep -q " $WASM_BIN
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WB_ROOT"
 fi
 
-step "cargo fmt --check and clippy of the wasm crate (wasm32 target, warnings denied)"
-cargo fmt -p wxkf-wasm --check
-cargo clippy -p wxkf-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+if [ "$BUILD_ONLY" = 0 ]; then
+  step "cargo fmt --check and clippy of the wasm crate (wasm32 target, warnings denied)"
+  cargo fmt -p wxkf-wasm --check
+  cargo clippy -p wxkf-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "emulator (debug)"
-cargo build -p wxkf-emulator
-export WXKF_EMULATOR="$CARGO_TARGET_DIR/debug/wxkf-emulator"
+  step "emulator (debug)"
+  cargo build -p wxkf-emulator
+  export WXKF_EMULATOR="$CARGO_TARGET_DIR/debug/wxkf-emulator"
+fi
 
 step "wasm (release, $NIGHTLY build-std: opt-level z, LTO, one codegen unit, panic=immediate-abort)"
 # Why nightly: rebuilding std with `panic = "immediate-abort"` and core's `optimize_for_size`
@@ -57,12 +64,16 @@ RUSTFLAGS="--cfg aes_compact -Zlocation-detail=none" \
   cargo "+$NIGHTLY" build -p wxkf-wasm --target wasm32-unknown-unknown --release \
   -Zpanic-immediate-abort -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 echo "wasm build: $(($(date +%s) - started)) s"
+WASM_IN="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/wxkf_wasm.wasm"
+if [ "$BUILD_ONLY" = 1 ] && [ "$PKG/gen/wxkf_wasm_bg.wasm" -nt "$WASM_IN" ] && [ "$PKG/gen/wxkf_wasm.js" -nt "$WASM_IN" ]; then
+  echo "bindings-wasm/pkg/gen is newer than the wasm cargo built: kept"
+  exit 0
+fi
 rm -rf "$PKG/gen"
 # wasm-opt runs BEFORE wasm-bindgen: binaryen 108 (Debian's) corrupts the externref table that
 # wasm-bindgen adds (even a plain round trip fails in V8), while the raw Rust module is fine.
 # `--low-memory-unused` holds for Rust's layout: the stack comes first and grows down from
 # 1 MiB, so the low 1 KiB is its far end, reached only by an overflow (1 KiB gzipped, measured).
-WASM_IN="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/wxkf_wasm.wasm"
 before=$(stat -c %s "$WASM_IN")
 wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -75,6 +86,7 @@ js_gz=$(gzip -9 -c "$PKG/gen/wxkf_wasm.js" "$PKG"/lib/*.js | wc -c)
 echo "wasm: $before B from cargo, $raw B after wasm-opt -Oz + wasm-bindgen, $gz B gzipped ($((gz / 1024)) KiB); JS glue $js_gz B gzipped"
 [ "$gz" -le "$SIZE_BUDGET_GZ" ] ||
   { echo "the wasm is $gz B gzipped, over issue 5's budget of $SIZE_BUDGET_GZ B" >&2; exit 1; }
+[ "$BUILD_ONLY" = 1 ] && exit 0
 
 step "test dependencies (npm: typescript, deno, miniflare/workerd)"
 cd "$TESTS"

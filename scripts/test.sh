@@ -34,9 +34,13 @@ done
 step "benchmark harness smoke (fractions of a second per cell; make bench runs the real one)"
 bash scripts/bench.sh --smoke | tail -1
 
-# Last: reuses the builds above (under a minute warm, most of it the publish dry-run; cargo-deny
-# is built once into the tools cache, a few minutes).
-step "release check (make release-check: the crates as published, one version for every package, licenses)"
+# Last, all of it: it reuses the builds above (the binding scripts' wasm, wheel, library and
+# emulator). Warm, on the shared 2 cores (2026-11-30): 133 s — the crates 72 s (half of it the
+# publish dry-run), the binding artifacts about a minute (npm 9 s, Python 15 s, the Kotlin/JVM
+# artifact and the project using it 36 s, mostly kotlinc). First run on a new machine: the tools
+# (cargo-deny, npm and PyPI tools, Maven plugins) a minute or two, and the sdist's dependencies
+# built once into their own target dir, a few minutes.
+step "release check (make release-check: crates, npm, Python, Maven artifacts as their registries and users see them)"
 bash scripts/release-check.sh
 
 echo

@@ -143,7 +143,7 @@ impl TokenProvider for PyProvider {
 /// are read as UTF-8, as redis-py returns them), `set(key, value, ttl_secs)` (Django's
 /// `timeout`, redis-py's `ex`), `delete(key)` and optionally an atomic
 /// `compare_and_set(key, expected_or_None, value, ttl_ms) -> bool`; each may be a coroutine
-/// function. `role` names it in errors (`the token store`, `the guard store`).
+/// function. `role` names it in errors (`token_store`, `guard_store`).
 pub(crate) struct PyKv {
     obj: Py<PyAny>,
     errors: HostErrors,
@@ -161,7 +161,7 @@ impl PyKv {
     where
         A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     {
-        let what = format!("{}'s {method}()", self.role);
+        let what = format!("{}.{method}()", self.role);
         call_host(&self.obj, Some(method), args).await.map_err(|e| self.errors.convert(&what, e))
     }
 }
@@ -178,10 +178,15 @@ impl KvStore for PyKv {
             }
             match v.extract::<Vec<u8>>() {
                 Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-                Err(_) => v.extract::<String>().map(Some),
+                // A value of another type is a broken store (refused), not one that is down.
+                Err(_) => v.extract::<String>().map(Some).map_err(|_| {
+                    KfError::validation(
+                        format!("{}.get", self.role),
+                        "must return None or the text it was given (str or bytes)",
+                    )
+                }),
             }
         })
-        .map_err(|e| self.errors.convert(&format!("{}'s get()", self.role), e))
     }
 
     async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
@@ -211,7 +216,8 @@ impl KvStore for PyKv {
         }
         let (key, expected) = (key.to_string(), expected.map(str::to_string));
         let done = self.call("compare_and_set", move |py| (key, expected, value, ttl_ms).into_pyobject(py)).await?;
-        Python::attach(|py| done.bind(py).is_truthy()).map_err(|e| self.errors.convert(self.role, e))
+        Python::attach(|py| done.bind(py).is_truthy())
+            .map_err(|e| self.errors.convert(&format!("{}.compare_and_set()", self.role), e))
     }
 }
 

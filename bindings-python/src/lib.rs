@@ -146,7 +146,7 @@ impl Core {
             ClientConfig::from_options(source, &options).and_then(|c| c.guard_options(&guards)).map_err(fail)?;
         let (store, shared): (Arc<dyn TokenStore>, Option<Arc<dyn KvStore>>) = match (store, redis_url) {
             (Some(kv), _) => {
-                let kv = Arc::new(hosted::PyKv::new(kv, host.clone(), "the token store"));
+                let kv = Arc::new(hosted::PyKv::new(kv, host.clone(), "token_store"));
                 (Arc::new(KvTokenStore::new(kv.clone(), hosted::now_ms)), Some(kv))
             }
             (None, Some(url)) => {
@@ -156,7 +156,7 @@ impl Core {
             }
             (None, None) => (Arc::new(MemoryStore::new()), None),
         };
-        let guard_store = guard_store.map(|g| Arc::new(hosted::PyKv::new(g, host.clone(), "the guard store")) as _);
+        let guard_store = guard_store.map(|g| Arc::new(hosted::PyKv::new(g, host.clone(), "guard_store")) as _);
         let transport = {
             let _guard = runtime().enter();
             ReqwestTransport::new(NativeOptions::from(&options)).map_err(fail)?

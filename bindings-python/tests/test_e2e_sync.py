@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Dict, List, Optional
@@ -14,6 +16,7 @@ import pytest
 
 import wxkf
 from conftest import APPID, SECRET, Emulator
+from test_types import naive_warning
 
 KF = "kf01@wxkftest"
 USER = "o_user_sync"
@@ -130,7 +133,8 @@ def test_datetimes_are_china_time(emu: Emulator) -> None:
     emu.admin("POST", "records/bulk", {"start": now - 7200, "end": now - 60, "count": 30})
     naive = dt.datetime.fromtimestamp(now - 7200, tz=wxkf.client.CHINA).replace(tzinfo=None)
     aware = dt.datetime.fromtimestamp(now, tz=dt.timezone.utc)
-    assert len(list(c.iter_msg_records(naive, aware))) == 30
+    with naive_warning():  # on a machine whose local time is not China time
+        assert len(list(c.iter_msg_records(naive, aware))) == 30
 
 
 def test_errors_are_the_right_classes(emu: Emulator) -> None:
@@ -241,7 +245,7 @@ def test_the_gil_is_released_while_a_call_waits(emu: Emulator) -> None:
     assert ticks >= 20, ticks
 
 
-def test_provider_and_raw_token_calls(emu: Emulator) -> None:
+def test_provider_and_raw_token_calls(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     broker = wxkf.Client.classic(APPID, SECRET, base_url=emu.url)
     raw = broker.get_access_token()
     assert raw.expires_in == 7200 and raw.access_token not in repr(raw)
@@ -279,10 +283,22 @@ def test_provider_and_raw_token_calls(emu: Emulator) -> None:
         def get(self, key: str) -> Optional[str]:
             raise ConnectionError("cache unreachable")
 
-    records = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=FailingStore())
-    with pytest.raises(wxkf.TransportError) as s:
-        list(records.iter_msg_records(0, 3600))
-    assert isinstance(s.value.__cause__, ConnectionError) and "cache unreachable" in str(s.value)
+    # A store that is down does not stop the calls (issue 18): the client falls back to its own
+    # cache, fetching once for both calls, and logs why.
+    down = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=FailingStore())
+    with caplog.at_level(logging.WARNING, logger="wxkf"):
+        assert list(down.iter_msg_records(0, 3600)) == [] and down.get_kf_list() == []
+    assert down.token_fetches == 1
+    warned = [r.getMessage() for r in caplog.records if "token store unavailable" in r.getMessage()]
+    assert warned and "cache unreachable" in warned[0] and SECRET not in " ".join(warned)
+
+    # A store that breaks its contract is a bug to see, not an outage to ride out.
+    class WrongStore(DictStore):
+        def get(self, key: str) -> Optional[str]:
+            return 42  # type: ignore[return-value]
+
+    with pytest.raises(wxkf.ValidationError):
+        wxkf.Client.stable(APPID, SECRET, base_url=emu.url, token_store=WrongStore()).get_kf_list()
 
     async def async_broken(failed: Optional[str]) -> Any:
         raise KeyError("no token today")
@@ -357,6 +373,23 @@ def test_logging_reaches_the_wxkf_logger(emu: Emulator, caplog: pytest.LogCaptur
     assert any("sending" in r.getMessage() for r in records), [r.getMessage() for r in records]
     text = " ".join(r.getMessage() for r in records)
     assert SECRET not in text and c.access_token() not in text
+
+
+def test_failed_calls_print_nothing_without_logging_configured(emu: Emulator) -> None:
+    # A fresh interpreter: pytest's own log handlers would hide Python's "last resort" handler.
+    script = f"""
+import wxkf
+c = wxkf.Client.stable({APPID!r}, {SECRET!r}, base_url={emu.url!r}, max_attempts=1)
+for call in (lambda: c.del_kf_account("nobody@wxkftest"), lambda: wxkf.Client.stable({APPID!r}, "wrong",
+             base_url={emu.url!r}).get_kf_list()):
+    try:
+        call()
+    except wxkf.ApiError as e:
+        print(e.errcode)
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["65401", "40125"] and run.stderr == "", (run.stdout, run.stderr)
 
 
 def test_reprs_hide_secrets(emu: Emulator) -> None:

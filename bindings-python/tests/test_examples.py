@@ -134,3 +134,19 @@ def test_async_demo_script(transferring: Emulator) -> None:
     done = run_example("async_demo.py", emu)
     assert done.returncode == 0, done.stderr
     assert "3 users waiting" in done.stdout and f"{KF} serves 3 users" in done.stdout
+
+
+def test_readme_emulator_snippet_runs_as_written(emu: Emulator) -> None:
+    # The README's "Run it against the emulator" block, with this emulator's URL and credentials.
+    readme = (ROOT / "bindings-python" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Run it against the emulator", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    for default, ours in (("http://127.0.0.1:8080", emu.url), ("wxemulator0000001", APPID),
+                          ("emulator_secret", SECRET)):
+        assert default in code, default
+        code = code.replace(default, ours)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert run.stdout.strip() == "['您好 👋']", run.stdout  # what the README says it prints
+    session = emu.admin("GET", "state")["sessions"]
+    assert any(x["openid"] == "o_user_1" and x["kf_account"] == "kf01@gh_demo" for x in session), session

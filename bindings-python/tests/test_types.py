@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import os
+import time
+import warnings
+from typing import Iterator
 
 import pytest
 
@@ -109,10 +114,18 @@ def test_error_mapping_covers_every_family() -> None:
     assert isinstance(t, wxkf.TransportError) and (t.transport_kind, t.reason, str(t)) == ("timeout", "r", "m")
 
 
+def naive_warning() -> "contextlib.AbstractContextManager[object]":
+    """What a naive datetime gives on this machine: a warning unless local time is China time."""
+    if dt.datetime(2023, 11, 15).astimezone().utcoffset() == dt.timedelta(hours=8):
+        return contextlib.nullcontext()
+    return pytest.warns(UserWarning, match="naive datetime, read as China time")
+
+
 def test_times() -> None:
     assert unix(1700000000, "t") == 1700000000
     assert unix(1700000000.7, "t") == 1700000000
-    assert unix(dt.datetime(2023, 11, 15, 6, 13, 20), "t") == 1700000000  # naive = China time
+    with naive_warning():
+        assert unix(dt.datetime(2023, 11, 15, 6, 13, 20), "t") == 1700000000  # naive = China time
     assert unix(dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc), "t") == 1700000000
     assert unix(dt.date(2023, 11, 15), "t") == 1700000000 - (6 * 3600 + 13 * 60 + 20)
     # Anything else goes to core as it is, which names the argument.
@@ -120,6 +133,39 @@ def test_times() -> None:
     with pytest.raises(wxkf.ValidationError) as bad:
         c.iter_msg_records("yesterday", 1700000000)  # type: ignore[arg-type]
     assert bad.value.field == "start"
+
+
+@contextlib.contextmanager
+def local_time_zone(tz: str) -> Iterator[None]:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = tz
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def test_naive_datetimes_warn_where_local_time_is_not_china_time() -> None:
+    naive = dt.datetime(2023, 11, 15, 6, 13, 20)
+    c = wxkf.Client.fixed("T", base_url="http://127.0.0.1:9")
+    with local_time_zone("UTC0"):
+        with pytest.warns(UserWarning, match=r"start is a naive datetime, .* local time is UTC\+0000") as caught:
+            it = c.iter_msg_records(naive, 1700003600)
+        # The warning points at the caller's line, not into wxkf.
+        assert caught[0].filename == __file__, caught[0].filename
+        assert it.cursor is not None and it.cursor.window_start == 1700000000  # still read as China time
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert unix(naive.replace(tzinfo=dt.timezone.utc), "t") == 1700000000 + 8 * 3600  # aware: no warning
+            assert unix(dt.date(2023, 11, 15), "t") == 1700000000 - (6 * 3600 + 13 * 60 + 20)  # a date: none
+    with local_time_zone("CST-8"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # local time is China time: a naive datetime is unambiguous
+        assert unix(naive, "t") == 1700000000
 
 
 def test_native_argument_errors_are_validation_errors() -> None:

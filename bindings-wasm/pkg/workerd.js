@@ -1,5 +1,6 @@
 // Cloudflare Workers (workerd) entry: the bundler imports the .wasm file as a compiled
-// WebAssembly.Module (wrangler does by default; miniflare with a CompiledWasm module rule).
+// WebAssembly.Module (wrangler does by default; miniflare resolves no package: give it a
+// wrangler bundle and a CompiledWasm module rule — README, "Cloudflare Workers").
 import wasm from "./gen/wxkf_wasm_bg.wasm";
 import { initSync } from "./gen/wxkf_wasm.js";
 

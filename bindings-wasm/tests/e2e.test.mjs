@@ -8,7 +8,7 @@ import * as wxkf from "wxkf";
 import { scenario } from "./scenario.mjs";
 import { conformance } from "./conformance.mjs";
 import { OPERATIONS } from "../pkg/lib/generated.js";
-import { APPID, SECRET, startConformance, startTransferringEmulator } from "./emulator.mjs";
+import { APPID, SECRET, startConformance, startEmulator, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -102,4 +102,21 @@ test("Node: 100 concurrent calls on a cold cache make one token fetch (Promise.a
     assert.equal(fetches.length, 1, JSON.stringify(fetches));
     assert.equal(client.tokenFetches, 1);
   });
+});
+
+test("the package README's emulator snippet runs as written and prints what it says", async () => {
+  const readme = readFileSync(here("../pkg/README.md"), "utf8");
+  let code = readme.split("### Run the examples against the emulator")[1].split("```js\n")[1].split("```")[0];
+  const emu = await startEmulator([], { appid: "wxemulator0000001", secret: "emulator_secret" });
+  try {
+    assert.ok(code.includes("http://127.0.0.1:8080"), code);
+    code = `import { Client } from "wxkf";\n${code.replaceAll("http://127.0.0.1:8080", emu.baseUrl)}`;
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ["--input-type=module", "-e", code], { cwd: here(".") }, (e, stdout, stderr) =>
+        e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout)),
+    );
+    assert.equal(out.trim(), "您好 👋"); // the record just sent: the range ends a second past now
+  } finally {
+    await emu.stop();
+  }
 });

@@ -6,11 +6,13 @@ and builds passive replies. The protocol logic is wxkf's Rust core, shared with 
 JavaScript and mobile SDKs; the value and exception classes are generated from it.
 
 Log records go to the ``wxkf`` logger (``logging.getLogger("wxkf")``); after changing its
-level at run time, call ``wxkf.reset_logging()``.
+level at run time, call ``wxkf.reset_logging()``. Without logging configured nothing is
+printed (a ``NullHandler``): a failed call raises, and is logged at DEBUG only.
 """
 
 from __future__ import annotations
 
+import logging as _logging
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from . import _native, _wxkf, errors
@@ -25,6 +27,10 @@ if TYPE_CHECKING:
     from .types import AccessTokenResponse as AccessToken
 
 __version__: str = _wxkf.__version__
+
+# A library's logger: silent unless the application configures logging (no "last resort"
+# WARNING lines on stderr).
+_logging.getLogger("wxkf").addHandler(_logging.NullHandler())
 
 # The value types and the push side load on first use, so ``import wxkf`` stays fast.
 _PUSH_NAMES = frozenset(["ReplayGuard", "Webhook", "build_reply", "check_url", "open_push"])

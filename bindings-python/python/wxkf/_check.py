@@ -8,18 +8,23 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import operator
+import sys
+import warnings
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Mapping, NoReturn, Optional, Tuple, Type, TypeVar, Union
 
 from .errors import ValidationError
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from .types import MessageLike
 
 CHINA = _dt.timezone(_dt.timedelta(hours=8), "Asia/Shanghai")
 
 TimeLike = Union[int, float, _dt.datetime, _dt.date]
-"""Unix seconds, or a ``datetime`` (naive ones are read as China time, UTC+8), or a ``date``
-(its midnight in China time)."""
+"""Unix seconds, or a ``datetime`` (naive ones are read as China time, UTC+8: a
+``UserWarning`` says so when this machine's local time is not), or a ``date`` (its midnight
+in China time)."""
 
 I64 = (-(2**63), 2**63 - 1)
 U64_MAX = 2**64 - 1
@@ -151,11 +156,38 @@ def base64(value: Any, field: str) -> str:
     return _b64.b64encode(value).decode("ascii")
 
 
+def _warn_naive(value: _dt.datetime, field: str) -> None:
+    """Warns when a naive ``value`` (read as China time) is not China time on this machine:
+    ``datetime.now()`` on a UTC server would otherwise move a range by 8 hours, silently."""
+    try:
+        local = value.astimezone()  # a naive datetime is taken as local time here
+    except (OverflowError, ValueError, OSError):
+        return
+    if local.utcoffset() == CHINA.utcoffset(None):
+        return
+    # The warning points at the caller's line, not at wxkf's: stacklevel 2 is `frame`, the
+    # function that called this one; step out of the package from there.
+    level = 2
+    frame: Optional[FrameType] = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "wxkf":
+        level, frame = level + 1, frame.f_back
+    warnings.warn(
+        f"wxkf: {field} is a naive datetime, read as China time (UTC+8), but this machine's local time is "
+        f"UTC{local.strftime('%z')}: pass an aware datetime (tzinfo=...) or unix seconds",
+        UserWarning,
+        stacklevel=level,
+    )
+
+
 def unix(value: Any, field: str) -> Any:
     """A ``TimeLike`` as unix seconds; other values go to core as they are (it names them)."""
     try:
         if isinstance(value, _dt.datetime):
-            return int((value if value.tzinfo else value.replace(tzinfo=CHINA)).timestamp())
+            if value.tzinfo:
+                return int(value.timestamp())
+            seconds = int(value.replace(tzinfo=CHINA).timestamp())
+            _warn_naive(value, field)
+            return seconds
         if isinstance(value, _dt.date):
             return int(_dt.datetime(value.year, value.month, value.day, tzinfo=CHINA).timestamp())
     except (OverflowError, ValueError):

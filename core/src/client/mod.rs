@@ -472,7 +472,8 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
                 continue;
             }
             let ms = self.clock.now_ms().saturating_sub(started);
-            tracing::warn!(op = meta.name, duration_ms = ms, retries, errcode = error.errcode(), error = %error, "failed");
+            // DEBUG, not WARN: the caller gets the error; a library does not report it twice.
+            tracing::debug!(op = meta.name, duration_ms = ms, retries, errcode = error.errcode(), error = %error, "failed");
             return Err(error);
         }
     }

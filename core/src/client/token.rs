@@ -486,7 +486,7 @@ where
                     clock.sleep(delay).await;
                     continue;
                 }
-                tracing::warn!(op = E::NAME, errcode = e.errcode(), error = %e, "access token fetch failed");
+                tracing::debug!(op = E::NAME, errcode = e.errcode(), error = %e, "access token fetch failed");
                 return Err(e);
             }
         }
