@@ -125,6 +125,7 @@ fun errorView(e: KfException): JSONObject = when (e) {
     is KfException.Http -> obj("kind" to "http", "status" to e.status.toInt(), "body" to e.body)
     is KfException.Transport -> obj("kind" to "transport", "transport_kind" to e.transportKind.name.lowercase(), "reason" to e.reason)
     is KfException.Callback -> obj("kind" to "callback", "callback_kind" to e.callbackKind.name.lowercase(), "reason" to e.reason)
+    is KfException.Guard -> obj("kind" to "guard", "guard_kind" to e.guardKind.name.lowercase(), "reason" to e.reason, "until_ms" to e.untilMs)
 }
 
 /** `want`'s fields (`kind`, `errcode`, `field` …) equal the view's; `code` only for API errors. */
