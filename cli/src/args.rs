@@ -43,9 +43,42 @@ pub struct ConnArgs {
     /// Share tokens through Redis (redis://host:port).
     #[arg(long, env = "WXKF_REDIS_URL", global = true, hide_env_values = true)]
     pub redis_url: Option<String>,
-    /// Config file (TOML with appid, secret, base_url, token_mode, redis_url).
+    /// Config file (TOML with appid, secret, base_url, token_mode, redis_url, budget_mode).
     #[arg(long, env = "WXKF_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// What `send` does when the user's reply budget says WeChat would refuse the message:
+    /// `off` (no check, the default), `warn` (log and send), `enforce` (refuse before the
+    /// network). Budgets come from the guard store: with --redis-url the one every instance of
+    /// the app shares; without it this process's memory, which knows nothing of the user.
+    #[arg(long, env = "WXKF_BUDGET_MODE", global = true, value_enum)]
+    pub budget_mode: Option<BudgetModeArg>,
+}
+
+/// `--budget-mode`.
+#[derive(Debug, Clone, Copy, ValueEnum, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetModeArg {
+    /// No check.
+    Off,
+    /// Log and send.
+    Warn,
+    /// Refuse before the network.
+    Enforce,
+}
+
+/// What a user did, for `budget --record`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ActionArg {
+    /// The user sent a message (5 messages within 48 h).
+    Message,
+    /// The user clicked a menu (3 within a minute).
+    MenuClick,
+    /// The user followed the account (3 within a minute).
+    Follow,
+    /// The user scanned a QR code (3 within a minute).
+    Scan,
+    /// The user paid (no limit within 48 h; WeChat Pay tells the app, no push does).
+    Payment,
 }
 
 impl std::fmt::Debug for ConnArgs {
@@ -60,6 +93,7 @@ impl std::fmt::Debug for ConnArgs {
             .field("token_mode", &self.token_mode)
             .field("redis_url", &hidden(&self.redis_url))
             .field("config", &self.config)
+            .field("budget_mode", &self.budget_mode)
             .finish()
     }
 }
@@ -105,6 +139,20 @@ pub enum Command {
         /// Stable mode only: invalidate the current token (WeChat allows about 20 a day).
         #[arg(long)]
         force_refresh: bool,
+    },
+    /// A user's reply budget: how many kf messages are left and until when (or record what
+    /// the user did with --record).
+    ///
+    /// Read from the client's guard store: with --redis-url the budgets every instance of the
+    /// app shares (recorded by their webhooks and counted by their sends). Without --redis-url
+    /// the store is this process's memory, which knows only what this process recorded — a
+    /// lone `wxkf budget` then shows no window open.
+    Budget {
+        /// The user's openid.
+        openid: String,
+        /// Record an action of the user first (opens the window it allows).
+        #[arg(long, value_enum)]
+        record: Option<ActionArg>,
     },
     /// Run the local WeChat emulator.
     Emulator(EmulatorArgs),

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
-use wxkf::client::{ClientConfig, MemoryStore, TokenStore};
+use wxkf::client::{ClientConfig, KvStore, MemoryStore, TokenStore};
+use wxkf::BudgetMode;
 use wxkf_native::NativeClient;
 use wxkf_native::RedisStore;
 
-use crate::args::{ConnArgs, TokenMode};
+use crate::args::{BudgetModeArg, ConnArgs, TokenMode};
 use crate::error::CliError;
 
 /// The config file's keys (all optional). No `Debug`: it holds the secret.
@@ -20,6 +21,7 @@ struct FileConfig {
     base_url: Option<String>,
     token_mode: Option<TokenMode>,
     redis_url: Option<String>,
+    budget_mode: Option<BudgetModeArg>,
 }
 
 /// Flags/env merged over the config file.
@@ -41,6 +43,7 @@ pub fn resolve(conn: &ConnArgs) -> Result<ConnArgs, CliError> {
         token_mode: conn.token_mode.or(file.token_mode),
         redis_url: conn.redis_url.clone().or(file.redis_url),
         config: conn.config.clone(),
+        budget_mode: conn.budget_mode.or(file.budget_mode),
     })
 }
 
@@ -63,9 +66,21 @@ pub async fn client(conn: &ConnArgs) -> Result<NativeClient, CliError> {
     if let Some(base) = &conn.base_url {
         config = config.base_url(base.as_str());
     }
-    let store: Arc<dyn TokenStore> = match &conn.redis_url {
-        Some(url) => Arc::new(RedisStore::connect(url).await?),
-        None => Arc::new(MemoryStore::new()),
-    };
-    Ok(wxkf_native::client_with_store(config, store)?)
+    config = config.budget_mode(match conn.budget_mode.unwrap_or(BudgetModeArg::Off) {
+        BudgetModeArg::Off => BudgetMode::Off,
+        BudgetModeArg::Warn => BudgetMode::Warn,
+        BudgetModeArg::Enforce => BudgetMode::Enforce,
+    });
+    match &conn.redis_url {
+        // One Redis for the tokens and the guards (budgets, deduplicated pushes).
+        Some(url) => {
+            let redis = Arc::new(RedisStore::connect(url).await?);
+            let guards: Arc<dyn KvStore> = redis.clone();
+            Ok(wxkf_native::client_with_store(config, redis)?.with_guard_store(guards))
+        }
+        None => {
+            let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+            Ok(wxkf_native::client_with_store(config, store)?)
+        }
+    }
 }

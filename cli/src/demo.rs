@@ -8,7 +8,7 @@ use wxkf::api::message::send_typing::TypingCommand;
 use wxkf::message::{Article, MenuItem};
 use wxkf::records::format_china_time;
 use wxkf::MessageContent;
-use wxkf::{CallbackConfig, ClientConfig, Message};
+use wxkf::{BudgetMode, CallbackConfig, ClientConfig, KfError, Message};
 use wxkf_emulator::{Config, Emulator};
 
 use crate::args::{ExportArgs, Format};
@@ -51,6 +51,22 @@ impl Admin {
         }
         Ok(value)
     }
+
+    async fn get(&self, path: &str) -> Result<Value, CliError> {
+        let resp = self
+            .http
+            .get(format!("{}/__admin/{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| CliError::Io(format!("emulator admin {path}: {e}")))?;
+        resp.json().await.map_err(|e| CliError::Io(format!("emulator admin {path}: {e}")))
+    }
+
+    /// Kf messages the emulator delivered to `openid`.
+    async fn delivered_to(&self, openid: &str) -> Result<usize, CliError> {
+        let all = self.get("deliveries").await?;
+        Ok(all["deliveries"].as_array().map_or(0, |d| d.iter().filter(|d| d["touser"] == openid).count()))
+    }
 }
 
 fn step(n: u32, what: &str) {
@@ -62,23 +78,27 @@ pub async fn run() -> Result<(), CliError> {
     let appid = "wxdemo00000000001";
     let secret = "demo-app-secret";
     let (callback_token, aes_key) = ("demoCallbackToken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG");
-    // The developer's server: WeChat pushes users' messages to it (encrypted, safe mode).
-    let webhook = demo_webhook::start(CallbackConfig::new(callback_token, Some(aes_key.to_string()), appid)).await?;
     let emu = Emulator::start(Config {
         appid: appid.into(),
         secret: secret.into(),
         seed: Some(7),
         callback_token: callback_token.into(),
         aes_key: Some(aes_key.into()),
-        webhook_url: Some(webhook.url.clone()),
         ..Config::default()
     })
     .await?;
     let base = emu.base_url();
+    // Sends are checked against each user's reply budget and refused before the network when
+    // WeChat would refuse them (45015/45047).
+    let config = ClientConfig::stable(appid, secret).base_url(&base).budget_mode(BudgetMode::Enforce);
+    let client = std::sync::Arc::new(wxkf_native::client(config)?);
+    // The developer's server: WeChat pushes users' messages to it (encrypted, safe mode).
+    let callback = CallbackConfig::new(callback_token, Some(aes_key.to_string()), appid);
+    let webhook = demo_webhook::start(callback, client.clone()).await?;
+    let admin = Admin { http: reqwest::Client::new(), base: base.clone() };
+    admin.post("config", json!({"webhook_url": webhook.url})).await?;
     println!("wxkf demo: a customer-service conversation against the embedded emulator at {base}");
     println!("the account's webhook (wxkf's push API) listens at {}", webhook.url);
-    let admin = Admin { http: reqwest::Client::new(), base: base.clone() };
-    let client = wxkf_native::client(ClientConfig::stable(appid, secret).base_url(&base))?;
     let kf = "alice@gh_emulator";
     let user = "oDEMO_user_0001";
 
@@ -104,6 +124,12 @@ pub async fn run() -> Result<(), CliError> {
         "the webhook answered {} → {} (only this reply hands a user to customer service)",
         push.pointer("/reply_kind").and_then(Value::as_str).unwrap_or("-"),
         push.pointer("/applied/action").and_then(Value::as_str).unwrap_or("-"),
+    );
+    let budget = client.budget(user).await?;
+    println!(
+        "the message opened the user's reply budget: {} kf messages until {}",
+        budget.remaining.map_or("no limit".into(), |n| n.to_string()),
+        budget.until_ms.map_or("-".into(), |ms| format_china_time(ms / 1000))
     );
     let waiting = client.get_wait_case_list().await?;
     println!("wait queue: {} user(s) waiting", waiting.count);
@@ -153,6 +179,7 @@ pub async fn run() -> Result<(), CliError> {
     }
     client.send_typing(user, TypingCommand::CancelTyping).await?;
     println!("ok: typing cancelled");
+    println!("reply budget of {user}: {} left", client.budget(user).await?.remaining.unwrap_or(0));
 
     step(7, "the session and the wait queue now");
     output::table(false, &["openid", "createtime"], &client.get_kf_session_list(kf).await?);
@@ -180,6 +207,26 @@ pub async fn run() -> Result<(), CliError> {
     println!("exported {n} records to {}:", out.display());
     print!("{}", std::fs::read_to_string(&out)?);
     let _ = std::fs::remove_dir_all(&dir);
+
+    let buyer = "oDEMO_user_0002";
+    step(10, &format!("a reply budget runs out: {buyer} taps a menu, which allows 3 kf messages within a minute"));
+    admin.post("user/event", json!({"openid": buyer, "event": "CLICK", "event_key": "ORDER_STATUS"})).await?;
+    println!("{}", crate::budget_text(&client.budget(buyer).await?));
+    for n in 1..=3 {
+        client.send_message(buyer, Message::text(format!("订单状态 {n}/3"))).await?;
+        println!("ok: sent text ({} left)", client.budget(buyer).await?.remaining.unwrap_or(0));
+    }
+    match client.send_message(buyer, Message::text("还有一条")).await {
+        Err(e @ KfError::Guard { .. }) => {
+            println!("the 4th send is refused before the network: {e}");
+            println!("  code: {}", e.code_name());
+            let delivered = admin.delivered_to(buyer).await?;
+            println!("  the emulator delivered {delivered} messages to {buyer}: the refused one never left");
+        }
+        Ok(()) => return Err(CliError::Io("the 4th send after a menu click went through".into())),
+        Err(e) => return Err(e.into()),
+    }
+    println!("(`wxkf budget OPENID --redis-url …` shows a user's budget from the store every instance shares)");
 
     println!(
         "\ndone at {} (China time): {} token fetch(es) for the whole conversation.",

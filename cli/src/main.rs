@@ -14,7 +14,7 @@ use wxkf::message::{Article, MenuItem};
 use wxkf::Message;
 use wxkf::MessageContent;
 
-use args::{Cli, Command, KfCommand, OnOff, RecordsCommand, SendKind, SessionCommand};
+use args::{ActionArg, Cli, Command, KfCommand, OnOff, RecordsCommand, SendKind, SessionCommand};
 use error::CliError;
 
 fn message_of(kind: &SendKind) -> Result<Message, CliError> {
@@ -64,6 +64,32 @@ fn message_of(kind: &SendKind) -> Result<Message, CliError> {
             })
         }
     })
+}
+
+fn user_action(action: ActionArg) -> wxkf::budget::UserAction {
+    use wxkf::budget::UserAction;
+    match action {
+        ActionArg::Message => UserAction::Message,
+        ActionArg::MenuClick => UserAction::MenuClick,
+        ActionArg::Follow => UserAction::Follow,
+        ActionArg::Scan => UserAction::Scan,
+        ActionArg::Payment => UserAction::Payment,
+    }
+}
+
+/// `remaining: 5`, `until: 2026-12-02 10:00:00 (China time)`, `refusal: -`, for people.
+pub(crate) fn budget_text(budget: &wxkf::budget::Budget) -> String {
+    use wxkf::budget::BudgetRefusal;
+    let remaining = budget.remaining.map_or_else(|| "no limit".to_string(), |n| n.to_string());
+    let until = budget
+        .until_ms
+        .map_or_else(|| "-".to_string(), |ms| format!("{} (China time)", wxkf::records::format_china_time(ms / 1000)));
+    let refusal = match budget.refusal {
+        None => "-",
+        Some(BudgetRefusal::OutOfWindow) => "out_of_window (no window open: WeChat would answer 45015)",
+        Some(BudgetRefusal::Spent) => "budget_spent (the windows are spent: WeChat would answer 45047)",
+    };
+    format!("remaining: {remaining}\nuntil: {until}\nrefusal: {refusal}")
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
@@ -166,6 +192,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
                 _ => client.get_stable_access_token(force_refresh).await?,
             };
             output::object(json, &token);
+        }
+        Command::Budget { openid, record } => {
+            if let Some(action) = record {
+                client.record_action(&openid, user_action(action)).await?;
+            }
+            let budget = client.budget(&openid).await?;
+            if json {
+                output::object(true, &budget);
+            } else {
+                println!("{}", budget_text(&budget));
+            }
         }
         Command::Emulator(_) | Command::Demo => {}
     }

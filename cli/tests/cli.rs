@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 use serde_json::{json, Value};
 use wxkf_e2e::Harness;
 
+#[path = "../../native/tests/support/redis_server.rs"]
+mod redis_server;
+
 const APPID: &str = "wxclitest000000001";
 const SECRET: &str = "cli-test-secret-value";
 const KF: &str = "bob@gh_emulator";
@@ -74,8 +77,15 @@ impl Env {
 
 fn wxkf_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wxkf"));
-    for var in ["WXKF_APPID", "WXKF_SECRET", "WXKF_ACCESS_TOKEN", "WXKF_BASE_URL", "WXKF_TOKEN_MODE", "WXKF_REDIS_URL"]
-    {
+    for var in [
+        "WXKF_APPID",
+        "WXKF_SECRET",
+        "WXKF_ACCESS_TOKEN",
+        "WXKF_BASE_URL",
+        "WXKF_TOKEN_MODE",
+        "WXKF_REDIS_URL",
+        "WXKF_BUDGET_MODE",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env_remove("WXKF_CONFIG");
@@ -402,10 +412,62 @@ fn demo_runs_to_the_end() {
         "sent miniprogrampage",
         "session of oDEMO_user_0001: closed",
         "exported 7 records",
+        "the message opened the user's reply budget: 5 kf messages until",
+        "reply budget of oDEMO_user_0001: 0 left",
+        "ok: sent text (0 left)",
+        "the 4th send is refused before the network",
+        "code: BUDGET_SPENT",
+        "the emulator delivered 3 messages to oDEMO_user_0002: the refused one never left",
     ] {
         assert!(t.contains(needle), "demo output lacks {needle:?}:\n{t}");
     }
     assert!(!t.contains("demo-app-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budget_shows_and_records_and_enforce_refuses_sends_before_the_network() {
+    let env = Env::start().await;
+    let redis = redis_server::RedisServer::start();
+    let help = text(&wxkf_command().args(["budget", "--help"]).output().expect("help"));
+    assert!(help.contains("knows only what this process recorded"), "{help}");
+    assert!(text(&wxkf_command().arg("--help").output().expect("help")).contains("--budget-mode"));
+
+    // Without Redis: this process's memory, which knows nothing of the user.
+    let alone = env.ok_json(&["budget", "oCLI_budget_1"]).await;
+    assert_eq!(alone, json!({"remaining": 0, "until_ms": null, "refusal": "out_of_window"}));
+    let out = env.wxkf(&["budget", "oCLI_budget_1", "--record", "payment"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("remaining: no limit"), "{}", text(&out));
+    let out = env.wxkf(&["--budget-mode", "enforce", "send", "oCLI_budget_1", "text", "hi"]).await;
+    assert_eq!(out.status.code(), Some(3), "refused: nothing recorded in this process: {}", text(&out));
+    assert!(text(&out).contains("out_of_window"), "{}", text(&out));
+
+    // With Redis: every process shares the budget.
+    let user = "oCLI_budget_2";
+    env.admin("user/message", json!({"openid": user, "content": "hello"})).await;
+    let redis_url = redis.url.as_str();
+    let recorded = env.ok_json(&["--redis-url", redis_url, "budget", user, "--record", "message"]).await;
+    assert_eq!(recorded["remaining"], 5, "{recorded}");
+    let seen = env.ok_json(&["--redis-url", redis_url, "budget", user]).await;
+    assert_eq!(seen["remaining"], 5, "another process sees it: {seen}");
+    assert!(seen["until_ms"].as_i64().is_some(), "{seen}");
+    let send = ["--redis-url", redis_url, "--budget-mode", "enforce", "send", user, "text", "hi"];
+    for _ in 0..5 {
+        env.ok_json(&send).await;
+    }
+    let sixth = env.wxkf(&send).await;
+    assert_eq!(sixth.status.code(), Some(3), "{}", text(&sixth));
+    assert!(text(&sixth).contains("budget_spent"), "{}", text(&sixth));
+    let delivered = env.admin_get("deliveries").await["deliveries"]
+        .as_array()
+        .map_or(0, |d| d.iter().filter(|d| d["touser"] == user).count());
+    assert_eq!(delivered, 5, "the sixth never reached the emulator");
+    let spent = env.ok_json(&["--redis-url", redis_url, "budget", user]).await;
+    assert_eq!((spent["remaining"].as_i64(), spent["refusal"].as_str()), (Some(0), Some("spent")), "{spent}");
+    // `warn` sends anyway (and the emulator, like WeChat, answers 45047).
+    let warn = env.wxkf(&["--redis-url", redis_url, "--budget-mode", "warn", "send", user, "text", "hi"]).await;
+    assert!(text(&warn).contains("45047"), "{}", text(&warn));
+    env.h.emu.shutdown().await;
 }
 
 /// Every operation of core's table has a command: a new operation fails here until the CLI

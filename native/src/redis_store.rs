@@ -1,7 +1,9 @@
 //! A token store in Redis, shared by every process of a deployment: one fetch for all.
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
 
 use wxkf::client::{CachedToken, KvStore, TokenStore};
@@ -47,24 +49,51 @@ return 0"#;
 
 impl RedisStore {
     /// Connects to `redis://host:port/db`.
+    ///
+    /// The connection fails fast while Redis is unreachable (1 s to connect, 2 s per command,
+    /// one connection attempt per reconnect instead of redis-rs's default ~12 s of backoff,
+    /// during which every command would wait): the client then carries on from its own cache. The
+    /// first command on a connection that dropped (Redis restarted, however long ago) fails and
+    /// starts the reconnection: the idempotent commands (reads, a token's `SET`, invalidate,
+    /// unlock, delete) are then sent once more, so the first call after an outage works; the
+    /// lock and compare-and-set are not (a reply lost after they applied would be misread).
     pub async fn connect(url: &str) -> Result<Self, KfError> {
         let client = redis::Client::open(url).map_err(redis_error)?;
-        let conn = ConnectionManager::new(client).await.map_err(redis_error)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(1))
+            .set_response_timeout(Duration::from_secs(2))
+            .set_number_of_retries(0);
+        let conn = ConnectionManager::new_with_config(client, config).await.map_err(redis_error)?;
         Ok(RedisStore { conn })
+    }
+}
+
+impl RedisStore {
+    /// Runs an idempotent command, once more when the connection had dropped (the first
+    /// attempt started the reconnection the second one waits for).
+    async fn idempotent<T, F, Fut>(&self, command: F) -> Result<T, KfError>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        match command(self.conn.clone()).await {
+            Err(e) if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() => {
+                command(self.conn.clone()).await.map_err(redis_error)
+            }
+            other => other.map_err(redis_error),
+        }
     }
 }
 
 #[async_trait]
 impl TokenStore for RedisStore {
     async fn get(&self, key: &str) -> Result<Option<CachedToken>, KfError> {
-        let mut conn = self.conn.clone();
-        let value: Option<String> = conn.get(key).await.map_err(redis_error)?;
+        let value: Option<String> = self.idempotent(|mut conn| async move { conn.get(key).await }).await?;
         // A value we cannot read is treated as absent: it will be replaced.
         Ok(value.and_then(|v| serde_json::from_str(&v).ok()))
     }
 
     async fn set(&self, key: &str, token: &CachedToken) -> Result<(), KfError> {
-        let mut conn = self.conn.clone();
         let value =
             serde_json::to_string(token).map_err(|e| KfError::transport(TransportKind::Other, e.to_string()))?;
         let mut cmd = redis::cmd("SET");
@@ -72,17 +101,14 @@ impl TokenStore for RedisStore {
         if token.expires_at_ms < i64::MAX {
             cmd.arg("PXAT").arg(token.expires_at_ms);
         }
-        cmd.query_async::<()>(&mut conn).await.map_err(redis_error)
+        let cmd = &cmd;
+        self.idempotent(|mut conn| async move { cmd.query_async::<()>(&mut conn).await }).await
     }
 
     async fn invalidate(&self, key: &str, failed: &str) -> Result<(), KfError> {
-        let mut conn = self.conn.clone();
-        redis::Script::new(INVALIDATE)
-            .key(key)
-            .arg(failed)
-            .invoke_async::<i64>(&mut conn)
-            .await
-            .map_err(redis_error)?;
+        let script = &redis::Script::new(INVALIDATE);
+        self.idempotent(|mut conn| async move { script.key(key).arg(failed).invoke_async::<i64>(&mut conn).await })
+            .await?;
         Ok(())
     }
 
@@ -101,8 +127,9 @@ impl TokenStore for RedisStore {
     }
 
     async fn unlock(&self, key: &str, lock_id: &str) -> Result<(), KfError> {
-        let mut conn = self.conn.clone();
-        redis::Script::new(UNLOCK).key(key).arg(lock_id).invoke_async::<i64>(&mut conn).await.map_err(redis_error)?;
+        let script = &redis::Script::new(UNLOCK);
+        self.idempotent(|mut conn| async move { script.key(key).arg(lock_id).invoke_async::<i64>(&mut conn).await })
+            .await?;
         Ok(())
     }
 
@@ -121,18 +148,16 @@ return 1"#;
 #[async_trait]
 impl KvStore for RedisStore {
     async fn get(&self, key: &str) -> Result<Option<String>, KfError> {
-        let mut conn = self.conn.clone();
-        conn.get(key).await.map_err(redis_error)
+        self.idempotent(|mut conn| async move { conn.get(key).await }).await
     }
 
     async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
-        let mut conn = self.conn.clone();
-        conn.pset_ex::<_, _, ()>(key, value, ttl_ms.max(1)).await.map_err(redis_error)
+        let value = &value;
+        self.idempotent(|mut conn| async move { conn.pset_ex::<_, _, ()>(key, value, ttl_ms.max(1)).await }).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), KfError> {
-        let mut conn = self.conn.clone();
-        conn.del::<_, ()>(key).await.map_err(redis_error)
+        self.idempotent(|mut conn| async move { conn.del::<_, ()>(key).await }).await
     }
 
     async fn compare_and_set(

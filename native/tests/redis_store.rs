@@ -134,3 +134,26 @@ async fn budgets_and_dedup_are_shared_and_atomic_across_clients() {
     assert!(store.compare_and_set("k", Some("a"), "b".into(), 60_000).await.unwrap());
     assert_eq!(KvStore::get(&store, "k").await.unwrap().as_deref(), Some("b"));
 }
+
+/// An outage: while Redis is down every call fails (the client carries on from its own cache),
+/// and the first call after it is back works, however long the store sat idle in between — a
+/// token refresh by expiry starts with `get`, and failing it on the stale connection would
+/// fetch a token of this process's own instead of sharing.
+#[tokio::test]
+async fn the_first_call_after_an_outage_succeeds() {
+    let mut server = RedisServer::start();
+    let store = RedisStore::connect(&server.url).await.unwrap();
+    store.set("k", &token("A")).await.unwrap();
+    server.stop();
+    assert!(store.get("k").await.is_err(), "Redis is down");
+    // Idle through the rest of the outage (the pending reconnect gives up meanwhile).
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    server.restart();
+    assert_eq!(store.get("k").await.unwrap(), None, "the first call after the outage works (Redis restarted empty)");
+    // And a store idle through a whole outage (its connection dropped unseen).
+    server.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.restart();
+    store.set("k", &token("B")).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap(), Some(token("B")));
+}

@@ -62,8 +62,8 @@ pub struct ClientOptions {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GuardOptions {
     /// What a send does when the user's reply budget says WeChat would refuse it: `off`
-    /// (no check), `warn` (log and send), `enforce` (refuse before the network). No UniFFI
-    /// default: UniFFI 0.29 has no literal for an enum variant (a Kotlin/Swift host names it).
+    /// (no check), `warn` (log and send), `enforce` (refuse before the network).
+    // No UniFFI default: 0.29 has none for enum-typed fields (Kotlin/Swift callers name it).
     pub budget_mode: BudgetMode,
     /// The budget table (what each user action allows); the send doc's table when absent.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]

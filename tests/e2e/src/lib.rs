@@ -1,11 +1,13 @@
 //! Shared pieces of the end-to-end suites: an emulator with its admin API and native clients.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use serde_json::Value;
-use wxkf::client::{MemoryStore, TokenStore};
-use wxkf::{Client, ClientConfig, KfError};
+use wxkf::client::{Clock, MemoryStore, TokenStore, Transport};
+use wxkf::{Client, ClientConfig, HttpRequest, HttpResponse, KfError};
 use wxkf_emulator::{Config, Emulator};
 use wxkf_native::{NativeClient, NativeOptions, ReqwestTransport, SystemClock};
 
@@ -109,6 +111,24 @@ impl Harness {
         Ok(Client::new(config.base_url(self.base_url()), transport, store, SystemClock::default()))
     }
 
+    /// A client from `config` (its base URL set here) that counts its requests and runs on a
+    /// clock the test advances: returns the client with its transport and clock.
+    pub fn counted_client(
+        &self,
+        config: ClientConfig,
+    ) -> Result<(GuardedClient, CountingTransport, ShiftedClock), KfError> {
+        let transport = CountingTransport::new()?;
+        let clock = ShiftedClock::default();
+        let client =
+            Client::new(config.base_url(self.base_url()), transport.clone(), MemoryStore::new(), clock.clone());
+        Ok((client, transport, clock))
+    }
+
+    /// Advances the emulator's clock by `secs`.
+    pub async fn advance(&self, secs: f64) {
+        self.admin("clock/advance", serde_json::json!({"secs": secs})).await;
+    }
+
     /// POSTs JSON to `/__admin/{path}` and returns the answer; panics (test helper) on failure.
     pub async fn admin(&self, path: &str, body: Value) -> Value {
         let resp = self.http.post(format!("{}/__admin/{path}", self.base_url())).json(&body).send().await;
@@ -131,6 +151,13 @@ impl Harness {
         self.admin("faults", body).await;
     }
 
+    /// Clears every injected fault.
+    pub async fn clear_faults(&self) {
+        let resp = self.http.delete(format!("{}/__admin/faults", self.base_url())).send().await;
+        let resp = resp.unwrap_or_else(|e| panic!("clear faults: {e}"));
+        assert!(resp.status().is_success(), "clear faults: HTTP {}", resp.status());
+    }
+
     /// How many token fetches the emulator has served.
     pub async fn token_fetches(&self) -> usize {
         self.admin_get("token-fetches").await["token_fetches"].as_array().map_or(0, Vec::len)
@@ -141,6 +168,77 @@ impl Harness {
         self.admin_get("deliveries").await["deliveries"].as_array().cloned().unwrap_or_default()
     }
 }
+
+/// The system clock moved by an offset a test can advance (like the emulator's
+/// `/__admin/clock/advance`), so windows of a minute or two days pass at once.
+#[derive(Clone, Default)]
+pub struct ShiftedClock {
+    inner: Arc<SystemClock>,
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl ShiftedClock {
+    /// Moves this clock (and every copy of it) `ms` milliseconds ahead.
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Clock for ShiftedClock {
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms().saturating_add(self.offset_ms.load(Ordering::SeqCst))
+    }
+    async fn sleep(&self, ms: u64) {
+        self.inner.sleep(ms).await;
+    }
+    fn random_u64(&self) -> u64 {
+        self.inner.random_u64()
+    }
+}
+
+/// The native transport, counting the requests it sends per URL path: what left the client
+/// (a request refused before the network never shows up here).
+#[derive(Clone)]
+pub struct CountingTransport {
+    inner: Arc<ReqwestTransport>,
+    paths: Arc<Mutex<Vec<String>>>,
+    total: Arc<AtomicUsize>,
+}
+
+impl CountingTransport {
+    /// Over a default [`ReqwestTransport`].
+    pub fn new() -> Result<CountingTransport, KfError> {
+        Ok(CountingTransport {
+            inner: Arc::new(ReqwestTransport::new(NativeOptions::default())?),
+            paths: Arc::default(),
+            total: Arc::default(),
+        })
+    }
+
+    /// Requests sent to `path` so far.
+    pub fn count(&self, path: &str) -> usize {
+        self.paths.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|p| p.as_str() == path).count()
+    }
+
+    /// Requests sent so far.
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Transport for CountingTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
+        let path = wxkf::http::url_path(&request.url).to_string();
+        self.paths.lock().unwrap_or_else(|p| p.into_inner()).push(path);
+        self.total.fetch_add(1, Ordering::SeqCst);
+        self.inner.send(request).await
+    }
+}
+
+/// A client over [`CountingTransport`] and [`ShiftedClock`]: what it sends and when it is.
+pub type GuardedClient = Client<CountingTransport, MemoryStore, ShiftedClock>;
 
 /// The project README's Rust example, compiled as a doctest (the README is outside every
 /// published crate, so this unpublished crate carries the check).
