@@ -8,6 +8,7 @@ import asyncio
 import threading
 import time
 import urllib.parse
+from concurrent.futures import Executor, ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
@@ -79,10 +80,10 @@ def guarded(emu: Emulator, **options: Any) -> wxkf.Client:
     return wxkf.Client.stable(APPID, SECRET, base_url=emu.url, budget_mode="enforce", **options)
 
 
-def handling(client: wxkf.Client, hook: Hook) -> List[wxkf.OpenedPush]:
+def handling(client: wxkf.Client, hook: Hook, executor: Optional[Executor] = None) -> List[wxkf.OpenedPush]:
     """Serves pushes with ``Webhook.dispatch``; the list of pushes handled."""
     webhook, handled = wxkf.Webhook(CONFIG), []
-    hook.serve = lambda q, b: webhook.dispatch(client, q, b, handled.append)
+    hook.serve = lambda q, b: webhook.dispatch(client, q, b, handled.append, executor=executor)
     return handled
 
 
@@ -239,7 +240,11 @@ def test_wechat_retries_of_one_push_are_handled_once(emu: Emulator, hook: Hook) 
 
 def test_two_messages_in_the_same_second_are_both_handled(emu: Emulator, hook: Hook) -> None:
     client = guarded(emu)
-    handled = handling(client, hook)
+    with ThreadPoolExecutor(2) as pool:
+        two_in_one_second(emu, handling(client, hook, pool))
+
+
+def two_in_one_second(emu: Emulator, handled: List[wxkf.OpenedPush]) -> None:
     for attempt in range(5):
         first = len(handled)
         for text in ("one", "two"):

@@ -36,7 +36,9 @@ use token::TokenManager;
 #[cfg(feature = "guards")]
 use crate::budget::{default_budget_rules, Budget, BudgetRule, UserAction};
 #[cfg(feature = "guards")]
-use crate::callback::{AcceptedPush, PushMessage, PushQuery, Webhook};
+pub use crate::callback::AcceptedPush;
+#[cfg(feature = "guards")]
+use crate::callback::{PushMessage, PushQuery, Webhook};
 use crate::endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
 #[cfg(feature = "guards")]
 use crate::BudgetMode;
