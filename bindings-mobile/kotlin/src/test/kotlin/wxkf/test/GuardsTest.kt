@@ -58,6 +58,7 @@ class GuardsTest {
     private lateinit var emulator: EmulatorProcess
     private val transport = JdkHttpTransport()
     private val enforce = GuardOptions(budgetMode = BudgetMode.ENFORCE)
+    private val served = java.util.concurrent.atomic.AtomicInteger()
 
     @BeforeAll
     fun start() {
@@ -69,6 +70,7 @@ class GuardsTest {
 
     @BeforeEach
     fun reset() {
+        served.set(0)
         emulator.admin("POST", "reset", JSONObject())
         // The emulator would take 20 messages after any action: what the client refuses never reached it.
         val rows = listOf("message", "menu_click", "follow", "scan").map { obj("action" to it, "messages" to 20, "within_secs" to 600) }
@@ -96,6 +98,7 @@ class GuardsTest {
         val server = if (lateMs == 0L) app.serve(0) else HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
             createContext("/wx") { ex ->
                 val (status, answer) = app.handle(ex.requestMethod, ex.requestURI.rawQuery, ex.requestBody.readAllBytes())
+                served.incrementAndGet()
                 Thread.sleep(lateMs)
                 runCatching { ex.sendResponseHeaders(status, answer.length.toLong()); ex.responseBody.use { it.write(answer.toByteArray()) } }
             }
@@ -183,7 +186,7 @@ class GuardsTest {
     }
 
     @Test
-    fun wechatRetriesOfOnePushAreHandledOnceAndTwoMessagesInOneSecondBoth() {
+    fun wechatRetriesOfOnePushAreHandledOnce() {
         val c = client()
         val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
         withHook(c, { handled += it }, lateMs = 500) {
@@ -193,9 +196,18 @@ class GuardsTest {
             assertEquals(4, push.getInt("attempts"), "$push")
             emulator.admin("POST", "config", obj("push_timeout_ms" to 5000))
             waitFor("the handler") { handled.size == 1 }
-            delay(1_000) // the fourth delivery's handling, answered late, is over
+            waitFor("the four deliveries answered") { served.get() == 4 }
             assertEquals(5u, c.budget("o_retry").remaining, "counted once")
+            delay(200) // a handler launched for a duplicate would have run by now
+        }
+        assertEquals(1, handled.size)
+    }
 
+    @Test
+    fun twoMessagesInOneSecondAreBothHandled() {
+        val c = client()
+        val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
+        withHook(c, { handled += it }) {
             for (attempt in 0 until 5) {
                 val first = handled.size
                 for (text in listOf("one", "two")) emulator.admin("POST", "user/message", obj("openid" to "o_twice", "content" to "$text $attempt"))
@@ -206,7 +218,6 @@ class GuardsTest {
             }
             error("no two messages landed in the same second")
         }
-        assertEquals(1, handled.count { it.message.fromUserName == "o_retry" })
     }
 
     @Test
