@@ -11,7 +11,7 @@ use crate::host::{HostClock, SystemClock};
 #[derive(Debug, uniffi::Object)]
 pub struct Webhook(pub(crate) wxkf::callback::Webhook);
 
-pub(crate) fn now_secs(now: Option<i64>) -> i64 {
+fn now_secs(now: Option<i64>) -> i64 {
     now.unwrap_or_else(|| SystemClock.now_ms().div_euclid(1000))
 }
 

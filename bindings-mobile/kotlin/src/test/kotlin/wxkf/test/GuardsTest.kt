@@ -1,15 +1,14 @@
 package wxkf.test
 
-import kotlinx.coroutines.CompletableDeferred
-import kotlinx.coroutines.delay
+import com.sun.net.httpserver.HttpServer
 import kotlinx.coroutines.runBlocking
-import org.json.JSONObject
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
-import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import wxkf.BudgetFallback
@@ -17,7 +16,6 @@ import wxkf.Client
 import wxkf.KfException
 import wxkf.KvStore
 import wxkf.Webhook
-import wxkf.example.KfWebhook
 import wxkf.protocol.BudgetMode
 import wxkf.protocol.BudgetRefusal
 import wxkf.protocol.ClientOptions
@@ -25,228 +23,265 @@ import wxkf.protocol.GuardKind
 import wxkf.protocol.GuardOptions
 import wxkf.protocol.Message
 import wxkf.protocol.MessageContent
-import wxkf.protocol.OpenedPush
 import wxkf.protocol.PushKind
+import wxkf.protocol.PushQuery
 import wxkf.protocol.UserAction
-import com.sun.net.httpserver.HttpServer
 import java.net.InetSocketAddress
+import java.security.MessageDigest
 import java.util.Collections
-import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
 
-/** A shared store with an atomic compare-and-set (what Redis or a database gives). */
-class MapStore(private val atomic: Boolean) : KvStore {
-    val data = ConcurrentHashMap<String, String>()
-    override suspend fun get(key: String): String? = data[key]
-    override suspend fun set(key: String, value: String, ttlMs: ULong) {
-        data[key] = value
-    }
-    override suspend fun delete(key: String) {
-        data.remove(key)
-    }
+const val GUARD_APPID = "wxguardsmobile01"
+const val GUARD_TOKEN = "guardsHookToken"
+
+/** A host store: a map, with an atomic `compareAndSet` unless `atomic` is false. */
+class MapKvStore(private val atomic: Boolean = true) : KvStore {
+    val map = HashMap<String, String>()
+    val casCalls = AtomicInteger()
+
+    override suspend fun get(key: String): String? = synchronized(map) { map[key] }
+    override suspend fun set(key: String, value: String, ttlMs: ULong) = synchronized(map) { map[key] = value }
+    override suspend fun delete(key: String) = synchronized(map) { map.remove(key); Unit }
     override suspend fun compareAndSet(key: String, expected: String?, value: String, ttlMs: ULong): Boolean? {
         if (!atomic) return null
-        return if (expected == null) data.putIfAbsent(key, value) == null else data.replace(key, expected, value)
+        casCalls.incrementAndGet()
+        return synchronized(map) { (map[key] == expected).also { if (it) map[key] = value } }
+    }
+}
+
+/** A store that is down: every call throws. */
+class DownStore : KvStore {
+    private fun down(): Nothing = throw KfException.Transport(wxkf.protocol.TransportKind.CONNECT, "store down")
+    override suspend fun get(key: String): String? = down()
+    override suspend fun set(key: String, value: String, ttlMs: ULong) = down()
+    override suspend fun delete(key: String) = down()
+    override suspend fun compareAndSet(key: String, expected: String?, value: String, ttlMs: ULong): Boolean? = down()
+}
+
+/** Records each refusal it is told of. */
+class RecordingFallback : BudgetFallback {
+    val refused: MutableList<Pair<String, KfException>> = Collections.synchronizedList(mutableListOf())
+    override suspend fun refused(openid: String, error: KfException) {
+        refused += openid to error
     }
 }
 
 /**
- * The production guards end to end against the emulator: the reply budget fed by pushes the
- * example webhook accepts, the 5-second rule, deduplication of WeChat's retries, the fallback.
+ * The reply budget against the emulator (issue 18): the emulator pushes to a webhook whose
+ * handler is `Client.acceptPush` (which opens the user's budget) and answers `success`; the
+ * client, in `enforce` mode, refuses before the network what WeChat would refuse.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GuardsTest {
     private lateinit var emulator: EmulatorProcess
-    private val transport = JdkHttpTransport()
-    private val enforce = GuardOptions(budgetMode = BudgetMode.ENFORCE)
-    private val served = java.util.concurrent.atomic.AtomicInteger()
+    private val transport = SpyTransport(JdkHttpTransport())
+    private val fallback = RecordingFallback()
+    private lateinit var client: Client
+    private lateinit var hook: HttpServer
 
     @BeforeAll
     fun start() {
-        emulator = EmulatorProcess("--appid", APPID, "--secret", SECRET, "--callback-token", CB_TOKEN, "--aes-key", AES_KEY)
+        emulator = EmulatorProcess("--appid", GUARD_APPID, "--secret", SECRET, "--callback-token", GUARD_TOKEN)
+        client = Client.withStableToken(
+            GUARD_APPID, SECRET, transport, ClientOptions(baseUrl = emulator.base),
+            guards = GuardOptions(budgetMode = BudgetMode.ENFORCE), budgetFallback = fallback,
+        )
+        hook = acceptor(client, Webhook(GUARD_TOKEN, GUARD_APPID))
+        emulator.admin("POST", "config", obj("webhook_url" to "http://127.0.0.1:${hook.address.port}/wx"))
     }
 
     @AfterAll
-    fun stop() = emulator.close()
-
-    @BeforeEach
-    fun reset() {
-        served.set(0)
-        emulator.admin("POST", "reset", JSONObject())
-        // The emulator would take 20 messages after any action: what the client refuses never reached it.
-        val rows = listOf("message", "menu_click", "follow", "scan").map { obj("action" to it, "messages" to 20, "within_secs" to 600) }
-        emulator.admin("POST", "config", obj("quotas" to arr(rows + obj("action" to "payment", "messages" to null, "within_secs" to 600))))
+    fun stop() {
+        hook.stop(0)
+        emulator.close()
     }
 
-    private fun client(guards: GuardOptions = enforce, store: KvStore? = null, fallback: BudgetFallback? = null) =
-        Client.withStableToken(APPID, SECRET, transport, ClientOptions(baseUrl = emulator.base), null, guards, store, fallback)
+    private fun sends() = transport.requests.count { urlPath(it.url()) == "/cgi-bin/message/custom/send" }
 
-    private fun deliveries(openid: String) =
-        emulator.admin("GET", "deliveries").getJSONArray("deliveries").count { (it as JSONObject).getString("touser") == openid }
-
-    private suspend fun waitFor(what: String, condition: () -> Boolean) {
-        repeat(3000) {
-            if (condition()) return
-            delay(20)
-        }
-        error("timed out waiting for $what")
+    private fun deliveredTo(openid: String): Int {
+        val d = emulator.admin("GET", "deliveries").getJSONArray("deliveries")
+        return (0 until d.length()).count { d.getJSONObject(it).getString("touser") == openid }
     }
 
-    /** Serves the example webhook for `client` (each answer `lateMs` late) while `body` runs. */
-    private fun <T> withHook(client: Client, handler: suspend (OpenedPush) -> Unit, lateMs: Long = 0, body: suspend () -> T): T {
-        // Replay protection off: deduplication is acceptPush's (WeChat's retries are freshly signed anyway).
-        val app = KfWebhook(Webhook(CB_TOKEN, APPID, AES_KEY, null, 0u), null, client, handler)
-        val server = if (lateMs == 0L) app.serve(0) else HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
-            createContext("/wx") { ex ->
-                val (status, answer) = app.handle(ex.requestMethod, ex.requestURI.rawQuery, ex.requestBody.readAllBytes())
-                served.incrementAndGet()
-                Thread.sleep(lateMs)
-                runCatching { ex.sendResponseHeaders(status, answer.length.toLong()); ex.responseBody.use { it.write(answer.toByteArray()) } }
-            }
-            start()
-        }
+    /** What WeChat itself answers: a client on the same emulator that checks no budget. */
+    private fun unchecked() = Client.withStableToken(GUARD_APPID, SECRET, JdkHttpTransport(), ClientOptions(baseUrl = emulator.base))
+
+    private suspend fun refusal(openid: String): KfException.Guard {
+        val e = runCatching { client.sendMessage(openid, Message(MessageContent.Text("one more"))) }.exceptionOrNull()
+        assertTrue(e is KfException.Guard, "$e")
+        return e as KfException.Guard
+    }
+
+    @Test
+    fun afterOneUserMessageFiveSendsGoAndTheSixthIsRefusedBeforeTheNetwork() = runBlocking {
+        val user = "oGUARD_kt_message"
+        val push = emulator.admin("POST", "user/message", obj("openid" to user, "content" to "where is my parcel?")).getJSONObject("push")
+        assertEquals(true to "none", push.getBoolean("delivered") to push.getString("reply_kind"), "$push")
+        assertEquals(5u, client.budget(user).remaining)
+        val sendsBefore = sends()
+        for (n in 1..5) client.sendMessage(user, Message(MessageContent.Text("reply $n")))
+        val requestsBefore = transport.requests.size
+        val sixth = refusal(user)
+        assertEquals(GuardKind.BUDGET_SPENT, sixth.guardKind)
+        assertNotNull(sixth.untilMs)
+        assertEquals(requestsBefore, transport.requests.size, "the refused send made no request at all")
+        assertEquals(5, sends() - sendsBefore, "five sends reached the emulator")
+        assertEquals(5, deliveredTo(user))
+        assertEquals(BudgetRefusal.SPENT, client.budget(user).refusal)
+        assertTrue(fallback.refused.any { (openid, e) -> openid == user && e is KfException.Guard }, "${fallback.refused}")
+        // The emulator would have refused it too: the budget matches WeChat's.
+        val wechat = runCatching { unchecked().sendMessage(user, Message(MessageContent.Text("reply 6"))) }.exceptionOrNull()
+        assertTrue(wechat is KfException.Api && wechat.errcode == 45047L, "$wechat")
+    }
+
+    @Test
+    fun aMenuClickAllowsThree() = runBlocking {
+        val user = "oGUARD_kt_click"
+        emulator.admin("POST", "user/event", obj("openid" to user, "event" to "CLICK", "event_key" to "ORDER_STATUS"))
+        assertEquals(3u, client.budget(user).remaining)
+        val sendsBefore = sends()
+        repeat(3) { client.sendMessage(user, Message(MessageContent.Text("your order"))) }
+        assertEquals(GuardKind.BUDGET_SPENT, refusal(user).guardKind)
+        assertEquals(3, sends() - sendsBefore, "the refused send did not reach the emulator")
+        assertEquals(3, deliveredTo(user))
+    }
+
+    @Test
+    fun aPaymentAllowsMoreThanFive() = runBlocking {
+        val user = "oGUARD_kt_payment"
+        // WeChat Pay tells the app, not the webhook: the app records it.
+        emulator.admin("POST", "user/payment", obj("openid" to user))
+        assertEquals(GuardKind.OUT_OF_WINDOW, refusal(user).guardKind, "nothing recorded yet")
+        client.recordAction(user, UserAction.PAYMENT)
+        for (n in 1..8) client.sendMessage(user, Message(MessageContent.Text("receipt $n")))
+        assertEquals(8, deliveredTo(user))
+        assertNull(client.budget(user).remaining, "no count within 48 h")
+    }
+
+    @Test
+    fun instancesSharingAHostStoreShareBudgetsAndDeduplicatePushes() = runBlocking {
+        val store = MapKvStore()
+        fun instance() = Client.withStableToken(
+            GUARD_APPID, SECRET, JdkHttpTransport(), ClientOptions(baseUrl = emulator.base),
+            guards = GuardOptions(budgetMode = BudgetMode.ENFORCE), guardStore = store,
+        )
+        val (a, b) = instance() to instance()
+        // One push delivered to both instances (each its own Webhook, as in two processes).
+        val user = "oGUARD_kt_shared"
+        emulator.admin("POST", "user/message", obj("openid" to user, "content" to "hello"))
+        val (query, body) = signedPush(user, 42_000_001L)
+        val first = a.acceptPush(Webhook(GUARD_TOKEN, GUARD_APPID), query, body)
+        assertFalse(first.duplicate)
+        val kind = first.push.message.kind
+        assertTrue(kind is PushKind.Text && kind.content == "hi" && kind.msgId == "42000001", "$kind")
+        assertTrue(b.acceptPush(Webhook(GUARD_TOKEN, GUARD_APPID), query, body).duplicate, "the other instance saw it")
+        assertEquals(5u, b.budget(user).remaining)
+        repeat(3) { a.sendMessage(user, Message(MessageContent.Text("from a"))) }
+        repeat(2) { b.sendMessage(user, Message(MessageContent.Text("from b"))) }
+        val spent = runCatching { a.sendMessage(user, Message(MessageContent.Text("from a"))) }.exceptionOrNull()
+        assertTrue(spent is KfException.Guard && spent.guardKind == GuardKind.BUDGET_SPENT, "$spent")
+        assertTrue(store.casCalls.get() >= 7, "budgets go through the store's compareAndSet: ${store.casCalls}")
+        assertTrue(store.map.keys.any { it.contains(":budget:$user") }, "${store.map.keys}")
+        // A store without compareAndSet (null): wxkf reads, compares and writes.
+        val plain = MapKvStore(atomic = false)
+        val c = Client.withFixedToken("t", JdkHttpTransport(), ClientOptions(baseUrl = emulator.base), guardStore = plain)
+        c.recordAction(user, UserAction.MENU_CLICK)
+        assertEquals(3u, c.budget(user).remaining)
+        assertEquals(0, plain.casCalls.get())
+        assertTrue(plain.map.keys.any { it.contains(":budget:$user") }, "${plain.map.keys}")
+    }
+
+    @Test
+    fun aFailingStoreLetsSendsThroughAndBadGuardOptionsAreRefused() = runBlocking {
+        val down = DownStore()
+        val user = "oGUARD_kt_down"
+        emulator.admin("POST", "user/message", obj("openid" to user, "content" to "hello"))
+        val c = Client.withStableToken(
+            GUARD_APPID, SECRET, JdkHttpTransport(), ClientOptions(baseUrl = emulator.base),
+            guards = GuardOptions(budgetMode = BudgetMode.ENFORCE), guardStore = down,
+        )
+        // Better an answer from WeChat than a lost message.
+        c.sendMessage(user, Message(MessageContent.Text("still sent")))
+        assertEquals(1, deliveredTo(user))
+        val budgetDown = runCatching { c.budget(user) }.exceptionOrNull()
+        assertTrue(budgetDown is KfException.Transport, "$budgetDown")
+        val bad = runCatching {
+            Client.withFixedToken("t", JdkHttpTransport(), guards = GuardOptions(BudgetMode.OFF, dedupTtlMs = 2uL * 86_400_000uL))
+        }.exceptionOrNull()
+        assertTrue(bad is KfException.Validation, "$bad")
+    }
+
+    @Test
+    fun aQuotaErrorOnTheTokenCallOpensTheBreakerAndNoTokenCallLeavesDuringTheCoolDown() = runBlocking {
+        val spy = SpyTransport(JdkHttpTransport())
+        val clock = ManualClock(System.currentTimeMillis())
+        val c = Client.withStableToken(
+            GUARD_APPID, SECRET, spy, ClientOptions(baseUrl = emulator.base), clock,
+            guards = GuardOptions(BudgetMode.OFF, tokenCooldownMs = 60_000uL),
+        )
+        fun tokenCalls() = spy.requests.count { urlPath(it.url()) == "/cgi-bin/stable_token" }
+        emulator.admin("POST", "faults", obj("path" to "/cgi-bin/stable_token", "kind" to "quota", "count" to 100))
         try {
-            emulator.admin("POST", "config", obj("webhook_url" to "http://127.0.0.1:${server.address.port}/wx"))
-            return runBlocking { body() }
+            val first = runCatching { c.getKfList() }.exceptionOrNull()
+            assertTrue(first is KfException.Api && first.errcode == 45009L, "$first")
+            repeat(5) {
+                val e = runCatching { c.getKfList() }.exceptionOrNull()
+                assertTrue(e is KfException.Guard && e.guardKind == GuardKind.TOKEN_BREAKER_OPEN && e.untilMs != null, "$e")
+            }
+            assertEquals(1, tokenCalls(), "no token call left the client during the cool-down")
         } finally {
-            server.stop(0)
+            emulator.admin("DELETE", "faults")
         }
+        clock.now += 60_001
+        c.getKfList()
+        assertEquals(2, tokenCalls(), "after the cool-down the next call fetches")
     }
 
-    private suspend fun sendUntilRefused(client: Client, openid: String): Pair<Int, KfException.Guard> {
-        repeat(30) { sent ->
-            try {
-                client.sendMessage(openid, Message(MessageContent.Text("message $sent")))
-            } catch (e: KfException.Guard) {
-                return sent to e
+    @Test
+    fun instancesSharingATokenStoreFetchOneTokenAndAStoreThatIsDownFallsBackToTheProcess() = runBlocking {
+        val store = MapKvStore()
+        fun instance(tokens: KvStore) =
+            Client.withStableToken(GUARD_APPID, SECRET, JdkHttpTransport(), ClientOptions(baseUrl = emulator.base), tokenStore = tokens)
+        val (a, b) = instance(store) to instance(store)
+        a.getKfList()
+        b.getKfList()
+        assertEquals(1uL to 0uL, a.tokenFetches() to b.tokenFetches(), "the second instance read the first one's token")
+        assertEquals(a.accessToken(), b.accessToken())
+        assertTrue(store.map.keys.any { it.startsWith("wxkf:token:") && it.contains(GUARD_APPID) }, "${store.map.keys}")
+        // A store that throws: the call goes on with this process's own cache.
+        val down = instance(DownStore())
+        down.getKfList()
+        down.getKfList()
+        assertEquals(1uL, down.tokenFetches())
+    }
+
+    companion object {
+        /** A webhook that only accepts pushes (`Client.acceptPush`) and answers `success`. */
+        fun acceptor(client: Client, webhook: Webhook): HttpServer {
+            val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+            server.executor = Executors.newCachedThreadPool()
+            server.createContext("/wx") { ex ->
+                val q = wxkf.example.KfWebhook.parseQuery(ex.requestURI.rawQuery)
+                val query = PushQuery(q["signature"] ?: "", q["timestamp"] ?: "", q["nonce"] ?: "", q["encrypt_type"], q["msg_signature"])
+                val ok = runCatching { runBlocking { client.acceptPush(webhook, query, ex.requestBody.readAllBytes()) } }.isSuccess
+                val answer = (if (ok) "success" else "refused").toByteArray()
+                ex.sendResponseHeaders(if (ok) 200 else 403, answer.size.toLong())
+                ex.responseBody.use { it.write(answer) }
             }
+            server.start()
+            return server
         }
-        error("never refused")
-    }
 
-    @Test
-    fun oneUserMessageAllowsFiveSendsAndTheSixthNeverReachesWechat() {
-        val c = client()
-        val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
-        withHook(c, { handled += it }) {
-            assertEquals(BudgetRefusal.OUT_OF_WINDOW, c.budget("o_msg").refusal)
-            val push = emulator.admin("POST", "user/message", obj("openid" to "o_msg", "content" to "hi")).getJSONObject("push")
-            assertEquals(1, push.getInt("attempts"), "$push")
-            waitFor("the handler") { handled.size == 1 }
-            assertEquals(5u, c.budget("o_msg").remaining)
-            val before = transport.sent.get()
-            val (sent, refused) = sendUntilRefused(c, "o_msg")
-            assertEquals(5, sent)
-            assertEquals(GuardKind.BUDGET_SPENT, refused.guardKind)
-            assertEquals(5, transport.sent.get() - before, "the sixth never left")
-            assertEquals(5, deliveries("o_msg"))
-            assertEquals(BudgetRefusal.SPENT, c.budget("o_msg").refusal)
+        /** A plain-mode text push from `openid`, signed as WeChat signs it. */
+        fun signedPush(openid: String, msgId: Long): Pair<PushQuery, ByteArray> {
+            val ts = (System.currentTimeMillis() / 1000).toString()
+            val nonce = "${msgId % 1_000_000}"
+            val sig = MessageDigest.getInstance("SHA-1").digest(listOf(GUARD_TOKEN, ts, nonce).sorted().joinToString("").toByteArray())
+                .joinToString("") { "%02x".format(it) }
+            val xml = "<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[$openid]]></FromUserName>" +
+                "<CreateTime>$ts</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hi]]></Content><MsgId>$msgId</MsgId></xml>"
+            return PushQuery(sig, ts, nonce, null, null) to xml.toByteArray()
         }
-    }
-
-    @Test
-    fun aMenuClickAllowsThreeAndAPaymentMoreThanFive() {
-        val c = client()
-        val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
-        withHook(c, { handled += it }) {
-            emulator.admin("POST", "user/event", obj("openid" to "o_click", "event" to "CLICK", "event_key" to "menu_1"))
-            waitFor("the handler") { handled.size == 1 }
-            assertTrue(handled[0].message.kind is PushKind.Click)
-            assertEquals(3, sendUntilRefused(c, "o_click").first)
-            assertEquals(3, deliveries("o_click"))
-
-            emulator.admin("POST", "user/payment", obj("openid" to "o_paid"))
-            c.recordAction("o_paid", UserAction.PAYMENT)
-            assertNull(c.budget("o_paid").remaining)
-            repeat(8) { c.sendMessage("o_paid", Message(MessageContent.Text("receipt line $it"))) }
-            assertEquals(8, deliveries("o_paid"))
-        }
-    }
-
-    @Test
-    fun theExampleAnswersInTimeWhileAnEightSecondHandlerWorks() {
-        val c = client()
-        val done = CompletableDeferred<Unit>()
-        val handler: suspend (OpenedPush) -> Unit = { push ->
-            delay(8_000) // a slow model or database
-            c.sendMessage(push.message.fromUserName, Message(MessageContent.Text("the answer")))
-            done.complete(Unit)
-        }
-        withHook(c, handler) {
-            val push = emulator.admin("POST", "user/message", obj("openid" to "o_slow", "content" to "hard question")).getJSONObject("push")
-            // Answered within the emulator's 5 s (WeChat's rule): no retry.
-            assertEquals(1, push.getInt("attempts"), "$push")
-            assertEquals(200, push.getInt("status"), "$push")
-            waitFor("typing shown while the handler works") {
-                emulator.admin("GET", "state").getJSONArray("users").any { (it as JSONObject).getString("openid") == "o_slow" && it.getBoolean("typing") }
-            }
-            assertTrue(!done.isCompleted)
-            done.await()
-            assertEquals(1, deliveries("o_slow"))
-        }
-    }
-
-    @Test
-    fun wechatRetriesOfOnePushAreHandledOnce() {
-        val c = client()
-        val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
-        withHook(c, { handled += it }, lateMs = 500) {
-            // Answers too late for the emulator's timeout: it sends the same push four times.
-            emulator.admin("POST", "config", obj("push_timeout_ms" to 100, "push_retries" to 3))
-            val push = emulator.admin("POST", "user/message", obj("openid" to "o_retry", "content" to "anyone?")).getJSONObject("push")
-            assertEquals(4, push.getInt("attempts"), "$push")
-            emulator.admin("POST", "config", obj("push_timeout_ms" to 5000))
-            waitFor("the handler") { handled.size == 1 }
-            waitFor("the four deliveries answered") { served.get() == 4 }
-            assertEquals(5u, c.budget("o_retry").remaining, "counted once")
-            delay(200) // a handler launched for a duplicate would have run by now
-        }
-        assertEquals(1, handled.size)
-    }
-
-    @Test
-    fun twoMessagesInOneSecondAreBothHandled() {
-        val c = client()
-        val handled = Collections.synchronizedList(mutableListOf<OpenedPush>())
-        withHook(c, { handled += it }) {
-            for (attempt in 0 until 5) {
-                val first = handled.size
-                for (text in listOf("one", "two")) emulator.admin("POST", "user/message", obj("openid" to "o_twice", "content" to "$text $attempt"))
-                waitFor("both messages") { handled.size == first + 2 }
-                val (one, two) = handled.drop(first).map { it.message }
-                assertEquals(setOf("one $attempt", "two $attempt"), setOf(one, two).map { (it.kind as PushKind.Text).content }.toSet())
-                if (one.createTime == two.createTime) return@withHook
-            }
-            error("no two messages landed in the same second")
-        }
-    }
-
-    @Test
-    fun sharedStoreAndFallback() = runBlocking {
-        val store = MapStore(atomic = true)
-        val told = Collections.synchronizedList(mutableListOf<Pair<String, KfException>>())
-        val fallback = object : BudgetFallback {
-            override suspend fun refused(openid: String, error: KfException) {
-                told += openid to error
-            }
-        }
-        val a = client(store = store, fallback = fallback)
-        val b = client(store = store)
-        emulator.admin("POST", "user/message", obj("openid" to "o_shared", "content" to "hi"))
-        a.recordAction("o_shared", UserAction.MESSAGE)
-        assertEquals(5u, b.budget("o_shared").remaining)
-        repeat(3) { a.sendMessage("o_shared", Message(MessageContent.Text("a$it"))) }
-        repeat(2) { b.sendMessage("o_shared", Message(MessageContent.Text("b$it"))) }
-        val refused = runCatching { a.sendMessage("o_shared", Message(MessageContent.Text("one more"))) }.exceptionOrNull()
-        assertTrue(refused is KfException.Guard && refused.guardKind == GuardKind.BUDGET_SPENT, "$refused")
-        assertEquals(listOf("o_shared"), told.map { it.first })
-        assertTrue(told[0].second is KfException.Guard)
-        assertEquals(5, deliveries("o_shared"))
-        assertTrue(store.data.keys.any { it.endsWith(":budget:o_shared") }, "${store.data.keys}")
-        // A store without an atomic compare-and-set: wxkf reads, compares and writes.
-        val plain = MapStore(atomic = false)
-        val c = client(store = plain)
-        c.recordAction("o_plain", UserAction.PAYMENT)
-        assertNull(c.budget("o_plain").remaining)
-        assertTrue(plain.data.keys.any { it.endsWith(":budget:o_plain") })
     }
 }
