@@ -49,6 +49,16 @@ grep -Eq "suspend fun send\(request: HttpRequest\) ?: HttpResponse" "$KT" || { e
 grep -Eq "func send\(request: HttpRequest\) async throws -> HttpResponse" "$SWIFT" || { echo "Swift: HttpTransport.send" >&2; fail=1; }
 grep -Eq "suspend fun token\(failed: kotlin.String\?\) ?: AccessToken\?" "$KT" || { echo "Kotlin: TokenProvider.token" >&2; fail=1; }
 grep -Eq "func token\(failed: String\?\) async throws -> AccessToken\?" "$SWIFT" || { echo "Swift: TokenProvider.token" >&2; fail=1; }
+# The production guards: constructors take them, the budget and push calls are async, the
+# host's store and fallback are async protocols.
+grep -Eq "fun withStableToken\([^)]*guards: GuardOptions\? = null, guardStore: KvStore\? = null, budgetFallback: BudgetFallback\? = null, tokenStore: KvStore\? = null\)" "$KT" || { echo "Kotlin: constructors' guards" >&2; fail=1; }
+for fn in budget recordAction acceptPush; do
+  grep -Eq "override suspend fun $fn\(" "$KT" || { echo "Kotlin: $fn" >&2; fail=1; }
+  grep -Eq "open func $fn\(.*\) async throws" "$SWIFT" || { echo "Swift: $fn" >&2; fail=1; }
+done
+grep -Eq "suspend fun compareAndSet\(key: kotlin.String, expected: kotlin.String\?, value: kotlin.String, ttlMs: kotlin.ULong\) ?: kotlin.Boolean\?" "$KT" || { echo "Kotlin: KvStore.compareAndSet" >&2; fail=1; }
+grep -Eq "suspend fun refused\(openid: kotlin.String, error: KfException\)" "$KT" || { echo "Kotlin: BudgetFallback.refused" >&2; fail=1; }
+grep -Eq "func refused\(openid: String, error: KfError\) async" "$SWIFT" || { echo "Swift: BudgetFallback.refused" >&2; fail=1; }
 # Errors: core's KfError (declared by this component: see src/kf_error.rs), a sealed Kotlin
 # exception hierarchy and a Swift Error enum; no function left out for throwing it.
 grep -q "sealed class KfException" "$KT" || { echo "Kotlin: KfException in wxkf" >&2; fail=1; }

@@ -2,6 +2,7 @@
 //! derives (component `wxkf_protocol`); this component adds the client, walk and webhook.
 
 mod client;
+mod guards;
 mod host;
 mod kf_error;
 mod ops;
@@ -9,6 +10,7 @@ mod records;
 mod webhook;
 
 pub use client::Client;
+pub use guards::{BudgetFallback, KvStore};
 pub use host::{AccessToken, HostClock, HttpHeader, HttpRequest, HttpResponse, HttpTransport, TokenProvider};
 pub use records::MsgRecords;
 pub use webhook::Webhook;

@@ -9,7 +9,7 @@ use crate::host::{HostClock, SystemClock};
 
 /// The push endpoint (`checkUrl`, `open`, `reply`); it holds secrets: no generated `toString`.
 #[derive(Debug, uniffi::Object)]
-pub struct Webhook(wxkf::callback::Webhook);
+pub struct Webhook(pub(crate) wxkf::callback::Webhook);
 
 fn now_secs(now: Option<i64>) -> i64 {
     now.unwrap_or_else(|| SystemClock.now_ms().div_euclid(1000))

@@ -1,6 +1,7 @@
-//! Python objects plugged into core: a token provider (callable or coroutine function) and a
+//! Python objects plugged into core: a token provider (callable or coroutine function), a
 //! key-value store of text values (`get`/`set`/`delete`, e.g. Django's cache or a redis-py
-//! client) that core's `KvTokenStore` turns into a token store.
+//! client) that core's `KvTokenStore` turns into a token store and the guards keep budgets
+//! and seen pushes in, and the budget fallback.
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use wxkf::client::{CachedToken, KvStore, TokenProvider};
+use wxkf::client::{BudgetFallback, CachedToken, KvStore, TokenProvider};
 use wxkf::{KfError, Secret, TransportKind};
 
 /// The system clock in milliseconds (the token lifetimes of host adapters).
@@ -140,22 +141,27 @@ impl TokenProvider for PyProvider {
 
 /// A key-value store written in Python: `get(key)` returns the text stored (or `None`; bytes
 /// are read as UTF-8, as redis-py returns them), `set(key, value, ttl_secs)` (Django's
-/// `timeout`, redis-py's `ex`) and `delete(key)`; each may be a coroutine function.
+/// `timeout`, redis-py's `ex`), `delete(key)` and optionally an atomic
+/// `compare_and_set(key, expected_or_None, value, ttl_ms) -> bool`; each may be a coroutine
+/// function. `role` names it in errors (`token_store`, `guard_store`).
 pub(crate) struct PyKv {
     obj: Py<PyAny>,
     errors: HostErrors,
+    role: &'static str,
+    atomic: bool,
 }
 
 impl PyKv {
-    pub(crate) fn new(obj: Py<PyAny>, errors: HostErrors) -> Self {
-        PyKv { obj, errors }
+    pub(crate) fn new(obj: Py<PyAny>, errors: HostErrors, role: &'static str) -> Self {
+        let atomic = Python::attach(|py| obj.bind(py).hasattr("compare_and_set").unwrap_or(false));
+        PyKv { obj, errors, role, atomic }
     }
 
     async fn call<A>(&self, method: &str, args: A) -> Result<Py<PyAny>, KfError>
     where
         A: for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyTuple>>,
     {
-        let what = format!("the token store's {method}()");
+        let what = format!("{}.{method}()", self.role);
         call_host(&self.obj, Some(method), args).await.map_err(|e| self.errors.convert(&what, e))
     }
 }
@@ -174,7 +180,10 @@ impl KvStore for PyKv {
                 Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
                 // A value of another type is a broken store (refused), not one that is down.
                 Err(_) => v.extract::<String>().map(Some).map_err(|_| {
-                    KfError::validation("token_store.get", "must return None or the text it was given (str or bytes)")
+                    KfError::validation(
+                        format!("{}.get", self.role),
+                        "must return None or the text it was given (str or bytes)",
+                    )
                 }),
             }
         })
@@ -189,5 +198,39 @@ impl KvStore for PyKv {
     async fn delete(&self, key: &str) -> Result<(), KfError> {
         let key = key.to_string();
         self.call("delete", move |py| PyTuple::new(py, [key])).await.map(drop)
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: String,
+        ttl_ms: u64,
+    ) -> Result<bool, KfError> {
+        if !self.atomic {
+            // Core's read-compare-write (atomic within one process holding the GIL only).
+            if self.get(key).await?.as_deref() != expected {
+                return Ok(false);
+            }
+            return self.set(key, value, ttl_ms).await.map(|()| true);
+        }
+        let (key, expected) = (key.to_string(), expected.map(str::to_string));
+        let done = self.call("compare_and_set", move |py| (key, expected, value, ttl_ms).into_pyobject(py)).await?;
+        Python::attach(|py| done.bind(py).is_truthy())
+            .map_err(|e| self.errors.convert(&format!("{}.compare_and_set()", self.role), e))
+    }
+}
+
+/// The budget fallback written in Python: `fallback(openid, error_view_json)` (the Python
+/// layer turns the view into the `GuardError`); what it raises is logged, not returned.
+pub(crate) struct PyFallback(pub(crate) Py<PyAny>);
+
+#[async_trait]
+impl BudgetFallback for PyFallback {
+    async fn refused(&self, openid: &str, error: &KfError) {
+        let args = (openid.to_string(), serde_json::to_string(&error.view()).unwrap_or_default());
+        if let Err(e) = call_host(&self.0, None, move |py| args.into_pyobject(py)).await {
+            tracing::warn!(error = %e, "the budget fallback raised");
+        }
     }
 }

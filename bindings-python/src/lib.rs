@@ -16,7 +16,11 @@ use std::time::Duration;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use serde::Deserialize;
-use wxkf::client::{settings_from_json, KvTokenStore, MemoryStore, RecordWalk as CoreWalk, TokenProvider, TokenStore};
+use serde::Serialize;
+use wxkf::budget::UserAction;
+use wxkf::callback::{PushQuery, Webhook as CoreWebhook};
+use wxkf::client::{guarded_settings_from_json, KvStore, KvTokenStore, MemoryStore, RecordWalk as CoreWalk};
+use wxkf::client::{TokenProvider, TokenStore};
 use wxkf::ops::from_json;
 use wxkf::records::RecordCursor;
 use wxkf::{Client, ClientConfig, KfError, TokenSource};
@@ -75,63 +79,126 @@ struct Core {
     host: HostErrors,
 }
 
-/// `op` with its JSON arguments; `access_token` (the cached token, for brokers) is the one
-/// call beside core's table.
-async fn run(client: Arc<NativeClient>, op: String, args: String) -> Result<String, KfError> {
-    if op == "access_token" {
-        let token = client.access_token().await?;
-        return Ok(serde_json::Value::from(token.expose()).to_string());
+fn to_json<T: Serialize>(value: &T) -> Result<String, KfError> {
+    serde_json::to_string(value).map_err(|e| KfError::decode(e.to_string(), b""))
+}
+
+/// The arguments of the guards' calls.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuardArgs {
+    #[serde(default)]
+    openid: String,
+    action: Option<UserAction>,
+    query: Option<PushQuery>,
+    #[serde(default)]
+    now: i64,
+}
+
+/// A push to accept: the webhook and the request's body.
+type PushIn = Option<(Arc<CoreWebhook>, Vec<u8>)>;
+
+/// `op` with its JSON arguments. Beside core's table: `access_token` (the cached token, for
+/// brokers) and the guards' `budget`, `record_action` and `accept_push` (with `push`).
+async fn run(client: Arc<NativeClient>, op: String, args: String, push: PushIn) -> Result<String, KfError> {
+    let guard_args = || from_json::<GuardArgs>(&args);
+    match op.as_str() {
+        "access_token" => Ok(serde_json::Value::from(client.access_token().await?.expose()).to_string()),
+        "budget" => to_json(&client.budget(&guard_args()?.openid).await?),
+        "record_action" => {
+            let a = guard_args()?;
+            let action = a.action.ok_or_else(|| KfError::validation("action", "is required"))?;
+            client.record_action(&a.openid, action).await.map(|()| "null".into())
+        }
+        "accept_push" => {
+            let (a, (hook, body)) = (guard_args()?, push.ok_or_else(|| KfError::validation("webhook", "is required"))?);
+            let query = a.query.ok_or_else(|| KfError::validation("query", "is required"))?;
+            to_json(&client.accept_push(&hook, &query, &body, a.now).await?)
+        }
+        _ => client.call_json(&op, &args).await,
     }
-    client.call_json(&op, &args).await
 }
 
 #[pymethods]
 impl Core {
-    /// A client from its settings (one JSON object: core's `Credentials` and `ClientOptions`),
-    /// with an optional token provider (a callable), a key-value store (an object with
-    /// `get`/`set`/`delete`) or a Redis URL.
+    /// A client from its settings (one JSON object: core's `Credentials`, `ClientOptions` and
+    /// `GuardOptions`), with an optional token provider (a callable), a key-value store (an
+    /// object with `get`/`set`/`delete`) or a Redis URL, which keep the guards' state too
+    /// unless a `guard_store` is given, and a budget `fallback` (a callable).
     #[new]
-    #[pyo3(signature = (settings, provider=None, store=None, redis_url=None))]
+    #[pyo3(signature = (settings, provider=None, store=None, redis_url=None, guard_store=None, fallback=None))]
     fn new(
         py: Python<'_>,
         settings: String,
         provider: Option<Py<PyAny>>,
         store: Option<Py<PyAny>>,
         redis_url: Option<String>,
+        guard_store: Option<Py<PyAny>>,
+        fallback: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let host = HostErrors::default();
         let fail = |e| core_error(py, None, e);
-        let (credentials, options) = settings_from_json(&settings).map_err(fail)?;
+        let (credentials, options, guards) = guarded_settings_from_json(&settings).map_err(fail)?;
         let provider = provider.map(|p| Arc::new(hosted::PyProvider::new(p, host.clone())) as Arc<dyn TokenProvider>);
         let source =
             TokenSource::from_mode(credentials.mode(provider.is_some()).map_err(fail)?, provider).map_err(fail)?;
-        let config = ClientConfig::from_options(source, &options).map_err(fail)?;
-        let store: Arc<dyn TokenStore> = match (store, redis_url) {
-            (Some(kv), _) => Arc::new(KvTokenStore::new(hosted::PyKv::new(kv, host.clone()), hosted::now_ms)),
+        let config =
+            ClientConfig::from_options(source, &options).and_then(|c| c.guard_options(&guards)).map_err(fail)?;
+        let (store, shared): (Arc<dyn TokenStore>, Option<Arc<dyn KvStore>>) = match (store, redis_url) {
+            (Some(kv), _) => {
+                let kv = Arc::new(hosted::PyKv::new(kv, host.clone(), "token_store"));
+                (Arc::new(KvTokenStore::new(kv.clone(), hosted::now_ms)), Some(kv))
+            }
             (None, Some(url)) => {
                 wxkf::validate::bounded("redis_url", &url).map_err(fail)?;
-                Arc::new(block_on(py, wxkf_native::RedisStore::connect(&url))?.map_err(fail)?)
+                let redis = Arc::new(block_on(py, wxkf_native::RedisStore::connect(&url))?.map_err(fail)?);
+                (redis.clone(), Some(redis))
             }
-            (None, None) => Arc::new(MemoryStore::new()),
+            (None, None) => (Arc::new(MemoryStore::new()), None),
         };
+        let guard_store = guard_store.map(|g| Arc::new(hosted::PyKv::new(g, host.clone(), "guard_store")) as _);
         let transport = {
             let _guard = runtime().enter();
             ReqwestTransport::new(NativeOptions::from(&options)).map_err(fail)?
         };
-        let client = Client::new(config, transport, store, SystemClock::default());
+        let mut client = Client::new(config, transport, store, SystemClock::default());
+        if let Some(kv) = guard_store.or(shared) {
+            client = client.with_guard_store(kv);
+        }
+        if let Some(f) = fallback {
+            client = client.with_budget_fallback(Arc::new(hosted::PyFallback(f)));
+        }
         Ok(Core { client: Arc::new(client), host })
     }
 
     /// Runs operation `op` with `args` (a JSON object); returns the result as JSON. Blocks
-    /// with the GIL released.
-    fn call(&self, py: Python<'_>, op: String, args: String) -> PyResult<String> {
-        let out = block_on(py, run(self.client.clone(), op, args))?;
+    /// with the GIL released. `accept_push` takes the `webhook` and the request's `body`.
+    #[pyo3(signature = (op, args, webhook=None, body=None))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: String,
+        args: String,
+        webhook: Option<&push::Webhook>,
+        body: Option<&[u8]>,
+    ) -> PyResult<String> {
+        let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
+        let out = block_on(py, run(self.client.clone(), op, args, push))?;
         out.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
     /// `call` as an asyncio awaitable.
-    fn call_async<'py>(&self, py: Python<'py>, op: String, args: String) -> PyResult<Bound<'py, PyAny>> {
-        let fut = hosted::on_caller_loop(py, run(self.client.clone(), op, args))?;
+    #[pyo3(signature = (op, args, webhook=None, body=None))]
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: String,
+        args: String,
+        webhook: Option<&push::Webhook>,
+        body: Option<&[u8]>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
+        let fut = hosted::on_caller_loop(py, run(self.client.clone(), op, args, push))?;
         let host = self.host.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let out = fut.await;

@@ -26,7 +26,7 @@ fn answer(to: &str, reply: &str) -> PyResult<(OpenedPush, Reply)> {
 
 /// One Official Account's push endpoint (core's `Webhook`).
 #[pyclass(module = "wxkf._wxkf", frozen)]
-struct Webhook(wxkf::callback::Webhook);
+pub(crate) struct Webhook(pub(crate) std::sync::Arc<wxkf::callback::Webhook>);
 
 #[pymethods]
 impl Webhook {
@@ -36,7 +36,7 @@ impl Webhook {
     #[pyo3(signature = (config, replay_capacity=None))]
     fn new(config: String, replay_capacity: Option<usize>) -> PyResult<Self> {
         let config: CallbackConfig = from_json(&config).map_err(fail)?;
-        wxkf::callback::Webhook::new(config, replay_capacity).map(Webhook).map_err(fail)
+        wxkf::callback::Webhook::new(config, replay_capacity).map(|w| Webhook(w.into())).map_err(fail)
     }
 
     /// Answers a URL check: the `echostr` to echo.

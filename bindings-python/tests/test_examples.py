@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -27,20 +28,46 @@ def safe_emulator() -> Iterator[Emulator]:
     emu.stop()
 
 
-@pytest.fixture()
-def webhook() -> Iterator[str]:
-    env = dict(os.environ, WXKF_CALLBACK_TOKEN=CALLBACK_TOKEN, WXKF_AES_KEY=AES_KEY, WXKF_APPID=APPID,
-               WXKF_TRANSFER_TO=KF)
-    proc = subprocess.Popen(
+def start_webhook(**env: str) -> subprocess.Popen:
+    env = dict(os.environ, WXKF_CALLBACK_TOKEN=CALLBACK_TOKEN, WXKF_AES_KEY=AES_KEY, WXKF_APPID=APPID, **env)
+    return subprocess.Popen(
         [sys.executable, str(EXAMPLES / "webhook.py"), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )
+
+
+def listening(proc: subprocess.Popen) -> str:
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     assert line.startswith("listening on "), line
-    yield line[len("listening on "):]
+    return line[len("listening on "):]
+
+
+@pytest.fixture()
+def webhook() -> Iterator[str]:
+    proc = start_webhook(WXKF_TRANSFER_TO=KF)
+    yield listening(proc)
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def test_webhook_answers_in_time_while_a_slow_handler_works(safe_emulator: Emulator) -> None:
+    emu = safe_emulator
+    proc = start_webhook(WXKF_SECRET=SECRET, WXKF_BASE_URL=emu.url, WXKF_WORK_SECS="8")
+    try:
+        emu.admin("POST", "config", {"webhook_url": listening(proc) + "/wechat"})
+        push = emu.admin("POST", "user/message", {"openid": "o_slow", "content": "a hard question"})["push"]
+        # Answered within the emulator's 5 s (WeChat's rule): no retry, while the handler works 8 s.
+        assert push["delivered"] and push["status"] == 200 and push["attempts"] == 1, push
+        deadline = time.monotonic() + 60
+        while not emu.admin("GET", "deliveries")["deliveries"]:
+            assert time.monotonic() < deadline, "the handler never answered"
+            time.sleep(0.1)
+        [sent] = emu.admin("GET", "deliveries")["deliveries"]
+        assert sent["touser"] == "o_slow" and sent["body"]["text"]["content"] == "you said: a hard question", sent
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def test_webhook_hands_an_encrypted_push_to_a_named_kf(safe_emulator: Emulator, webhook: str) -> None:

@@ -66,6 +66,41 @@ def webhook_usage(query: Dict[str, str], body: bytes) -> str:
     return hook.reply(opened, wxkf.Reply.text("收到"))
 
 
+def guard_usage(query: Dict[str, str], body: bytes) -> str:
+    told: List[str] = []
+
+    def fallback(openid: str, error: wxkf.WxkfError) -> None:
+        told.append(openid)
+
+    rules = [wxkf.BudgetRule(action="message", messages=3, within_secs=3600)]
+    client = wxkf.Client.stable("wx", "s", budget_mode="enforce", budget_rules=rules, budget_fallback=fallback)
+    budget: wxkf.Budget = client.budget("o1")
+    action: wxkf.UserAction = "payment"
+    client.record_action("o1", action)
+    hook = wxkf.Webhook(wxkf.CallbackConfig(token="t", appid="wx"))
+    accepted = client.accept_push(hook, query, body)
+    assert_type(accepted, wxkf.AcceptedPush)
+    duplicate: bool = accepted.duplicate
+    try:
+        client.send_message("o1", wxkf.Text("hi"))
+    except wxkf.GuardError as e:
+        until: Optional[int] = e.until_ms
+        told.append(f"{e.guard_kind} {until}")
+    answer: str = hook.dispatch(client, query, body, lambda push: told.append(push.message.from_user_name))
+
+    async def handler(push: wxkf.OpenedPush) -> None:
+        told.append(push.raw_xml)
+
+    async def run() -> str:
+        aclient = wxkf.AsyncClient.fixed("T", budget_mode="warn")
+        assert_type(await aclient.budget("o1"), wxkf.Budget)
+        await aclient.record_action("o1", "message")
+        assert_type(await aclient.accept_push(hook, query, body, now=1), wxkf.AcceptedPush)
+        return await hook.dispatch_async(aclient, query, body, handler)
+
+    return answer + asyncio.run(run()) + str(budget.remaining) + str(duplicate) + str(told)
+
+
 def main() -> None:
     client = wxkf.Client.stable("wx", "secret")
     assert_type(client, wxkf.Client)

@@ -569,6 +569,72 @@ export type Reply =
     kf_account?: string | null;
   };
 
+/**
+ * A push accepted by a client with the production guards (`Client::accept_push`): opened,
+ * and told apart from WeChat's retries of a push already accepted.
+ */
+export interface AcceptedPush {
+  /** The verified, decrypted, parsed push. */
+  push: OpenedPush;
+  /** A retry of a push already accepted within the dedup TTL: answer it, do not handle it. */
+  duplicate: boolean;
+}
+
+/** What a user's windows allow now. */
+export interface Budget {
+  /** Messages left across the open windows; `None` when one of them has no limit. */
+  remaining: number | null;
+  /**
+   * Until when (unix milliseconds) the last open window with messages left stays open;
+   * `None` when no window has any.
+   */
+  until_ms: number | null;
+  /** Why a send would be refused now, if it would. */
+  refusal: BudgetRefusal | null;
+}
+
+/** Why a send would be refused before the network. */
+export type BudgetRefusal =
+  /** No window is open: WeChat would answer 45015. */
+  | "out_of_window"
+  /** Every open window is spent: WeChat would answer 45047. */
+  | "spent";
+
+/**
+ * One row of the budget table: an action allows `messages` kf messages (`None`: unlimited)
+ * within `within_secs` of it.
+ */
+export interface BudgetRule {
+  /** The user's action. */
+  action: UserAction;
+  /** Messages it allows; `None` for no limit. */
+  messages: number | null;
+  /** How long the window stays open, in seconds. */
+  within_secs: number;
+}
+
+/** What a user did that opens a window for kf messages. */
+export type UserAction =
+  /** The user sent a message. */
+  | "message"
+  /** The user clicked a custom menu. */
+  | "menu_click"
+  /** The user followed the account. */
+  | "follow"
+  /** The user scanned one of the account's QR codes. */
+  | "scan"
+  /** The user completed a payment (service accounts; WeChat Pay tells the app, not a push). */
+  | "payment";
+
+/** What a send does when the user's reply budget says WeChat would refuse it. */
+export type BudgetMode =
+  /** No check (the default: the budget is only as good as the pushes it is fed). */
+  | "off"
+  /** Log a warning and send anyway. */
+  | "warn"
+  /** Refuse before the network with a `Guard` error. */
+  | "enforce";
+
 /** A token handed out by a broker (what a `tokenProvider` returns). */
 export interface ProvidedToken {
   /** The access token. */

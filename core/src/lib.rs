@@ -15,11 +15,11 @@ pub use wxkf_protocol::{
 };
 
 #[cfg(feature = "guards")]
-pub use client::{AcceptedPush, GuardSettings};
+pub use client::GuardSettings;
 pub use client::{Client, ClientConfig, RetryPolicy, TokenSource};
 pub use wxkf_protocol::{
-    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, BudgetMode,
-    BuildContext, CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, GuardKind,
+    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, AcceptedPush,
+    BudgetMode, BuildContext, CallbackConfig, CallbackKind, ClientOptions, Credentials, Endpoint, ErrorCode, GuardKind,
     GuardOptions, Guarded, HttpRequest, HttpResponse, KfError, Message, MessageContent, Method, OpClass, OpenedPush,
     PushKind, PushMessage, PushQuery, Reply, ReplyTo, RetryClass, Secret, TokenKind, TokenMode, TransportKind,
     UrlQuery, DEFAULT_BASE_URL,

@@ -7,6 +7,12 @@ every user text message to customer service — to the kf named by WXKF_TRANSFER
     WXKF_CALLBACK_TOKEN=... WXKF_AES_KEY=... WXKF_APPID=wx... WXKF_TRANSFER_TO=kf01@gh_x \
         python webhook.py --port 8080
 
+With WXKF_SECRET set (and no WXKF_TRANSFER_TO) it answers each text message itself with a kf
+message, the production way: WeChat gets its answer at once (it retries a push unanswered
+after 5 s), the work (WXKF_WORK_SECS of it, to show a slow model or database) runs in a thread
+with "typing…" shown to the user, WeChat's retries are not handled twice, and the user's
+reply budget is kept (a sixth message after one of theirs is refused before the network).
+
 The first line printed is ``listening on http://HOST:PORT``.
 """
 
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -30,6 +37,13 @@ webhook = wxkf.Webhook(
     )
 )
 TRANSFER_TO = os.environ.get("WXKF_TRANSFER_TO") or None
+WORK_SECS = float(os.environ.get("WXKF_WORK_SECS") or 0)
+client = None
+if os.environ.get("WXKF_SECRET") and TRANSFER_TO is None:
+    client = wxkf.Client.stable(
+        os.environ.get("WXKF_APPID", ""), os.environ["WXKF_SECRET"],
+        base_url=os.environ.get("WXKF_BASE_URL") or None, budget_mode="enforce",
+    )
 
 
 def answer(opened: wxkf.OpenedPush) -> wxkf.Reply:
@@ -41,6 +55,17 @@ def answer(opened: wxkf.OpenedPush) -> wxkf.Reply:
     if isinstance(message, (wxkf.KfCreateSessionEvent, wxkf.KfCloseSessionEvent)):
         log.info("%s by %s for %s", message.type, message.kf_account, message.from_user_name)
     return wxkf.Reply.success()
+
+
+def handle(opened: wxkf.OpenedPush) -> None:
+    """The slow part, in its own thread while WeChat already has its answer."""
+    message = opened.message
+    if isinstance(message, wxkf.TextPush) and client is not None:
+        time.sleep(WORK_SECS)
+        try:
+            client.send_message(message.from_user_name, wxkf.Text(f"you said: {message.content}"))
+        except wxkf.GuardError as e:  # the user's reply budget is spent: try later, or another way
+            log.warning("not sent to %s: %s", message.from_user_name, e)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -68,6 +93,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length)
         try:
+            if client is not None:
+                self._send(200, webhook.dispatch(client, self._query(), body, handle))
+                return
             opened = webhook.open(self._query(), body)
         except wxkf.CallbackError as e:
             log.warning("refused push: %s", e.callback_kind)

@@ -25,8 +25,8 @@ pub mod secret;
 pub mod validate;
 
 pub use callback::{
-    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, CallbackConfig,
-    OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, UrlQuery,
+    build_reply, build_reply_to, check_url, is_user_message_type, open_push, open_push_guarded, AcceptedPush,
+    CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, Reply, ReplyTo, UrlQuery,
 };
 pub use endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
 pub use error::{CallbackKind, ErrorCode, GuardKind, KfError, RetryClass, TransportKind};

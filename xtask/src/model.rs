@@ -13,12 +13,17 @@ use wxkf::api::session::get_kf_session::KfSession;
 use wxkf::api::session::get_kf_session_list::SessionItem;
 use wxkf::api::session::get_wait_case_list::{WaitCase, WaitCaseList};
 use wxkf::api::token::AccessTokenResponse;
-use wxkf::callback::{CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, Reply, UrlQuery};
+use wxkf::budget::{Budget, BudgetRefusal, BudgetRule, UserAction};
+use wxkf::callback::{
+    AcceptedPush, CallbackConfig, OpenedPush, PushKind, PushMessage, PushQuery, RawField, Reply, UrlQuery,
+};
 use wxkf::error::{ErrorFamily, ErrorInfo, CATALOGUE};
 use wxkf::message::{Article, MenuItem, MessageContent};
 use wxkf::ops::{Operation, OPERATIONS};
 use wxkf::records::RecordCursor;
-use wxkf::{CallbackKind, ClientOptions, Credentials, KfError, Message, RetryClass, TokenKind, TransportKind};
+use wxkf::{
+    BudgetMode, CallbackKind, ClientOptions, Credentials, KfError, Message, RetryClass, TokenKind, TransportKind,
+};
 
 /// Everything a generator needs.
 pub struct Model {
@@ -83,6 +88,13 @@ fn register(generator: &mut SchemaGenerator) {
         PushKind,
         RawField,
         Reply,
+        AcceptedPush,
+        // The reply budget.
+        Budget,
+        BudgetRefusal,
+        BudgetRule,
+        UserAction,
+        BudgetMode,
     );
 }
 

@@ -723,7 +723,7 @@ fn errors(model: &Model) -> String {
         "\"\"\"The exceptions of wxkf, from core's error view: ``WxkfError``, a class per kind and, for\n",
         "WeChat's errcodes, a subclass of ``ApiError`` per family. Fields are the view's (``kind``,\n",
         "``code``, ``message`` and the kind's own); no text holds the AppSecret, a token or a key.\n\"\"\"\n\n",
-        "from __future__ import annotations\n\nfrom typing import Any, Dict, Type\n\n",
+        "from __future__ import annotations\n\nfrom typing import Any, Dict, Optional, Type\n\n",
     ));
     let kinds: Vec<(String, String, Vec<Field>)> = error
         .get("oneOf")
@@ -760,8 +760,12 @@ fn errors(model: &Model) -> String {
         let _ = writeln!(out, "\n    kind = \"{kind}\"");
         for f in fields.iter().filter(|f| f.name != "code") {
             let ty = match &f.kind {
-                Kind::Scalar(t, _) => *t,
-                _ => "str",
+                Kind::Scalar(t, _) => (*t).to_string(),
+                Kind::Optional(inner) => match &**inner {
+                    Kind::Scalar(t, _) => format!("Optional[{t}]"),
+                    _ => "Optional[str]".into(),
+                },
+                _ => "str".into(),
             };
             if !f.doc.is_empty() {
                 let _ = writeln!(out, "    #: {}", f.doc.replace('\n', " "));
@@ -942,9 +946,13 @@ class Core:
         provider: Optional[Any] = None,
         store: Optional[Any] = None,
         redis_url: Optional[str] = None,
+        guard_store: Optional[Any] = None,
+        fallback: Optional[Any] = None,
     ) -> Core: ...
-    def call(self, op: str, args: str) -> str: ...
-    def call_async(self, op: str, args: str) -> Awaitable[str]: ...
+    def call(self, op: str, args: str, webhook: Optional[Webhook] = None, body: Optional[bytes] = None) -> str: ...
+    def call_async(
+        self, op: str, args: str, webhook: Optional[Webhook] = None, body: Optional[bytes] = None
+    ) -> Awaitable[str]: ...
     def token_fetches(self) -> int: ...
     def walk(self, args: str) -> RecordWalk: ...
 

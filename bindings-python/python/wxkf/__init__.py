@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 from . import _native, _wxkf, errors
 from ._exports import TYPES as _TYPES
-from .client import AsyncClient, AsyncRecordIterator, Client, RecordIterator, TimeLike, TokenProvider
+from .client import AsyncClient, AsyncRecordIterator, BudgetFallback, Client, RecordIterator, TimeLike, TokenProvider
 from .errors import *  # noqa: F403
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ _logging.getLogger("wxkf").addHandler(_logging.NullHandler())
 _PUSH_NAMES = frozenset(["ReplayGuard", "Webhook", "build_reply", "check_url", "open_push"])
 
 __all__ = [
-    "AccessToken", "AsyncClient", "AsyncRecordIterator", "Client", "RecordIterator", "ReplayGuard", "TimeLike",
+    "AccessToken", "AsyncClient", "AsyncRecordIterator", "BudgetFallback", "Client", "RecordIterator", "ReplayGuard", "TimeLike",
     "TokenProvider", "Webhook", "build_reply", "check_url", "error_catalogue", "open_push", "reset_logging",
 ]
 __all__ += errors.__all__

@@ -3,8 +3,13 @@
 
 TYPES = frozenset(
     [
+        "AcceptedPush",
         "AccessTokenResponse",
         "Article",
+        "Budget",
+        "BudgetMode",
+        "BudgetRefusal",
+        "BudgetRule",
         "CallbackConfig",
         "CallbackKind",
         "ClickEvent",
@@ -51,6 +56,7 @@ TYPES = frozenset(
         "TransportKind",
         "TypingCommand",
         "UnsubscribeEvent",
+        "UserAction",
         "Video",
         "VideoPush",
         "ViewEvent",

@@ -15,17 +15,24 @@ from . import _check as _c
 from . import _native, _wxkf
 from ._check import CHINA, TimeLike
 from ._ops import AsyncClientOps, ClientOps, _t
-from .errors import ValidationError
+from .errors import ValidationError, WxkfError, _from_view
 
 if TYPE_CHECKING:
-    from .types import AccessTokenResponse, MsgRecord, RecordCursor
+    from .push import Webhook
+    from .types import AcceptedPush, AccessTokenResponse, Budget, MsgRecord, RecordCursor, UserAction
 
-__all__ = ["Client", "AsyncClient", "RecordIterator", "AsyncRecordIterator", "TimeLike", "TokenProvider"]
+__all__ = [
+    "Client", "AsyncClient", "RecordIterator", "AsyncRecordIterator", "TimeLike", "TokenProvider", "BudgetFallback",
+]
 
 TokenResult = Union[Tuple[str, float], "AccessTokenResponse", Any]
 TokenProvider = Callable[[Optional[str]], Union[TokenResult, Awaitable[TokenResult]]]
 """``provider(failed_token_or_None)`` returns ``(access_token, expires_in_secs)`` or an
 object with those attributes, directly or as an awaitable."""
+BudgetFallback = Callable[[str, WxkfError], Union[None, Awaitable[None]]]
+"""``fallback(openid, error)`` is told of each send refused for the user's reply budget
+(``error`` is the ``GuardError`` the send raises), directly or as an awaitable."""
+_STORE = ("get", "set", "delete")
 
 _C = TypeVar("_C", bound="_Base")
 
@@ -43,19 +50,28 @@ class _Base:
         token_provider: Optional[TokenProvider] = None,
         token_store: Any = None,
         redis_url: Optional[str] = None,
+        guard_store: Any = None,
+        budget_fallback: Optional[BudgetFallback] = None,
         **options: Any,
     ) -> None:
         if token_provider is not None and not callable(token_provider):
             _c.fail("token_provider", "must be callable")
-        if token_store is not None:
-            if redis_url is not None:
-                _c.fail("token_store", "give either token_store or redis_url, not both")
-            if not all(callable(getattr(token_store, m, None)) for m in ("get", "set", "delete")):
-                _c.fail("token_store", "must have get(key), set(key, value, ttl_secs) and delete(key) methods")
+        if token_store is not None and redis_url is not None:
+            _c.fail("token_store", "give either token_store or redis_url, not both")
+        for name, store in (("token_store", token_store), ("guard_store", guard_store)):
+            if store is not None and not all(callable(getattr(store, m, None)) for m in _STORE):
+                _c.fail(name, "must have get(key), set(key, value, ttl_secs) and delete(key) methods")
+        if budget_fallback is not None and not callable(budget_fallback):
+            _c.fail("budget_fallback", "must be callable")
+        fallback = None if budget_fallback is None else _told(budget_fallback)
         settings = {k: v for k, v in options.items() if v is not None}  # an option given as None: core's default
         settings.update(app_id=app_id, app_secret=app_secret, access_token=access_token, token_kind=token_kind)
+        if isinstance(settings.get("budget_rules"), (list, tuple)):  # BudgetRule values or their dicts
+            settings["budget_rules"] = [r.to_dict() if isinstance(r, _t.BudgetRule) else r for r in settings["budget_rules"]]
         redis_url = _c.opt_text(redis_url, "redis_url")
-        self._core = _native.call(_wxkf.Core, _native.dumps(settings), token_provider, token_store, redis_url)
+        self._core = _native.call(
+            _wxkf.Core, _native.dumps(settings), token_provider, token_store, redis_url, guard_store, fallback
+        )
         shown = {"app_id": app_id, "base_url": options.get("base_url")}
         self._shown = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
 
@@ -111,8 +127,21 @@ class _Base:
         names = {"from": "cursor.window_start", "to": "cursor.to", "msgid": "cursor.msgid", "number": "page_size"}
         return self._walk({"cursor": saved, "page_size": page_size}, names)
 
+    def _accept(self, webhook: Webhook, query: Mapping[str, Any], body: Union[bytes, str], now: Optional[int]) -> Any:
+        from . import push
+
+        if not isinstance(webhook, push.Webhook):
+            _c.fail("webhook", f"must be a wxkf.Webhook, not {type(webhook).__name__}")
+        args = '{"query": %s, "now": %d}' % (push._query(query), push._now(now))
+        return "accept_push", args, webhook._hook, push._body(body)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._shown})"
+
+
+def _told(fallback: BudgetFallback) -> Callable[[str, str], Any]:
+    """The budget fallback as core calls it: ``(openid, error view as JSON)``."""
+    return lambda openid, view: fallback(openid, _from_view(_native.loads(view)))
 
 
 class Client(_Base, ClientOps):
@@ -133,6 +162,23 @@ class Client(_Base, ClientOps):
     def access_token(self) -> str:
         """The current access token (cached; fetched when needed). For brokers."""
         return str(self._call("access_token", {}))
+
+    def budget(self, openid: str) -> Budget:
+        """What ``openid``'s reply budget allows now: messages left and until when."""
+        return _t.Budget._from(self._call("budget", {"openid": openid}))  # type: ignore[no-any-return]
+
+    def record_action(self, openid: str, action: UserAction) -> None:
+        """Records what the user did that no push reports (``"payment"``), opening its window."""
+        self._call("record_action", {"openid": openid, "action": action})
+
+    def accept_push(
+        self, webhook: Webhook, query: Mapping[str, Any], body: Union[bytes, str], now: Optional[int] = None
+    ) -> AcceptedPush:
+        """Opens a push (``webhook.open``), tells WeChat's retries of one already accepted apart
+        (``duplicate``: answer it, do not handle it again) and records the user's action in
+        the reply budget."""
+        text = _native.call(self._core.call, *self._accept(webhook, query, body, now))
+        return _t.AcceptedPush._from(_native.loads(text))  # type: ignore[no-any-return]
 
     def iter_msg_records(self, start: TimeLike, end: TimeLike, page_size: int = 10000) -> RecordIterator:
         """Every record of ``[start, end)``, split by China-time day and paged by ``msgid``."""
@@ -155,6 +201,21 @@ class AsyncClient(_Base, AsyncClientOps):
     async def access_token(self) -> str:
         """The current access token (cached; fetched when needed). For brokers."""
         return str(await self._call("access_token", {}))
+
+    async def budget(self, openid: str) -> Budget:
+        """What ``openid``'s reply budget allows now: messages left and until when."""
+        return _t.Budget._from(await self._call("budget", {"openid": openid}))  # type: ignore[no-any-return]
+
+    async def record_action(self, openid: str, action: UserAction) -> None:
+        """Records what the user did that no push reports (``"payment"``), opening its window."""
+        await self._call("record_action", {"openid": openid, "action": action})
+
+    async def accept_push(
+        self, webhook: Webhook, query: Mapping[str, Any], body: Union[bytes, str], now: Optional[int] = None
+    ) -> AcceptedPush:
+        """``Client.accept_push`` as a coroutine."""
+        text = await _native.wait(self._core.call_async(*self._accept(webhook, query, body, now)))
+        return _t.AcceptedPush._from(_native.loads(text))  # type: ignore[no-any-return]
 
     def iter_msg_records(self, start: TimeLike, end: TimeLike, page_size: int = 10000) -> AsyncRecordIterator:
         """Every record of ``[start, end)`` as an async iterator."""

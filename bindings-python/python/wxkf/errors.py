@@ -6,7 +6,7 @@ WeChat's errcodes, a subclass of ``ApiError`` per family. Fields are the view's 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Type
+from typing import Any, Dict, Optional, Type
 
 __all__ = [
     "WxkfError",
@@ -132,7 +132,7 @@ class GuardError(WxkfError):
     #: A description.
     reason: str
     #: When the call may succeed again (unix milliseconds), when the guard knows.
-    until_ms: str
+    until_ms: Optional[int]
 
 
 class TokenError(ApiError):

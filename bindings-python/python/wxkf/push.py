@@ -9,17 +9,32 @@ values (``CallbackConfig``, ``OpenedPush``, ``TextPush`` …, ``Reply``) are in 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 import os
+import threading
 import time
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Set, Tuple, Union
 
 from . import _check as _c
 from . import _native, _wxkf
-from .types import CallbackConfig, OpenedPush, Reply
+from .errors import WxkfError
+from .types import CallbackConfig, ImagePush, LinkPush, LocationPush, OpenedPush, Reply, ShortVideoPush, TextPush
+from .types import VideoPush, VoicePush
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .client import AsyncClient, Client
 
 __all__ = ["ReplayGuard", "Webhook", "build_reply", "check_url", "open_push"]
 
 Config = Union[CallbackConfig, Mapping[str, Any]]
+_log = logging.getLogger("wxkf")
+_USER_MESSAGES = (TextPush, ImagePush, VoicePush, VideoPush, ShortVideoPush, LocationPush, LinkPush)
+TYPING_REFRESH_SECS = 15.0
+"""How often "typing…" is shown again while a handler works (WeChat shows it for 15 s and refuses it again sooner)."""
 
 
 def _config(config: Config) -> str:
@@ -139,6 +154,7 @@ class Webhook:
         capacity = None if replay_capacity is None else _c.integer(replay_capacity, "replay_capacity", 0, _c.U64_MAX)
         self.config = config
         self._hook = _native.call(_wxkf.Webhook, _config(config), capacity)
+        self._tasks: Set[asyncio.Future[None]] = set()
 
     def check_url(self, query: Mapping[str, Any], now: Optional[int] = None) -> str:
         """The ``echostr`` to answer a URL check with."""
@@ -152,5 +168,99 @@ class Webhook:
         """The HTTP body answering ``push`` (nonce and envelope from ``os.urandom``)."""
         return str(_native.call(self._hook.reply, *_answer(push, reply), _now(now), os.urandom(24)))
 
+    def dispatch(
+        self, client: Client, query: Mapping[str, Any], body: Union[bytes, str], handler: Callable[[OpenedPush], Any],
+        *, now: Optional[int] = None, executor: Optional[Executor] = None,
+    ) -> str:
+        """WeChat's 5-second rule, with threads: accepts the push (``client.accept_push``: opened,
+        retries told apart, the user's action recorded in the reply budget), runs
+        ``handler(push)`` on ``executor`` (a thread of its own when ``None``) with "typing…"
+        shown to the user while it works, and returns at once the body to answer with. A retry
+        of a push already accepted is answered, not handled again."""
+        accepted = client.accept_push(self, query, body, now)
+        if not accepted.duplicate:
+            args = (client, accepted.push, handler)
+            if executor is None:
+                threading.Thread(target=_work, args=args, name="wxkf-push").start()
+            else:
+                executor.submit(_work, *args)
+        return "success"
+
+    async def dispatch_async(
+        self, client: AsyncClient, query: Mapping[str, Any], body: Union[bytes, str],
+        handler: Callable[[OpenedPush], Awaitable[Any]], *, now: Optional[int] = None,
+    ) -> str:
+        """``dispatch`` for asyncio: ``handler(push)`` (a coroutine function) runs as a task."""
+        accepted = await client.accept_push(self, query, body, now)
+        if not accepted.duplicate:
+            task = asyncio.ensure_future(_work_async(client, accepted.push, handler))
+            self._tasks.add(task)  # the loop keeps only weak references to its tasks
+            task.add_done_callback(self._tasks.discard)
+        return "success"
+
     def __repr__(self) -> str:
         return f"Webhook(appid={self.config.appid!r}, safe_mode={self.config.encoding_aes_key is not None})"
+
+
+def _user(push: OpenedPush) -> Optional[str]:
+    """Who sees "typing…" while a handler works: the sender of a user message."""
+    return push.message.from_user_name if isinstance(push.message, _USER_MESSAGES) else None
+
+
+def _typing_failed(e: WxkfError) -> bool:
+    _log.debug("typing not shown: %s", e)
+    return False
+
+
+def _work(client: Client, push: OpenedPush, handler: Callable[[OpenedPush], Any]) -> None:
+    user, done = _user(push), threading.Event()
+
+    def show() -> bool:
+        if user is None:
+            return False
+        try:
+            client.send_typing(user, "Typing")
+            return True
+        except WxkfError as e:
+            return _typing_failed(e)
+
+    def keep_showing() -> None:
+        while not done.wait(TYPING_REFRESH_SECS) and show():
+            pass
+
+    if show():  # before the handler can send its answer, then again while it works
+        threading.Thread(target=keep_showing, name="wxkf-typing", daemon=True).start()
+    try:
+        handler(push)
+    except Exception:
+        _log.exception("the push handler raised")
+    finally:
+        done.set()
+
+
+async def _work_async(client: AsyncClient, push: OpenedPush, handler: Callable[[OpenedPush], Awaitable[Any]]) -> None:
+    user = _user(push)
+
+    async def show() -> bool:
+        if user is None:
+            return False
+        try:
+            await client.send_typing(user, "Typing")
+            return True
+        except WxkfError as e:
+            return _typing_failed(e)
+
+    async def keep_showing() -> None:
+        while await asyncio.sleep(TYPING_REFRESH_SECS, True) and await show():
+            pass
+
+    keep = asyncio.ensure_future(keep_showing()) if await show() else None
+    try:
+        result = handler(push)
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        _log.exception("the push handler raised")
+    finally:
+        if keep is not None:
+            keep.cancel()

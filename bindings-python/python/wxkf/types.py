@@ -17,8 +17,13 @@ from typing import Any, ClassVar, Dict, Literal, Mapping, Optional, Sequence, Un
 from . import _check as _c
 
 __all__ = [
+    "AcceptedPush",
     "AccessTokenResponse",
     "Article",
+    "Budget",
+    "BudgetMode",
+    "BudgetRefusal",
+    "BudgetRule",
     "CallbackConfig",
     "CallbackKind",
     "ClickEvent",
@@ -65,6 +70,7 @@ __all__ = [
     "TransportKind",
     "TypingCommand",
     "UnsubscribeEvent",
+    "UserAction",
     "Video",
     "VideoPush",
     "ViewEvent",
@@ -210,6 +216,28 @@ ReplyType = Union[
     Literal["transfer_customer_service"],
 ]
 """The kinds of `Reply`."""
+
+BudgetRefusal = Union[
+    Literal["out_of_window"],
+    Literal["spent"],
+]
+"""Why a send would be refused before the network."""
+
+UserAction = Union[
+    Literal["message"],
+    Literal["menu_click"],
+    Literal["follow"],
+    Literal["scan"],
+    Literal["payment"],
+]
+"""What a user did that opens a window for kf messages."""
+
+BudgetMode = Union[
+    Literal["off"],
+    Literal["warn"],
+    Literal["enforce"],
+]
+"""What a send does when the user's reply budget says WeChat would refuse it."""
 
 
 class _Value:
@@ -1483,6 +1511,79 @@ class Reply(_Value):
         """The value as plain data (core's JSON shape)."""
         d = {"type": self.type, "content": self.content, "kf_account": self.kf_account}
         return {k: v for k, v in d.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class AcceptedPush(_Value):
+    """A push accepted by a client with the production guards (`Client::accept_push`): opened,
+    and told apart from WeChat's retries of a push already accepted.
+    """
+
+    #: The verified, decrypted, parsed push.
+    push: OpenedPush
+    #: A retry of a push already accepted within the dedup TTL: answer it, do not handle it.
+    duplicate: bool
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> AcceptedPush:
+        return cls(
+            push=OpenedPush._from(d["push"]),
+            duplicate=d["duplicate"],
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The value as plain data (core's JSON shape)."""
+        return {"push": self.push.to_dict(), "duplicate": self.duplicate}
+
+
+@dataclass(frozen=True)
+class Budget(_Value):
+    """What a user's windows allow now."""
+
+    #: Messages left across the open windows; `None` when one of them has no limit.
+    remaining: Optional[int] = None
+    #: Until when (unix milliseconds) the last open window with messages left stays open; `None` when no window has any.
+    until_ms: Optional[int] = None
+    #: Why a send would be refused now, if it would.
+    refusal: Optional[BudgetRefusal] = None
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> Budget:
+        return cls(
+            remaining=d.get("remaining"),
+            until_ms=d.get("until_ms"),
+            refusal=d.get("refusal"),
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The value as plain data (core's JSON shape)."""
+        return {"remaining": self.remaining, "until_ms": self.until_ms, "refusal": self.refusal}
+
+
+@dataclass(frozen=True)
+class BudgetRule(_Value):
+    """One row of the budget table: an action allows `messages` kf messages (`None`: unlimited)
+    within `within_secs` of it.
+    """
+
+    #: The user's action.
+    action: UserAction
+    #: Messages it allows; `None` for no limit.
+    messages: Optional[int]
+    #: How long the window stays open, in seconds.
+    within_secs: int
+
+    @classmethod
+    def _from(cls, d: Mapping[str, Any]) -> BudgetRule:
+        return cls(
+            action=d["action"],
+            messages=d.get("messages"),
+            within_secs=d["within_secs"],
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The value as plain data (core's JSON shape)."""
+        return {"action": self.action, "messages": self.messages, "within_secs": self.within_secs}
 
 
 MessageLike = Union[Message, Mapping[str, Any]]

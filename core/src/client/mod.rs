@@ -36,7 +36,9 @@ use token::TokenManager;
 #[cfg(feature = "guards")]
 use crate::budget::{default_budget_rules, Budget, BudgetRule, UserAction};
 #[cfg(feature = "guards")]
-use crate::callback::{OpenedPush, PushMessage, PushQuery, Webhook};
+pub use crate::callback::AcceptedPush;
+#[cfg(feature = "guards")]
+use crate::callback::{PushMessage, PushQuery, Webhook};
 use crate::endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
 #[cfg(feature = "guards")]
 use crate::BudgetMode;
@@ -477,16 +479,6 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             return Err(error);
         }
     }
-}
-
-/// What [`Client::accept_push`] found.
-#[cfg(feature = "guards")]
-#[derive(Debug, Clone)]
-pub struct AcceptedPush {
-    /// The verified, decrypted, parsed push.
-    pub push: OpenedPush,
-    /// A retry of a push already accepted within the dedup TTL: answer it, do not handle it.
-    pub duplicate: bool,
 }
 
 /// An endpoint's request with its type erased (its result comes back as JSON).

@@ -127,6 +127,18 @@ pub struct OpenedPush {
     pub raw_xml: String,
 }
 
+/// A push accepted by a client with the production guards (`Client::accept_push`): opened,
+/// and told apart from WeChat's retries of a push already accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct AcceptedPush {
+    /// The verified, decrypted, parsed push.
+    pub push: OpenedPush,
+    /// A retry of a push already accepted within the dedup TTL: answer it, do not handle it.
+    pub duplicate: bool,
+}
+
 /// Answers a URL check: verifies signature and timestamp, returns the `echostr` to echo.
 pub fn check_url(config: &CallbackConfig, query: &UrlQuery, now: i64) -> Result<String, KfError> {
     verify_url(
