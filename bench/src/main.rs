@@ -40,6 +40,10 @@ enum Cmd {
         /// reqwest first, so that neither always meets the emulator's state the other left.
         #[arg(long, default_value_t = 1)]
         rep: u32,
+        /// Only these cells (e.g. `--only send_text@32`, `--only wxkf:get_kf_list@1`; repeatable);
+        /// the cold-cache burst runs only without `--only`.
+        #[arg(long)]
+        only: Vec<String>,
     },
     /// Walks every record of [from, to) and reports records/s and peak RSS of this process.
     Export {
@@ -125,10 +129,22 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
+/// CPU time (user + system, all threads) this process has used so far, in seconds
+/// (`/proc/self/stat`; 0 where there is none).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    ticks as f64 / 100.0
+}
+
 /// Runs `workload` with `concurrency` callers for `seconds`; returns the row.
 async fn cell(c: &Contender, workload: &str, concurrency: usize, seconds: f64) -> Value {
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let workers = (0..concurrency).map(|w| {
         let c = c.clone();
         let workload = workload.to_string();
@@ -154,11 +170,14 @@ async fn cell(c: &Contender, workload: &str, concurrency: usize, seconds: f64) -
         errors += r.1;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
     all.sort();
     json!({
         "runtime": "rust", "contender": c.name(), "workload": workload, "concurrency": concurrency,
         "calls": all.len(), "errors": errors, "calls_per_sec": all.len() as f64 / elapsed,
         "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
+        // The harness's own CPU per call (client side only; the emulator is another process).
+        "client_cpu_us": if all.is_empty() { 0.0 } else { cpu * 1e6 / all.len() as f64 },
     })
 }
 
@@ -193,7 +212,18 @@ fn wxkf_client(url: &str, appid: &str, secret: &str) -> Result<NativeClient, Str
     wxkf_native::client(ClientConfig::stable(appid, secret.to_string()).base_url(url)).map_err(|e| e.to_string())
 }
 
-async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32) -> Result<(), String> {
+/// Whether `--only` selects this cell: `[contender:]workload@concurrency`, contender `wxkf`
+/// or `raw`.
+fn selected(only: &[String], contender: &Contender, workload: &str, concurrency: usize) -> bool {
+    let cell = format!("{workload}@{concurrency}");
+    let short = match contender {
+        Contender::Wxkf(_) => "wxkf",
+        Contender::Raw { .. } => "raw",
+    };
+    only.is_empty() || only.iter().any(|o| *o == cell || *o == format!("{short}:{cell}"))
+}
+
+async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32, only: &[String]) -> Result<(), String> {
     let http = reqwest::Client::new();
     admin(&http, url, "user/message", json!({"openid": USER, "content": "bench"})).await?;
     // The user has paid: an unlimited 48-hour window, so every send below is allowed (a
@@ -208,12 +238,15 @@ async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32) -> Re
     for workload in ["get_kf_list", "send_text"] {
         for concurrency in [1, 32] {
             let order = if rep.is_multiple_of(2) { [&wx, &raw] } else { [&raw, &wx] };
-            for c in order {
+            for c in order.into_iter().filter(|c| selected(only, c, workload, concurrency)) {
                 // Warm up the pool and the token, then measure.
                 let _ = cell(c, workload, concurrency, seconds.min(0.5) / 5.0).await;
                 println!("{}", cell(c, workload, concurrency, seconds).await);
             }
         }
+    }
+    if !only.is_empty() {
+        return Ok(());
     }
     // 100 concurrent calls on a cold cache: a fresh client each round.
     for contender in ["raw reqwest", "wxkf"] {
@@ -328,7 +361,7 @@ fn instructions(n: u64) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let result = match Cli::parse().cmd {
-        Cmd::Run { url, appid, secret, seconds, rep } => run(&url, &appid, &secret, seconds, rep).await,
+        Cmd::Run { url, appid, secret, seconds, rep, only } => run(&url, &appid, &secret, seconds, rep, &only).await,
         Cmd::Export { url, appid, secret, contender, from, to } => {
             export(&url, &appid, &secret, &contender, from, to).await
         }
