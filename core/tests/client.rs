@@ -332,3 +332,76 @@ async fn record_walk_cursor_is_exact_at_every_stop() {
         }
     }
 }
+
+/// An endpoint that counts how often it is validated and built.
+struct Counted {
+    validations: AtomicU64,
+    builds: AtomicU64,
+}
+
+impl wxkf::Endpoint for Counted {
+    type Output = ();
+    const NAME: &'static str = "counted";
+    const METHOD: wxkf::Method = wxkf::Method::Get;
+    const PATH: &'static str = "/counted";
+    const CLASS: wxkf::OpClass = wxkf::OpClass::Read;
+
+    fn validate(&self) -> Result<(), KfError> {
+        self.validations.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn body(&self, ctx: &wxkf::BuildContext<'_>) -> Result<wxkf::endpoint::Body, KfError> {
+        self.builds.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(ctx.nonce, "", "an endpoint that does not declare NEEDS_NONCE gets none");
+        Ok(wxkf::endpoint::Body::Empty)
+    }
+
+    fn parse(response: &wxkf::HttpResponse) -> Result<(), KfError> {
+        wxkf::endpoint::parse_ack(response)
+    }
+}
+
+#[tokio::test]
+async fn a_call_is_validated_once_and_built_per_attempt() {
+    // The first attempt meets "system busy" (-1), which a read retries.
+    let fake = Fake::new(|req, _| match path(req) {
+        TOKEN => json(r#"{"access_token":"T1","expires_in":7200}"#),
+        _ if fake_count_busy(req) => json(r#"{"errcode":-1,"errmsg":"system busy"}"#),
+        _ => json(r#"{"errcode":0,"errmsg":"ok"}"#),
+    });
+    let c = client(fake.clone());
+    let counted = Counted { validations: AtomicU64::new(0), builds: AtomicU64::new(0) };
+    c.execute(&counted).await.unwrap();
+    assert_eq!(fake.count("/counted"), 2);
+    assert_eq!(counted.builds.load(Ordering::SeqCst), 2, "built for each attempt");
+    assert_eq!(counted.validations.load(Ordering::SeqCst), 1, "validated once, before the first attempt");
+}
+
+/// Busy the first time a request to `/counted` is seen (the scripted transport numbers every
+/// request, token calls included, so the path's own count is kept here).
+fn fake_count_busy(req: &HttpRequest) -> bool {
+    static SEEN: AtomicU64 = AtomicU64::new(0);
+    path(req) == "/counted" && SEEN.fetch_add(1, Ordering::SeqCst) == 0
+}
+
+#[tokio::test]
+async fn each_avatar_upload_gets_its_own_multipart_boundary() {
+    let fake = Fake::new(|req, _| match path(req) {
+        TOKEN => json(r#"{"access_token":"T1","expires_in":7200}"#),
+        _ => json(r#"{"errcode":0,"errmsg":"ok"}"#),
+    });
+    let c = client(fake.clone());
+    for _ in 0..2 {
+        c.upload_kf_head_img("kf1@gh", vec![0xFF, 0xD8, 0xFF, 0xE0]).await.unwrap();
+    }
+    let log = fake.log.lock().unwrap();
+    let boundaries: Vec<String> = log
+        .iter()
+        .filter(|r| path(r) == "/customservice/kfaccount/uploadheadimg")
+        .map(|r| r.header("content-type").and_then(|ct| ct.split("boundary=").nth(1)).unwrap_or("").to_string())
+        .collect();
+    assert_eq!(boundaries.len(), 2);
+    assert!(boundaries.iter().all(|b| b.len() > "wxkf-".len() && b.starts_with("wxkf-")), "{boundaries:?}");
+    assert_ne!(boundaries[0], boundaries[1]);
+}

@@ -251,3 +251,41 @@ async fn a_store_that_is_down_falls_back_to_this_process_and_fetches_once() {
     assert_eq!(fake.count(TOKEN), 1);
     assert_eq!(fake.count(LIST), 20);
 }
+
+/// A guard store that counts every operation.
+#[derive(Default)]
+struct CountingStore(AtomicU64);
+
+#[async_trait]
+impl wxkf::client::KvStore for CountingStore {
+    async fn get(&self, _: &str) -> Result<Option<String>, KfError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(None)
+    }
+    async fn set(&self, _: &str, _: String, _: u64) -> Result<(), KfError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+    async fn delete(&self, _: &str) -> Result<(), KfError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn with_the_budget_off_sends_never_touch_the_guard_store() {
+    let store = Arc::new(CountingStore::default());
+    for answer in [r#"{"errcode":0}"#, r#"{"errcode":40003,"errmsg":"invalid openid"}"#] {
+        let fake = wechat(answer);
+        let c = client(&fake, BudgetMode::Off).with_guard_store(store.clone());
+        for _ in 0..3 {
+            let _ = c.send_message("o1", Message::text("hi")).await;
+        }
+        assert_eq!(fake.count(SEND), 3);
+    }
+    assert_eq!(store.0.load(Ordering::SeqCst), 0, "budget_mode off: no store round trip per send");
+    // The same store is used once the budget is on.
+    let c = client(&wechat(r#"{"errcode":0}"#), BudgetMode::Warn).with_guard_store(store.clone());
+    c.send_message("o1", Message::text("hi")).await.unwrap();
+    assert!(store.0.load(Ordering::SeqCst) > 0);
+}

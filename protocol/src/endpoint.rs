@@ -1,6 +1,6 @@
 //! The `Endpoint` trait every operation implements, and the shared build/parse steps.
 
-use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::error::KfError;
@@ -92,9 +92,19 @@ pub trait Endpoint {
         Guarded::None
     }
 
+    /// Whether [`body`](Endpoint::body) reads [`BuildContext::nonce`] (a client computes one
+    /// only for the endpoints that do).
+    const NEEDS_NONCE: bool = false;
+
     /// Validates and builds the full HTTP request.
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {
         self.validate()?;
+        self.build_validated(ctx)
+    }
+
+    /// Builds the full HTTP request of a request [`validate`](Endpoint::validate) accepted
+    /// (a client validates once per call, not once per attempt).
+    fn build_validated(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {
         let extra = self.query();
         let body = self.body(ctx)?;
         assemble(ctx, (Self::METHOD, Self::PATH, Self::NEEDS_TOKEN), &extra, body)
@@ -166,9 +176,10 @@ fn unexpected_shape(e: &serde_json::Error, body: &[u8]) -> KfError {
     KfError::decode(format!("unexpected response shape: {e}"), body)
 }
 
-/// Parses a response that carries nothing but `errcode`/`errmsg`.
+/// Parses a response that carries nothing but `errcode`/`errmsg` (`check_response` has read
+/// the whole body as an object already: one pass).
 pub fn parse_ack(response: &HttpResponse) -> Result<(), KfError> {
-    parse_json::<IgnoredAny>(response).map(|_| ())
+    check_response(response).map(drop)
 }
 
 #[cfg(test)]

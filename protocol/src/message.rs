@@ -189,65 +189,69 @@ impl MessageContent {
 
     /// Checks the kind's rules; field names are prefixed with the msgtype (`news.articles`).
     pub fn validate(&self) -> Result<(), KfError> {
-        let t = self.msgtype();
-        let f = |name: &str| format!("{t}.{name}");
-        match self {
-            MessageContent::Text { content } => validate::required(&f("content"), content),
-            MessageContent::Image { media_id }
-            | MessageContent::Voice { media_id }
-            | MessageContent::MpNews { media_id } => validate::required(&f("media_id"), media_id),
-            MessageContent::Video { media_id, thumb_media_id, title, description } => {
-                validate::required(&f("media_id"), media_id)?;
-                validate::required(&f("thumb_media_id"), thumb_media_id)?;
-                validate::bounded(&f("title"), title)?;
-                validate::bounded(&f("description"), description)
-            }
-            MessageContent::Music { title, description, musicurl, hqmusicurl, thumb_media_id } => {
-                validate::bounded(&f("title"), title)?;
-                validate::bounded(&f("description"), description)?;
-                validate::required(&f("musicurl"), musicurl)?;
-                validate::required(&f("hqmusicurl"), hqmusicurl)?;
-                validate::required(&f("thumb_media_id"), thumb_media_id)
-            }
-            MessageContent::News { articles } => {
-                if articles.len() != 1 {
-                    return Err(KfError::validation(
-                        f("articles"),
-                        format!("must hold exactly 1 article (got {})", articles.len()),
-                    ));
+        // Fields are named `<msgtype>.<field>`; the prefix is added on failure only (a send
+        // validates its message on every call).
+        let check = || -> Result<(), KfError> {
+            match self {
+                MessageContent::Text { content } => validate::required("content", content),
+                MessageContent::Image { media_id }
+                | MessageContent::Voice { media_id }
+                | MessageContent::MpNews { media_id } => validate::required("media_id", media_id),
+                MessageContent::Video { media_id, thumb_media_id, title, description } => {
+                    validate::required("media_id", media_id)?;
+                    validate::required("thumb_media_id", thumb_media_id)?;
+                    validate::bounded("title", title)?;
+                    validate::bounded("description", description)
                 }
-                for a in articles {
-                    validate::required(&f("articles[0].title"), &a.title)?;
-                    validate::bounded(&f("articles[0].description"), &a.description)?;
-                    validate::required(&f("articles[0].url"), &a.url)?;
-                    validate::bounded(&f("articles[0].picurl"), &a.picurl)?;
+                MessageContent::Music { title, description, musicurl, hqmusicurl, thumb_media_id } => {
+                    validate::bounded("title", title)?;
+                    validate::bounded("description", description)?;
+                    validate::required("musicurl", musicurl)?;
+                    validate::required("hqmusicurl", hqmusicurl)?;
+                    validate::required("thumb_media_id", thumb_media_id)
                 }
-                Ok(())
-            }
-            MessageContent::MpNewsArticle { article_id } => validate::required(&f("article_id"), article_id),
-            MessageContent::MsgMenu { head_content, list, tail_content } => {
-                if list.is_empty() {
-                    return Err(KfError::validation(f("list"), "must hold at least one choice"));
+                MessageContent::News { articles } => {
+                    if articles.len() != 1 {
+                        return Err(KfError::validation(
+                            "articles",
+                            format!("must hold exactly 1 article (got {})", articles.len()),
+                        ));
+                    }
+                    for a in articles {
+                        validate::required("articles[0].title", &a.title)?;
+                        validate::bounded("articles[0].description", &a.description)?;
+                        validate::required("articles[0].url", &a.url)?;
+                        validate::bounded("articles[0].picurl", &a.picurl)?;
+                    }
+                    Ok(())
                 }
-                validate::bounded(&f("head_content"), head_content)?;
-                validate::bounded(&f("tail_content"), tail_content)?;
-                for (i, item) in list.iter().enumerate() {
-                    validate::required(&f(&format!("list[{i}].id")), &item.id)?;
-                    validate::required(&f(&format!("list[{i}].content")), &item.content)?;
+                MessageContent::MpNewsArticle { article_id } => validate::required("article_id", article_id),
+                MessageContent::MsgMenu { head_content, list, tail_content } => {
+                    if list.is_empty() {
+                        return Err(KfError::validation("list", "must hold at least one choice"));
+                    }
+                    validate::bounded("head_content", head_content)?;
+                    validate::bounded("tail_content", tail_content)?;
+                    for (i, item) in list.iter().enumerate() {
+                        let item_field = |e: KfError| e.in_field(&format!("list[{i}]"));
+                        validate::required("id", &item.id).map_err(item_field)?;
+                        validate::required("content", &item.content).map_err(item_field)?;
+                    }
+                    Ok(())
                 }
-                Ok(())
+                MessageContent::WxCard { card_id, card_ext } => {
+                    validate::required("card_id", card_id)?;
+                    card_ext.as_deref().map_or(Ok(()), |ext| validate::bounded("card_ext", ext))
+                }
+                MessageContent::MiniProgramPage { title, appid, pagepath, thumb_media_id } => {
+                    validate::required("title", title)?;
+                    validate::required("appid", appid)?;
+                    validate::required("pagepath", pagepath)?;
+                    validate::required("thumb_media_id", thumb_media_id)
+                }
             }
-            MessageContent::WxCard { card_id, card_ext } => {
-                validate::required(&f("card_id"), card_id)?;
-                card_ext.as_deref().map_or(Ok(()), |ext| validate::bounded(&f("card_ext"), ext))
-            }
-            MessageContent::MiniProgramPage { title, appid, pagepath, thumb_media_id } => {
-                validate::required(&f("title"), title)?;
-                validate::required(&f("appid"), appid)?;
-                validate::required(&f("pagepath"), pagepath)?;
-                validate::required(&f("thumb_media_id"), thumb_media_id)
-            }
-        }
+        };
+        check().map_err(|e| e.in_field(self.msgtype()))
     }
 }
 

@@ -345,13 +345,14 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     {
         // Bad input fails before anything, a token fetch included, touches the network.
         request.validate().map_err(|e| self.scrub(e, None))?;
-        let meta = CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN };
+        let meta = CallMeta::of::<E>();
         let mut output = None;
         let mut parse = |response: &HttpResponse| {
             output = Some(E::parse(response)?);
             Ok(())
         };
-        self.run(meta, request.guarded(), &|ctx: &BuildContext<'_>| request.build(ctx), &mut parse).await?;
+        // Validated above: each attempt only builds.
+        self.run(meta, request.guarded(), &|ctx: &BuildContext<'_>| request.build_validated(ctx), &mut parse).await?;
         // `run` returns Ok only after `parse` succeeded, so `output` is set.
         output.ok_or_else(|| KfError::decode("the response was accepted but produced no result", b""))
     }
@@ -388,6 +389,8 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         #[cfg(feature = "guards")]
         match guarded {
             Guarded::None => {}
+            // Off: nothing to count (no store read, no clock read, no boxed future).
+            Guarded::ReplyBudget(_) if self.guards.mode == BudgetMode::Off => {}
             Guarded::ReplyBudget(openid) => {
                 charged = boxed(self.guards.before_send(openid, self.clock.now_ms())).await?;
             }
@@ -397,8 +400,10 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         let _ = guarded;
         let mut last_token = None;
         let result = self.attempts(meta, build, parse, &mut last_token).await;
+        // A message that went through changes nothing (`after_send` corrects the budget only
+        // after a refusal or a failure).
         #[cfg(feature = "guards")]
-        if let Guarded::ReplyBudget(openid) = guarded {
+        if let (Guarded::ReplyBudget(openid), Err(_)) = (guarded, &result) {
             boxed(self.guards.after_send(openid, charged, &result, self.clock.now_ms())).await;
         }
         result.map_err(|e| self.scrub(e, last_token.as_ref()))
@@ -426,14 +431,17 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             } else {
                 None
             };
-            last_token.clone_from(&token);
-            let nonce = self.nonce();
+            // Only the endpoints that read it get a nonce (it costs a random number and a string).
+            let nonce = if meta.needs_nonce { self.nonce() } else { String::new() };
             let ctx = BuildContext {
                 base_url: &self.base_url,
                 access_token: token.as_ref().map(Secret::expose),
                 nonce: &nonce,
             };
-            let http = build(&ctx)?;
+            let built = build(&ctx);
+            // The attempt's token, kept for scrubbing errors and for the refresh below.
+            *last_token = token;
+            let http = built?;
             tracing::debug!(op = meta.name, method = %http.method, url = %http.redacted_url(), attempt, "sending");
             let result = match self.transport.send(http).await {
                 Ok(response) => parse(&response),
@@ -441,15 +449,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             };
             let error = match result {
                 Ok(()) => {
-                    let ms = self.clock.now_ms().saturating_sub(started);
-                    tracing::debug!(op = meta.name, duration_ms = ms, retries, "ok");
+                    // The clock is read only when the event is enabled.
+                    tracing::debug!(
+                        op = meta.name,
+                        duration_ms = self.clock.now_ms().saturating_sub(started),
+                        retries,
+                        "ok"
+                    );
                     return Ok(());
                 }
                 Err(e) => e,
             };
             // A token error means the call was rejected, not applied: refresh once, retry once.
             if error.is_token_error() && !token_retried && self.tokens.refreshable() {
-                if let Some(failed) = &token {
+                if let Some(failed) = last_token.as_ref() {
                     token_retried = true;
                     retries += 1;
                     attempt -= 1;
@@ -487,7 +500,7 @@ pub(crate) trait JsonCall: MaybeSend {
     fn meta(&self) -> CallMeta;
     /// [`Endpoint::validate`].
     fn validate(&self) -> Result<(), KfError>;
-    /// [`Endpoint::build`].
+    /// [`Endpoint::build_validated`] (after [`JsonCall::validate`] passed).
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError>;
     /// [`Endpoint::parse`], the result as JSON.
     fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError>;
@@ -500,13 +513,13 @@ where
     E::Output: serde::Serialize,
 {
     fn meta(&self) -> CallMeta {
-        CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN }
+        CallMeta::of::<E>()
     }
     fn validate(&self) -> Result<(), KfError> {
         Endpoint::validate(self)
     }
     fn build(&self, ctx: &BuildContext<'_>) -> Result<HttpRequest, KfError> {
-        Endpoint::build(self, ctx)
+        Endpoint::build_validated(self, ctx)
     }
     fn parse_json(&self, response: &HttpResponse) -> Result<String, KfError> {
         to_json(&E::parse(response)?)
@@ -542,6 +555,13 @@ pub(crate) struct CallMeta {
     name: &'static str,
     class: OpClass,
     needs_token: bool,
+    needs_nonce: bool,
+}
+
+impl CallMeta {
+    fn of<E: Endpoint>() -> Self {
+        CallMeta { name: E::NAME, class: E::CLASS, needs_token: E::NEEDS_TOKEN, needs_nonce: E::NEEDS_NONCE }
+    }
 }
 
 /// Builds one attempt's request (`Sync` natively so the call's future stays `Send`).

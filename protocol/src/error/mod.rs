@@ -232,6 +232,15 @@ impl KfError {
         KfError::Validation { field: view::cap(field.into()), reason: view::cap(reason.into()) }
     }
 
+    /// A validation error's field named inside `parent` (`content` → `text.content`); other
+    /// errors unchanged.
+    pub fn in_field(self, parent: &str) -> Self {
+        match self {
+            KfError::Validation { field, reason } => KfError::validation(format!("{parent}.{field}"), reason),
+            other => other,
+        }
+    }
+
     /// An API error from a raw errcode and errmsg.
     pub fn api(errcode: i64, errmsg: impl Into<String>) -> Self {
         let code = ErrorCode::from_errcode(errcode);

@@ -48,6 +48,7 @@ impl Endpoint for UploadKfHeadImg {
     const METHOD: Method = Method::Post;
     const PATH: &'static str = "/customservice/kfaccount/uploadheadimg";
     const CLASS: OpClass = OpClass::Write;
+    const NEEDS_NONCE: bool = true;
 
     fn validate(&self) -> Result<(), KfError> {
         validate::kf_account("kf_account", &self.kf_account)?;

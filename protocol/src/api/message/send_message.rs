@@ -72,18 +72,23 @@ impl Endpoint for SendMessage {
     /// package's gzipped wasm). Tested against `Serialize` for every kind of message.
     fn body(&self, _: &BuildContext<'_>) -> Result<Body, KfError> {
         let failed = |e: serde_json::Error| KfError::validation("body", format!("cannot be serialized: {e}"));
-        let text = |s: &String| serde_json::to_vec(s).map_err(failed);
-        let content = serde_json::to_vec(&self.message.content).map_err(failed)?;
-        let mut out = br#"{"touser":"#.to_vec();
-        out.extend(text(&self.touser)?);
+        // One buffer, large enough for a short text without growing.
+        let mut out = Vec::with_capacity(256);
+        out.extend(br#"{"touser":"#);
+        serde_json::to_writer(&mut out, &self.touser).map_err(failed)?;
         out.extend(br#","msgtype":""#);
         out.extend(self.message.msgtype().as_bytes());
         out.extend(br#"","#);
-        // `{"<msgtype>":{…}}` without its braces.
-        out.extend(content.get(1..content.len().saturating_sub(1)).unwrap_or_default());
+        // `{"<msgtype>":{…}}` written in place, then opened: its first `{` and last `}` dropped.
+        let open = out.len();
+        serde_json::to_writer(&mut out, &self.message.content).map_err(failed)?;
+        if out.get(open) == Some(&b'{') && out.last() == Some(&b'}') {
+            out.remove(open);
+            out.pop();
+        }
         if let Some(kf_account) = &self.message.kf_account {
             out.extend(br#","customservice":{"kf_account":"#);
-            out.extend(text(kf_account)?);
+            serde_json::to_writer(&mut out, kf_account).map_err(failed)?;
             out.push(b'}');
         }
         out.push(b'}');
