@@ -139,6 +139,10 @@ test("a menu click allows 3 within a minute; a payment (recorded by the app) mor
   assert.equal(await sentTo("o_paid"), 8);
   await assert.rejects(client.recordAction("o_paid", "tip"), (e) => e instanceof ValidationError && e.field === "action");
   await assert.rejects(client.budget(42), (e) => e instanceof ValidationError && e.field === "openid");
+  await assert.rejects(client.acceptPush({}, "", ""), (e) => e instanceof ValidationError && e.field === "webhook");
+  const webhook = new Webhook({ token: TOKEN, appId: APPID });
+  await assert.rejects(client.acceptPush(webhook, "", 42), (e) => e instanceof ValidationError && e.field === "body");
+  await assert.rejects(client.acceptPush(webhook, "", "<xml/>"), (e) => e.name === "CallbackError"); // unsigned
 });
 
 test("the fallback is told of each refusal; off and warn let the send reach WeChat", async () => {

@@ -199,6 +199,7 @@ export class Client extends Operations {
 
   /** Opens a push with `webhook`, tells WeChat's retries apart (`duplicate`) and records the user's action in the reply budget. */
   async acceptPush(webhook, query, body, options) {
+    if (typeof webhook?.[OPEN_ARGS] !== "function") throw invalid("webhook", "must be a Webhook");
     const [inner, args, bytes] = webhook[OPEN_ARGS](query, body, options);
     return JSON.parse(await this.#inner.acceptPush(inner, args, bytes).catch(rethrow));
   }
