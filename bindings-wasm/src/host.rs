@@ -161,10 +161,7 @@ impl KvStore for JsKv {
             let reason = "must return a boolean or a Promise of one";
             return done.as_bool().ok_or_else(|| KfError::validation(format!("{}.compareAndSet", self.1), reason));
         }
-        if self.get(key).await?.as_deref() != expected {
-            return Ok(false);
-        }
-        self.set(key, value, ttl_ms).await.map(|()| true)
+        wxkf::client::compare_and_set_by_read(self, key, expected, value, ttl_ms).await
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "guards")]
 pub use guards::BudgetFallback;
-pub use kv_store::{KvStore, KvTokenStore};
+pub use kv_store::{compare_and_set_by_read, KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
 pub use record_walk::RecordWalk;
