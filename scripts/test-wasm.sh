@@ -17,7 +17,10 @@ BUILD_ONLY=0
 
 WASM_BINDGEN_VERSION=0.2.130 # = the exact `wasm-bindgen` pin in bindings-wasm/Cargo.toml
 NIGHTLY=nightly-2026-05-20 # pinned: builds the shipped wasm with build-std (see below)
-SIZE_BUDGET_GZ=$((150 * 1024)) # issue 5's budget for the gzipped wasm: the test fails past it
+# The gzipped wasm's budget: the test fails past it. 150 KiB (issues 5 and 19) until the
+# production guards (issue 18) came in: with them 161 KiB (measured 2026-11-30; without, 147),
+# of which their logic ~7.5 KiB and its serde and JS surface the rest.
+SIZE_BUDGET_GZ=$((164 * 1024))
 PKG="$ROOT/bindings-wasm/pkg"
 TESTS="$ROOT/bindings-wasm/tests"
 
@@ -74,8 +77,10 @@ rm -rf "$PKG/gen"
 # wasm-bindgen adds (even a plain round trip fails in V8), while the raw Rust module is fine.
 # `--low-memory-unused` holds for Rust's layout: the stack comes first and grows down from
 # 1 MiB, so the low 1 KiB is its far end, reached only by an overflow (1 KiB gzipped, measured).
+# `--flatten --rereloop -Oz -Oz` rebuilds the control flow and optimizes it again: 2 KiB gzipped
+# for 6 s more (measured 2026-11-30).
 before=$(stat -c %s "$WASM_IN")
-wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+wasm-opt -Oz --converge --flatten --rereloop -Oz -Oz --low-memory-unused --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
   -o "$CARGO_TARGET_DIR/wxkf_wasm.opt.wasm" "$WASM_IN"
 "$WASM_BINDGEN" --target web --out-dir "$PKG/gen" --out-name wxkf_wasm --no-typescript \
@@ -85,7 +90,7 @@ gz=$(gzip -9 -c "$PKG/gen/wxkf_wasm_bg.wasm" | wc -c)
 js_gz=$(gzip -9 -c "$PKG/gen/wxkf_wasm.js" "$PKG"/lib/*.js | wc -c)
 echo "wasm: $before B from cargo, $raw B after wasm-opt -Oz + wasm-bindgen, $gz B gzipped ($((gz / 1024)) KiB); JS glue $js_gz B gzipped"
 [ "$gz" -le "$SIZE_BUDGET_GZ" ] ||
-  { echo "the wasm is $gz B gzipped, over issue 5's budget of $SIZE_BUDGET_GZ B" >&2; exit 1; }
+  { echo "the wasm is $gz B gzipped, over its budget of $SIZE_BUDGET_GZ B" >&2; exit 1; }
 [ "$BUILD_ONLY" = 1 ] && exit 0
 
 step "test dependencies (npm: typescript, deno, miniflare/workerd)"
@@ -102,8 +107,8 @@ ln -sfn ../../../bindings-wasm/pkg "$ROOT/examples/node/node_modules/wxkf"
 step "tsc --noEmit: index.d.ts against a typed usage file"
 node_modules/.bin/tsc -p tsconfig.json
 
-step "node --test: vectors, unit tests, e2e (Node, Deno, workerd), webhook example e2e, secrets scan, bad input"
-node --test --test-reporter=spec vectors.test.mjs unit.test.mjs e2e.test.mjs webhook.test.mjs secrets.test.mjs bad_input.test.mjs
+step "node --test: vectors, unit tests, e2e (Node, Deno, workerd), webhook example e2e, guards, secrets scan, bad input"
+node --test --test-reporter=spec vectors.test.mjs unit.test.mjs e2e.test.mjs webhook.test.mjs guards.test.mjs secrets.test.mjs bad_input.test.mjs
 
 step "npm pack, install the tarball into a fresh project, import it there"
 scratch="$(mktemp -d)"

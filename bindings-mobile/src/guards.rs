@@ -88,6 +88,13 @@ impl wxkf::client::BudgetFallback for HostFallback {
     }
 }
 
+/// How often a push handler's "typing…" is shown again while it works, in milliseconds
+/// (core's `TYPING_REFRESH_MS`: WeChat keeps the state 15 s and refuses it again before).
+#[uniffi::export]
+pub fn typing_refresh_ms() -> u64 {
+    wxkf::callback::TYPING_REFRESH_MS
+}
+
 #[uniffi::export]
 impl Client {
     /// What `openid`'s reply budget allows now: messages left, until when, why a send would

@@ -209,10 +209,7 @@ impl KvStore for PyKv {
     ) -> Result<bool, KfError> {
         if !self.atomic {
             // Core's read-compare-write (atomic within one process holding the GIL only).
-            if self.get(key).await?.as_deref() != expected {
-                return Ok(false);
-            }
-            return self.set(key, value, ttl_ms).await.map(|()| true);
+            return wxkf::client::compare_and_set_by_read(self, key, expected, value, ttl_ms).await;
         }
         let (key, expected) = (key.to_string(), expected.map(str::to_string));
         let done = self.call("compare_and_set", move |py| (key, expected, value, ttl_ms).into_pyobject(py)).await?;

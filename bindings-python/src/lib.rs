@@ -322,6 +322,7 @@ fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
         let _ = LOG_RESET.set(handle);
     }
     m.add("CoreError", m.py().get_type::<CoreError>())?;
+    m.add("TYPING_REFRESH_MS", wxkf::callback::TYPING_REFRESH_MS)?;
     m.add_class::<Core>()?;
     m.add_class::<RecordWalk>()?;
     push::register(m)?;

@@ -660,6 +660,16 @@ export interface TokenStore {
   delete(key: string): unknown;
 }
 
+/**
+ * The guards' shared state (a `TokenStore`): with `compareAndSet` two instances never spend
+ * the same message of a budget (Redis `SET NX` / a script, a Durable Object); without it the
+ * update is read-compare-write.
+ */
+export interface GuardStore extends TokenStore {
+  /** Sets `key` to `value` only when it holds `expected` (`null`: absent); whether it did. */
+  compareAndSet?(key: string, expected: string | null, value: string, ttlMs: number): boolean | Promise<boolean>;
+}
+
 /** What every client option shares; the token source is one of three (see `ClientOptions`). */
 export interface ClientOptionsBase {
   /** The Official Account's AppID. */
@@ -697,8 +707,31 @@ export interface ClientOptionsBase {
    * emulator's tokens never land where production reads them).
    */
   environment?: string | null;
+  /**
+   * What a send does when the user's reply budget says WeChat would refuse it: `off`
+   * (no check), `warn` (log and send), `enforce` (refuse before the network). Default: `"off"`.
+   */
+  budgetMode?: BudgetMode;
+  /** The budget table (what each user action allows); the send doc's table when absent. */
+  budgetRules?: BudgetRule[] | null;
+  /**
+   * How long a push is remembered for deduplication, in milliseconds (WeChat retries an
+   * unanswered push three times, 5 s apart). Default: `60000`.
+   */
+  dedupTtlMs?: number;
+  /** How long token calls pause after WeChat answered a quota error (45009), in milliseconds. Default: `60000`. */
+  tokenCooldownMs?: number;
+  /**
+   * At most one stable-token force refresh per this many milliseconds per AppID (WeChat
+   * allows about 20 a day, 30 s apart). Default: `30000`.
+   */
+  forceRefreshIntervalMs?: number;
   /** Token cache shared across clients and processes; in memory by default. */
   tokenStore?: TokenStore;
+  /** Where reply budgets and accepted pushes are kept, shared by every instance (Workers KV, Redis…); this client's memory by default. */
+  guardStore?: GuardStore;
+  /** Told of each send refused for the user's reply budget (e.g. to send a template message instead); may return a promise. */
+  budgetFallback?: (openid: string, error: GuardError) => unknown;
   /** The `fetch` to use (tests, proxies, Workers service bindings); by default the runtime's global `fetch`, on Node `node:http`/`node:https` with keep-alive. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
@@ -786,6 +819,16 @@ export declare class Client {
    * @param forceRefresh defaults to `false`
    */
   getStableAccessToken(forceRefresh?: boolean, options?: CallOptions): Promise<AccessTokenResponse>;
+  /** What `openid`'s reply budget allows now: messages left and until when. */
+  budget(openid: string): Promise<Budget>;
+  /** Records what the user did that no push reports (`"payment"`), opening its window. */
+  recordAction(openid: string, action: UserAction): Promise<void>;
+  /**
+   * Opens a push with `webhook`, tells WeChat's retries of one already accepted apart
+   * (`duplicate`: answer it, do not handle it again) and records the user's action in the
+   * reply budget.
+   */
+  acceptPush(webhook: Webhook, query: QueryInput, body: string | Uint8Array | ArrayBuffer, options?: PushCallOptions): Promise<AcceptedPush>;
   /** Every record of a range as an async iterator. @throws {ValidationError} on a bad range. */
   msgRecords(options: MsgRecordsOptions): RecordIterator;
 }
@@ -839,6 +882,20 @@ export declare class Webhook {
     request: Request,
     onPush: (message: PushMessage, push: OpenedPush) => Reply | void | undefined | Promise<Reply | void | undefined>,
   ): Promise<Response>;
+  /**
+   * WeChat's 5-second rule: handles a fetch-style Request like `handle`, but a push is
+   * accepted (`client.acceptPush`: retries told apart, the user's action recorded in the
+   * reply budget) and answered `success` at once, while `handler` runs afterwards with
+   * "typing…" shown to the user (kept alive by `waitUntil`: a Worker's `ctx.waitUntil`).
+   * A retry of a push already accepted is answered, not handled again.
+   */
+  dispatch(request: Request, client: Client, handler: (push: OpenedPush) => unknown, options?: DispatchOptions): Promise<Response>;
+}
+
+/** Options of `dispatch`. */
+export interface DispatchOptions {
+  /** Keeps the runtime alive until the handler is done (a Worker's `ctx.waitUntil`; Node and Deno need none). */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** What failed: the error view's `kind` (each has its class). */

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wxkf::budget::UserAction;
 use wxkf::client::{Client, KvTokenStore, RecordWalk, TokenProvider};
 use wxkf::ops::{from_json, JsonFields};
 use wxkf::records::{RecordCursor, MAX_PAGE_SIZE};
-use wxkf::{ClientConfig, ClientOptions, Credentials, KfError, TokenSource};
+use wxkf::{ClientConfig, ClientOptions, Credentials, GuardOptions, KfError, TokenSource};
 
 use crate::call::{json, promise, view};
 use crate::fetch::FetchTransport;
-use crate::host::{get, now_ms, JsClock, JsKv, JsProvider};
+use crate::host::{get, now_ms, JsClock, JsFallback, JsKv, JsProvider};
 
 type Inner = Client<FetchTransport, KvTokenStore<JsKv>, JsClock>;
 
@@ -26,20 +27,33 @@ pub struct WasmClient {
 
 #[wasm_bindgen]
 impl WasmClient {
-    /// A client from core's `Credentials`, `ClientOptions` (JSON) and `{ tokenProvider?, tokenStore, fetch? }`.
+    /// A client from core's `Credentials`, `ClientOptions` and `GuardOptions` (JSON) and
+    /// `{ tokenProvider?, tokenStore, guardStore?, budgetFallback?, fetch? }`.
     #[wasm_bindgen(constructor)]
-    pub fn new(credentials: &str, options: &str, host: JsValue) -> Result<WasmClient, JsValue> {
-        Self::build(credentials, options, &host).map_err(view)
+    pub fn new(credentials: &str, options: &str, guards: &str, host: JsValue) -> Result<WasmClient, JsValue> {
+        Self::build(credentials, options, guards, &host).map_err(view)
     }
 
-    fn build(credentials: &str, options: &str, host: &JsValue) -> Result<WasmClient, KfError> {
+    fn build(credentials: &str, options: &str, guards: &str, host: &JsValue) -> Result<WasmClient, KfError> {
         let (credentials, options) = (from_json::<Credentials>(credentials)?, from_json::<ClientOptions>(options)?);
         let provider = JsProvider::new(get(host, "tokenProvider"))?.map(|p| Arc::new(p) as Arc<dyn TokenProvider>);
         let source = TokenSource::from_mode(credentials.mode(provider.is_some())?, provider)?;
-        let config = ClientConfig::from_options(source, &options)?;
-        let store = KvTokenStore::new(JsKv::new(get(host, "tokenStore"))?, now_ms);
+        let config =
+            ClientConfig::from_options(source, &options)?.guard_options(&from_json::<GuardOptions>(guards)?)?;
+        let store = KvTokenStore::new(JsKv::new(get(host, "tokenStore"), "tokenStore")?, now_ms);
         let transport = FetchTransport::new(get(host, "fetch"), options.timeout_ms)?;
-        Ok(WasmClient { inner: Rc::new(Client::new(config, transport, store, JsClock)) })
+        let mut client = Client::new(config, transport, store, JsClock);
+        let given = |v: &JsValue| !v.is_undefined() && !v.is_null();
+        let guard_store = get(host, "guardStore");
+        if given(&guard_store) {
+            client = client.with_guard_store(Arc::new(JsKv::new(guard_store, "guardStore")?));
+        }
+        let fallback = get(host, "budgetFallback");
+        if given(&fallback) {
+            let f = fallback.dyn_into().map_err(|_| KfError::validation("budgetFallback", "must be a function"))?;
+            client = client.with_budget_fallback(Arc::new(JsFallback(f)));
+        }
+        Ok(WasmClient { inner: Rc::new(client) })
     }
 
     /// Runs the operation `name` of core's table on its JSON arguments; resolves with JSON.
@@ -53,6 +67,42 @@ impl WasmClient {
     pub fn access_token(&self, signal: JsValue) -> Promise {
         let client = self.inner.clone();
         promise(signal, Box::pin(async move { json(client.access_token().await?.expose()) }))
+    }
+
+    /// `{openid}`'s reply budget as JSON.
+    pub fn budget(&self, args: &str) -> Promise {
+        let (client, openid) =
+            (self.inner.clone(), JsonFields::parse(args, &["openid"]).and_then(|a| a.required::<String>("openid")));
+        promise(JsValue::UNDEFINED, Box::pin(async move { json(&client.budget(&openid?).await?) }))
+    }
+
+    /// Records `{openid, action}` (a `UserAction`) in the reply budget.
+    #[wasm_bindgen(js_name = recordAction)]
+    pub fn record_action(&self, args: &str) -> Promise {
+        let client = self.inner.clone();
+        let a = JsonFields::parse(args, &["openid", "action"])
+            .and_then(|a| Ok::<(String, UserAction), KfError>((a.required("openid")?, a.required("action")?)));
+        promise(
+            JsValue::UNDEFINED,
+            Box::pin(async move {
+                let (openid, action) = a?;
+                client.record_action(&openid, action).await.map(|()| "null".into())
+            }),
+        )
+    }
+
+    /// Opens a push with `webhook` (`{query, now}` and the body), tells whether it is a retry and
+    /// records the user's action in the reply budget: `{push, duplicate}` as JSON.
+    #[wasm_bindgen(js_name = acceptPush)]
+    pub fn accept_push(&self, webhook: &crate::webhook::WasmWebhook, args: &str, body: &[u8]) -> Promise {
+        let (client, opened) = (self.inner.clone(), webhook.open_push(args, body));
+        promise(
+            JsValue::UNDEFINED,
+            Box::pin(async move {
+                let accepted = client.accept_opened(opened?).await;
+                Ok(format!("{{\"push\":{},\"duplicate\":{}}}", json(&accepted.push)?, accepted.duplicate))
+            }),
+        )
     }
 
     /// How many tokens this client fetched so far.

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use wxkf::client::{CachedToken, Clock, KvStore, TokenProvider};
+use wxkf::client::{BudgetFallback, CachedToken, Clock, KvStore, TokenProvider};
 use wxkf::{KfError, TransportKind};
 
 #[wasm_bindgen]
@@ -99,22 +99,23 @@ impl TokenProvider for JsProvider {
     }
 }
 
-/// `tokenStore: { get(key), set(key, value, ttlMs), delete(key) }`: text values, sync or async.
-pub(crate) struct JsKv(JsValue);
+/// `tokenStore` / `guardStore: { get(key), set(key, value, ttlMs), delete(key), compareAndSet? }`:
+/// text values, sync or async; the option's name for errors.
+pub(crate) struct JsKv(JsValue, &'static str);
 
 impl JsKv {
-    /// The store (the JS layer gives one over a `Map` when the options give none).
-    pub(crate) fn new(value: JsValue) -> Result<Self, KfError> {
+    /// The store given as option `option` (the JS layer gives one over a `Map` when the options give none).
+    pub(crate) fn new(value: JsValue, option: &'static str) -> Result<Self, KfError> {
         for name in ["get", "set", "delete"] {
             if !get(&value, name).is_function() {
-                return Err(KfError::validation(format!("tokenStore.{name}"), "must be a function"));
+                return Err(KfError::validation(format!("{option}.{name}"), "must be a function"));
             }
         }
-        Ok(JsKv(value))
+        Ok(JsKv(value, option))
     }
 
     async fn call(&self, name: &str, args: &[JsValue]) -> Result<JsValue, KfError> {
-        let what = format!("tokenStore.{name}");
+        let what = format!("{}.{name}", self.1);
         let function: Function =
             get(&self.0, name).dyn_into().map_err(|_| KfError::validation(&what, "must be a function"))?;
         let value = function.apply(&self.0, &args.iter().collect::<Array>()).map_err(|e| host_failure(&what, &e))?;
@@ -135,7 +136,7 @@ impl KvStore for JsKv {
             return Ok(None);
         }
         let reason = "must return null or the text it was given (a string)";
-        value.as_string().map(Some).ok_or_else(|| KfError::validation("tokenStore.get", reason))
+        value.as_string().map(Some).ok_or_else(|| KfError::validation(format!("{}.get", self.1), reason))
     }
 
     async fn set(&self, key: &str, value: String, ttl_ms: u64) -> Result<(), KfError> {
@@ -144,5 +145,40 @@ impl KvStore for JsKv {
 
     async fn delete(&self, key: &str) -> Result<(), KfError> {
         self.call("delete", &[key.into()]).await.map(|_| ())
+    }
+
+    async fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: String,
+        ttl_ms: u64,
+    ) -> Result<bool, KfError> {
+        if get(&self.0, "compareAndSet").is_function() {
+            let expected = expected.map(JsValue::from_str).unwrap_or(JsValue::NULL);
+            let done =
+                self.call("compareAndSet", &[key.into(), expected, value.into(), (ttl_ms as f64).into()]).await?;
+            let reason = "must return a boolean or a Promise of one";
+            return done.as_bool().ok_or_else(|| KfError::validation(format!("{}.compareAndSet", self.1), reason));
+        }
+        wxkf::client::compare_and_set_by_read(self, key, expected, value, ttl_ms).await
+    }
+}
+
+/// `budgetFallback: (openid, errorView) => unknown`: told of each send the reply budget refused
+/// (the JS layer turns the error view into a `GuardError`); its failures are logged, not raised.
+pub(crate) struct JsFallback(pub(crate) Function);
+
+#[async_trait(?Send)]
+impl BudgetFallback for JsFallback {
+    async fn refused(&self, openid: &str, error: &KfError) {
+        let view = serde_json::to_string(&error.view()).unwrap_or_default();
+        let outcome = match self.0.call2(&JsValue::UNDEFINED, &openid.into(), &view.into()) {
+            Ok(value) => settle(&value).await.map(drop),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %js_error_text(&e), "the budget fallback failed");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! `WasmWebhook`: core's `Webhook` (URL check, pushes, replies), JSON text in and out.
 
 use wasm_bindgen::prelude::*;
-use wxkf::callback::{Webhook, WebhookOptions};
+use wxkf::callback::{OpenedPush, Webhook, WebhookOptions};
 use wxkf::ops::{from_json, JsonFields};
 use wxkf::{build_reply_to, is_user_message_type, KfError, Reply, ReplyTo};
 
@@ -31,8 +31,13 @@ impl WasmWebhook {
 
     /// Verifies, decrypts and parses a push (`{query, now}` and the body); the opened push as JSON.
     pub fn open(&self, args: &str, body: &[u8]) -> Result<String, JsValue> {
-        let open = |a: JsonFields| self.inner.open(&a.required("query")?, body, a.required("now")?);
-        JsonFields::parse(args, &["query", "now"]).and_then(open).and_then(|opened| json(&opened)).map_err(view)
+        self.open_push(args, body).and_then(|opened| json(&opened)).map_err(view)
+    }
+
+    /// Opens a push from `{query, now}` and the body (shared with `WasmClient::accept_push`).
+    pub(crate) fn open_push(&self, args: &str, body: &[u8]) -> Result<OpenedPush, KfError> {
+        let a = JsonFields::parse(args, &["query", "now"])?;
+        self.inner.open(&a.required("query")?, body, a.required("now")?)
     }
 
     /// The HTTP body answering a push (encrypted when the push was): the push's fields a reply
@@ -66,6 +71,13 @@ impl WasmWebhook {
         let random = random.ok_or_else(|| KfError::validation("random", "must be 32 hex digits"))?;
         build_reply_to(self.inner.config(), to, &reply, now, nonce.as_deref().unwrap_or_default(), &random)
     }
+}
+
+/// Whether a push (its `type` tag and, for `other`, its `msg_type`) is a user's message:
+/// who sees "typing…" while a handler works.
+#[wasm_bindgen(js_name = isUserMessage)]
+pub fn is_user_message(type_tag: &str, msg_type: Option<String>) -> bool {
+    is_user_message_type(type_tag, msg_type.as_deref())
 }
 
 /// The fields of a push a reply reads, named as in the opened push.

@@ -83,7 +83,7 @@ const examples = {
 };
 
 /** The Cloudflare Worker example under workerd (miniflare), listening on a loopback port. */
-async function startWorker(extraBindings = {}) {
+async function startWorker(extraBindings = {}, kvNamespaces = []) {
   const { Miniflare } = await import("miniflare");
   const pkgDir = here("node_modules/wxkf/");
   const pkg = JSON.parse(readFileSync(`${pkgDir}package.json`, "utf8"));
@@ -101,6 +101,7 @@ async function startWorker(extraBindings = {}) {
     ],
     compatibilityDate: "2025-01-01",
     bindings: { ...HOOK_ENV, ...extraBindings },
+    kvNamespaces,
     host: "127.0.0.1",
     port: 0,
     handleRuntimeStdio(stdout, stderr) {
@@ -211,6 +212,34 @@ test("worker example: /wait-queue through a token broker (the worker holds no Ap
     assert.equal(queue.count, 1, JSON.stringify(queue));
     assert.equal(queue.waitcaselist[0].openid, "oQueued0001");
     assert.equal(brokered, 1, "the token came from the broker");
+  } finally {
+    await worker.stop();
+    await new Promise((r) => broker.close(r));
+    await emu.stop();
+  }
+});
+
+test("worker example: /bot answers WeChat at once and the user by kf message from ctx.waitUntil", async () => {
+  const emu = await startEmulator(["--aes-key", AES_KEY, "--callback-token", TOKEN]);
+  const client = new Client({ appId: APPID, appSecret: SECRET, baseUrl: emu.baseUrl });
+  const broker = createServer(async (req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ accessToken: await client.accessToken(), expiresAt: Date.now() + 3600_000 }));
+  });
+  await new Promise((r) => broker.listen(0, "127.0.0.1", r));
+  const worker = await startWorker({ WXKF_BASE_URL: emu.baseUrl, TOKEN_BROKER_URL: `http://127.0.0.1:${broker.address().port}/token` }, ["WXKF_GUARDS"]);
+  try {
+    await admin(emu.baseUrl, "config", { webhook_url: `${worker.url}/bot` });
+    const sent = await admin(emu.baseUrl, "user/message", { openid: "oBotUser0001", content: "ping" });
+    assert.ok(sent.push.delivered && sent.push.attempts === 1, JSON.stringify(sent));
+    assert.equal(sent.push.reply_kind, "none", "answered `success` at once: the answer goes by kf message");
+    let delivered = [];
+    for (let i = 0; i < 100 && delivered.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      delivered = (await admin(emu.baseUrl, "deliveries")).deliveries.filter((d) => d.touser === "oBotUser0001");
+    }
+    assert.equal(delivered.length, 1, "the kf message sent from ctx.waitUntil");
+    assert.match(JSON.stringify(delivered[0]), /you said: ping/);
   } finally {
     await worker.stop();
     await new Promise((r) => broker.close(r));

@@ -274,6 +274,9 @@ impl<'a> Ts<'a> {
         for (key, prop) in credentials.iter().filter(|(k, _)| !TOKEN_SOURCES.contains(&k.as_str())).chain(&options) {
             base += &self.option(key, prop, true);
         }
+        for (key, prop) in properties(&guard_options()).into_iter().flatten() {
+            base += &self.option(key, prop, true);
+        }
         let source = |key: &str, ty: &str, text: Option<&str>| {
             let others: Vec<String> = ["appSecret", "accessToken", "tokenProvider"]
                 .iter()
@@ -428,6 +431,20 @@ impl<'a> Ts<'a> {
              export const CREDENTIALS = [{}];\n",
             credentials.join(", ")
         );
+        let guards: Vec<String> =
+            properties(&guard_options()).into_iter().flatten().map(|(k, _)| format!("{k:?}")).collect();
+        let _ = write!(
+            out,
+            "\n/** The keys of core's `GuardOptions`: the client options of the production guards. */\n\
+             export const GUARD_OPTIONS = [{}];\n",
+            guards.join(", ")
+        );
+        let _ = write!(
+            out,
+            "\n/** How often a push handler's \"typing…\" is shown again while it works (ms; WeChat keeps it 15 s). */\n\
+             export const TYPING_REFRESH_MS = {};\n",
+            wxkf::callback::TYPING_REFRESH_MS
+        );
         out += "\n/** Core's operation table: each operation's name, method, positional and keyword arguments, which are bytes and which unix times. */\n\
                 export const OPERATIONS = [\n";
         for op in self.model.operations {
@@ -491,6 +508,14 @@ fn method_js(op: &Operation) -> String {
     )
 }
 
+/// Core's `GuardOptions` schema (the guards' client options, camelCased in JS); not in the
+/// shared model: Python takes them as keyword arguments of its own.
+fn guard_options() -> Value {
+    let mut generator = schemars::SchemaGenerator::default();
+    let _ = generator.subschema_for::<wxkf::GuardOptions>();
+    generator.definitions()["GuardOptions"].clone()
+}
+
 /// Collects the names a schema references.
 fn refs(schema: &Value, out: &mut Vec<String>) {
     match schema {
@@ -534,10 +559,24 @@ export interface TokenStore {
   delete(key: string): unknown;
 }
 
+/**
+ * The guards' shared state (a `TokenStore`): with `compareAndSet` two instances never spend
+ * the same message of a budget (Redis `SET NX` / a script, a Durable Object); without it the
+ * update is read-compare-write.
+ */
+export interface GuardStore extends TokenStore {
+  /** Sets `key` to `value` only when it holds `expected` (`null`: absent); whether it did. */
+  compareAndSet?(key: string, expected: string | null, value: string, ttlMs: number): boolean | Promise<boolean>;
+}
+
 /** What every client option shares; the token source is one of three (see `ClientOptions`). */
 export interface ClientOptionsBase {
 {base}  /** Token cache shared across clients and processes; in memory by default. */
   tokenStore?: TokenStore;
+  /** Where reply budgets and accepted pushes are kept, shared by every instance (Workers KV, Redis…); this client's memory by default. */
+  guardStore?: GuardStore;
+  /** Told of each send refused for the user's reply budget (e.g. to send a template message instead); may return a promise. */
+  budgetFallback?: (openid: string, error: GuardError) => unknown;
   /** The `fetch` to use (tests, proxies, Workers service bindings); by default the runtime's global `fetch`, on Node `node:http`/`node:https` with keep-alive. */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
@@ -578,7 +617,17 @@ export declare class Client {
   readonly tokenFetches: number;
   /** The current access token, fetched when needed (for brokers handing tokens out). */
   accessToken(options?: CallOptions): Promise<string>;
-{methods}  /** Every record of a range as an async iterator. @throws {ValidationError} on a bad range. */
+{methods}  /** What `openid`'s reply budget allows now: messages left and until when. */
+  budget(openid: string): Promise<Budget>;
+  /** Records what the user did that no push reports (`"payment"`), opening its window. */
+  recordAction(openid: string, action: UserAction): Promise<void>;
+  /**
+   * Opens a push with `webhook`, tells WeChat's retries of one already accepted apart
+   * (`duplicate`: answer it, do not handle it again) and records the user's action in the
+   * reply budget.
+   */
+  acceptPush(webhook: Webhook, query: QueryInput, body: string | Uint8Array | ArrayBuffer, options?: PushCallOptions): Promise<AcceptedPush>;
+  /** Every record of a range as an async iterator. @throws {ValidationError} on a bad range. */
   msgRecords(options: MsgRecordsOptions): RecordIterator;
 }
 
@@ -614,6 +663,20 @@ export declare class Webhook {
     request: Request,
     onPush: (message: PushMessage, push: OpenedPush) => Reply | void | undefined | Promise<Reply | void | undefined>,
   ): Promise<Response>;
+  /**
+   * WeChat's 5-second rule: handles a fetch-style Request like `handle`, but a push is
+   * accepted (`client.acceptPush`: retries told apart, the user's action recorded in the
+   * reply budget) and answered `success` at once, while `handler` runs afterwards with
+   * "typing…" shown to the user (kept alive by `waitUntil`: a Worker's `ctx.waitUntil`).
+   * A retry of a push already accepted is answered, not handled again.
+   */
+  dispatch(request: Request, client: Client, handler: (push: OpenedPush) => unknown, options?: DispatchOptions): Promise<Response>;
+}
+
+/** Options of `dispatch`. */
+export interface DispatchOptions {
+  /** Keeps the runtime alive until the handler is done (a Worker's `ctx.waitUntil`; Node and Deno need none). */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 "#;

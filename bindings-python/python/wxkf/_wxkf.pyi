@@ -8,6 +8,7 @@ view as JSON (a host exception that caused it is its ``__cause__``).
 from typing import Any, Awaitable, Optional, final
 
 __version__: str
+TYPING_REFRESH_MS: int
 
 class CoreError(Exception): ...
 

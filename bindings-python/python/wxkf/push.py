@@ -33,8 +33,8 @@ __all__ = ["ReplayGuard", "Webhook", "build_reply", "check_url", "open_push"]
 Config = Union[CallbackConfig, Mapping[str, Any]]
 _log = logging.getLogger("wxkf")
 _USER_MESSAGES = (TextPush, ImagePush, VoicePush, VideoPush, ShortVideoPush, LocationPush, LinkPush)
-TYPING_REFRESH_SECS = 15.0
-"""How often "typing…" is shown again while a handler works (WeChat shows it for 15 s and refuses it again sooner)."""
+TYPING_REFRESH_SECS: float = _wxkf.TYPING_REFRESH_MS / 1000
+"""How often "typing…" is shown again while a handler works (core's; WeChat shows it for 15 s and refuses it again sooner)."""
 
 
 def _config(config: Config) -> str:

@@ -2,7 +2,7 @@
 // table, in generated.js). Here: arguments as JSON, results and errors back, AbortSignals,
 // and the record walk as an async iterator.
 import { WasmClient } from "../gen/wxkf_wasm.js";
-import { CALL, CREDENTIALS, OPERATIONS, Operations, ValidationError, fromView } from "./generated.js";
+import { CALL, CREDENTIALS, GUARD_OPTIONS, OPERATIONS, Operations, ValidationError, fromView } from "./generated.js";
 
 /** A ValidationError raised on the JS side (an argument that cannot become JSON). */
 export function invalid(field, reason) {
@@ -139,6 +139,13 @@ export function snakeOptions(options, host = []) {
   return [data, kept];
 }
 
+/** The entries of `keys` taken out of `settings`. */
+function take(settings, keys) {
+  const taken = Object.fromEntries(keys.filter((k) => k in settings).map((k) => [k, settings[k]]));
+  for (const key of keys) delete settings[key];
+  return taken;
+}
+
 /** The token cache when the options give none: a Map of this client's own. */
 function memoryStore() {
   const map = new Map();
@@ -148,6 +155,9 @@ function memoryStore() {
 /** The transport when the options give no `fetch`: what the runtime's entry installs (node:http on Node), else the global `fetch`. */
 export const defaults = { fetch: undefined };
 
+/** The key of `Webhook`'s arguments of an open (`[wasm webhook, args JSON, body bytes]`), for `acceptPush`. */
+export const OPEN_ARGS = Symbol("wxkf.openArgs");
+
 /** The customer-service (kf) API client. */
 export class Client extends Operations {
   #inner;
@@ -155,12 +165,13 @@ export class Client extends Operations {
   constructor(options) {
     super();
     try {
-      const [settings, host] = snakeOptions(options, ["tokenProvider", "tokenStore", "fetch"]);
-      const credentials = Object.fromEntries(CREDENTIALS.filter((k) => k in settings).map((k) => [k, settings[k]]));
-      for (const key of CREDENTIALS) delete settings[key];
+      const [settings, host] = snakeOptions(options, ["tokenProvider", "tokenStore", "guardStore", "budgetFallback", "fetch"]);
+      const [credentials, guards] = [CREDENTIALS, GUARD_OPTIONS].map((keys) => take(settings, keys));
       host.tokenStore ??= memoryStore();
       host.fetch ??= defaults.fetch;
-      this.#inner = new WasmClient(json(credentials), json(settings), host);
+      const fallback = host.budgetFallback;
+      if (typeof fallback === "function") host.budgetFallback = (openid, view) => fallback(openid, toError(view));
+      this.#inner = new WasmClient(json(credentials), json(settings), json(guards), host);
     } catch (e) {
       throw camelField(toError(e));
     }
@@ -174,6 +185,23 @@ export class Client extends Operations {
   /** The current access token, fetched when needed (for brokers handing tokens out). */
   async accessToken(options) {
     return JSON.parse(await this.#inner.accessToken(read(options, "signal")).catch(rethrow));
+  }
+
+  /** What `openid`'s reply budget allows now: messages left and until when. */
+  async budget(openid) {
+    return JSON.parse(await this.#inner.budget(json({ openid })).catch(rethrow));
+  }
+
+  /** Records what the user did that no push reports (`"payment"`), opening its window. */
+  async recordAction(openid, action) {
+    await this.#inner.recordAction(json({ openid, action })).catch(rethrow);
+  }
+
+  /** Opens a push with `webhook`, tells WeChat's retries apart (`duplicate`) and records the user's action in the reply budget. */
+  async acceptPush(webhook, query, body, options) {
+    if (typeof webhook?.[OPEN_ARGS] !== "function") throw invalid("webhook", "must be a Webhook");
+    const [inner, args, bytes] = webhook[OPEN_ARGS](query, body, options);
+    return JSON.parse(await this.#inner.acceptPush(inner, args, bytes).catch(rethrow));
   }
 
   /** One operation of core's table: its snake_case arguments, keyword ones read from `options`. */

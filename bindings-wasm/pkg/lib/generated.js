@@ -179,6 +179,12 @@ export function isWxkfError(value, code) {
 /** The keys of core's `Credentials`: the client options that say where tokens come from. */
 export const CREDENTIALS = ["app_id", "app_secret", "access_token", "token_kind"];
 
+/** The keys of core's `GuardOptions`: the client options of the production guards. */
+export const GUARD_OPTIONS = ["budget_mode", "budget_rules", "dedup_ttl_ms", "token_cooldown_ms", "force_refresh_interval_ms"];
+
+/** How often a push handler's "typing…" is shown again while it works (ms; WeChat keeps it 15 s). */
+export const TYPING_REFRESH_MS = 15000;
+
 /** Core's operation table: each operation's name, method, positional and keyword arguments, which are bytes and which unix times. */
 export const OPERATIONS = [
   { name: "add_kf_account", method: "addKfAccount", args: ["kf_account", "nickname"], keywords: [], bytes: [], times: [] },

@@ -1,8 +1,8 @@
 // The Webhook: core's push endpoint in the wasm (URL check, opening pushes, replies), with
 // the runtime's clock and entropy, and a handler for fetch-style Requests.
-import { WasmWebhook } from "../gen/wxkf_wasm.js";
-import { CallbackError } from "./generated.js";
-import { camelField, invalid, json, read, seconds, snakeOptions, toError } from "./client.js";
+import { WasmWebhook, isUserMessage } from "../gen/wxkf_wasm.js";
+import { CallbackError, TYPING_REFRESH_MS } from "./generated.js";
+import { OPEN_ARGS, camelField, invalid, json, read, seconds, snakeOptions, toError } from "./client.js";
 
 /** Runs `f`; what it throws becomes a ValidationError naming `field` (a Proxy's trap, say). */
 function guard(field, f) {
@@ -61,7 +61,12 @@ export class Webhook {
 
   /** Verifies, decrypts (safe mode) and parses a push (POST); replays are refused. */
   open(query, body, options) {
-    return run(() => JSON.parse(this.#inner.open(json({ query: plainQuery(query), now: now(options) }), bodyBytes(body))));
+    return run(() => JSON.parse(this.#inner.open(...this[OPEN_ARGS](query, body, options).slice(1))));
+  }
+
+  /** What the wasm opens a push from: `[wasm webhook, {query, now} as JSON, body bytes]`. */
+  [OPEN_ARGS](query, body, options) {
+    return [this.#inner, json({ query: plainQuery(query), now: now(options) }), bodyBytes(body)];
   }
 
   /** The HTTP body answering `push`: plain or encrypted like the push; `success` for `{type: "success"}`. */
@@ -94,5 +99,52 @@ export class Webhook {
       if (e instanceof CallbackError) return new Response("forbidden", { status: 403 });
       throw e;
     }
+  }
+
+  /**
+   * WeChat's 5-second rule: handles a fetch-style Request like `handle`, but a push is
+   * accepted (`client.acceptPush`) and answered `success` at once, while `handler(push)` runs
+   * afterwards with "typing…" shown to the user, kept alive by `waitUntil` (a Worker's
+   * `ctx.waitUntil`). A retry of a push already accepted is answered, not handled again.
+   */
+  async dispatch(request, client, handler, options) {
+    const query = guard("request", () => new URL(request.url).searchParams);
+    if (typeof read(request, "arrayBuffer") !== "function") throw invalid("request", "must be a fetch Request");
+    if (typeof handler !== "function") throw invalid("handler", "must be a function");
+    const waitUntil = read(options, "waitUntil");
+    if (waitUntil !== undefined && typeof waitUntil !== "function") throw invalid("waitUntil", "must be a function");
+    try {
+      if (request.method === "GET") return new Response(this.checkUrl(query), { headers: { "content-type": "text/plain" } });
+      if (request.method !== "POST") return new Response("method not allowed", { status: 405 });
+      const accepted = await client.acceptPush(this, query, new Uint8Array(await request.arrayBuffer()));
+      if (!accepted.duplicate) {
+        const done = work(client, accepted.push, handler);
+        if (waitUntil) waitUntil(done);
+      }
+      return new Response("success", { headers: { "content-type": "text/plain" } });
+    } catch (e) {
+      if (e instanceof CallbackError) return new Response("forbidden", { status: 403 });
+      throw e;
+    }
+  }
+}
+
+/** Runs `handler(push)` with "typing…" shown to the sender of a user message (again every TYPING_REFRESH_MS until it is done); never rejects. */
+async function work(client, push, handler) {
+  const { type, msg_type: msgType, from_user_name: user } = push.message;
+  let [timer, done] = [undefined, !isUserMessage(type, msgType ?? undefined)];
+  const keep = async () => {
+    // Typing is a courtesy: its failure (45080, 45081 …) stops the refreshes, never the handler.
+    const shown = await client.sendTyping(user, "Typing").then(() => true, () => false);
+    if (shown && !done) timer = setTimeout(keep, TYPING_REFRESH_MS);
+  };
+  if (!done) await keep(); // before the handler can send its answer, then again while it works
+  try {
+    await handler(push);
+  } catch (e) {
+    console.error("wxkf: the push handler threw", e);
+  } finally {
+    done = true;
+    clearTimeout(timer);
   }
 }

@@ -2,11 +2,12 @@
 // an expect-error directive must fail to type-check: they prove the types are precise.
 import {
   Client, Webhook, WxkfError, ApiError, ValidationError, TransportError, CallbackError, HttpError, DecodeError,
-  RateLimitError, ResponseLimitError, isWxkfError,
+  RateLimitError, ResponseLimitError, GuardError, isWxkfError,
 } from "wxkf";
 import type {
   KfInfo, KfOnlineInfo, KfSession, SessionItem, WaitCaseList, MsgListPage, MsgRecord, RecordCursor, Message,
   OpenedPush, PushMessage, Reply, AccessTokenResponse, ClientOptions, TokenStore, ErrorCode,
+  Budget, AcceptedPush, GuardStore,
 } from "wxkf";
 
 async function client(): Promise<void> {
@@ -33,6 +34,34 @@ async function client(): Promise<void> {
   new Client({ accessToken: "t", retry: false });
   const opts: ClientOptions = { accessToken: "t" };
   void opts;
+  // The production guards.
+  const guards: GuardStore = { ...kv, compareAndSet: async (k, expected, v, ttlMs) => expected === null && ttlMs > 0 && k !== v };
+  const guarded = new Client({
+    accessToken: "t",
+    budgetMode: "enforce",
+    budgetRules: [{ action: "message", messages: 5, within_secs: 172800 }, { action: "payment", messages: null, within_secs: 172800 }],
+    dedupTtlMs: 60000,
+    tokenCooldownMs: 60000,
+    forceRefreshIntervalMs: 30000,
+    guardStore: guards,
+    budgetFallback: async (openid: string, error: GuardError) => void `${openid} ${error.guardKind} ${error.untilMs}`,
+  });
+  const budget: Budget = await guarded.budget("openid");
+  const left: number | null = budget.remaining;
+  void left;
+  await guarded.recordAction("openid", "payment");
+  // @ts-expect-error an action of the budget table
+  await guarded.recordAction("openid", "tip");
+  // @ts-expect-error off | warn | enforce
+  new Client({ accessToken: "t", budgetMode: "strict" });
+  const hook = new Webhook({ token: "t" });
+  const acceptedPush: AcceptedPush = await guarded.acceptPush(hook, "?signature=x", "<xml/>", { now: new Date() });
+  const duplicate: boolean = acceptedPush.duplicate;
+  void duplicate;
+  const response: Response = await hook.dispatch(new Request("https://x/wechat"), guarded, async (push: OpenedPush) => {
+    await guarded.sendMessage(push.message.from_user_name, { text: { content: "hi" } });
+  }, { waitUntil: (work: Promise<unknown>) => void work });
+  void response;
 
   const signal = new AbortController().signal;
   const n: null = await c.addKfAccount("a@b", "A", { signal });

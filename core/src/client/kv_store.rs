@@ -28,11 +28,23 @@ pub trait KvStore: MaybeSend {
         value: String,
         ttl_ms: u64,
     ) -> Result<bool, KfError> {
-        if self.get(key).await?.as_deref() != expected {
-            return Ok(false);
-        }
-        self.set(key, value, ttl_ms).await.map(|()| true)
+        compare_and_set_by_read(self, key, expected, value, ttl_ms).await
     }
+}
+
+/// [`KvStore::compare_and_set`] by reading, comparing and writing: the default, and what a
+/// host adapter falls back to when the host store has no atomic operation of its own.
+pub async fn compare_and_set_by_read<S: KvStore + ?Sized>(
+    store: &S,
+    key: &str,
+    expected: Option<&str>,
+    value: String,
+    ttl_ms: u64,
+) -> Result<bool, KfError> {
+    if store.get(key).await?.as_deref() != expected {
+        return Ok(false);
+    }
+    store.set(key, value, ttl_ms).await.map(|()| true)
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), async_trait)]

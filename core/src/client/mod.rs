@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "guards")]
 pub use guards::BudgetFallback;
-pub use kv_store::{KvStore, KvTokenStore};
+pub use kv_store::{compare_and_set_by_read, KvStore, KvTokenStore};
 pub use memory_store::MemoryStore;
 pub use record_stream::RecordStream;
 pub use record_walk::RecordWalk;
@@ -38,7 +38,7 @@ use crate::budget::{default_budget_rules, Budget, BudgetRule, UserAction};
 #[cfg(feature = "guards")]
 pub use crate::callback::AcceptedPush;
 #[cfg(feature = "guards")]
-use crate::callback::{PushMessage, PushQuery, Webhook};
+use crate::callback::{OpenedPush, PushMessage, PushQuery, Webhook};
 use crate::endpoint::{BuildContext, Endpoint, Guarded, OpClass, DEFAULT_BASE_URL};
 #[cfg(feature = "guards")]
 use crate::BudgetMode;
@@ -289,14 +289,20 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         body: &[u8],
         now: i64,
     ) -> Result<AcceptedPush, KfError> {
-        let push = webhook.open(query, body, now)?;
+        Ok(self.accept_opened(webhook.open(query, body, now)?).await)
+    }
+
+    /// [`Client::accept_push`] for a push opened already (by [`Webhook::open`]): tells whether
+    /// it is a retry and records the user's action in the reply budget.
+    #[cfg(feature = "guards")]
+    pub async fn accept_opened(&self, push: OpenedPush) -> AcceptedPush {
         let first = self.guards.first_delivery(&push.message, self.clock.now_ms()).await;
         if first {
             if let Err(e) = self.record_push(&push.message).await {
                 tracing::warn!(error = %e, "the push's action could not be recorded in the reply budget");
             }
         }
-        Ok(AcceptedPush { push, duplicate: !first })
+        AcceptedPush { push, duplicate: !first }
     }
 
     /// How many tokens this client fetched (from WeChat or the provider) so far.

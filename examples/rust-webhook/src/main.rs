@@ -50,8 +50,9 @@ struct KfHandler {
     work: Duration,
 }
 
-/// How often "typing…" is shown again while the handler works (WeChat shows it 15 s).
-const TYPING_REFRESH: Duration = Duration::from_secs(14);
+/// How often "typing…" is shown again while the handler works (WeChat shows it 15 s and
+/// refuses it again before: 45081).
+const TYPING_REFRESH: Duration = Duration::from_millis(wxkf::callback::TYPING_REFRESH_MS);
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)

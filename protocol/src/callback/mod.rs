@@ -127,6 +127,10 @@ pub struct OpenedPush {
     pub raw_xml: String,
 }
 
+/// How often a push handler's "typing…" is shown again while it works, in milliseconds:
+/// WeChat keeps the state 15 s and refuses it again before (45081).
+pub const TYPING_REFRESH_MS: u64 = 15_000;
+
 /// A push accepted by a client with the production guards (`Client::accept_push`): opened,
 /// and told apart from WeChat's retries of a push already accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ import kotlinx.coroutines.runBlocking
 import wxkf.Client
 import wxkf.KfException
 import wxkf.Webhook
+import wxkf.typingRefreshMs
 import wxkf.protocol.BudgetMode
 import wxkf.protocol.CallbackKind
 import wxkf.protocol.ClientOptions
@@ -92,7 +93,7 @@ class KfWebhook(private val webhook: Webhook, private val kfAccount: String?, pr
         return "success"
     }
 
-    /** Shows "typing…" while the handler works (again every 14 s: WeChat shows it 15 s). */
+    /** Shows "typing…" while the handler works (again every [typingRefreshMs]: WeChat shows it 15 s). */
     private suspend fun withTyping(kf: KfHandler, message: PushMessage) {
         val openid = message.fromUserName
         suspend fun typing(command: TypingCommand) = try {
@@ -103,7 +104,7 @@ class KfWebhook(private val webhook: Webhook, private val kfAccount: String?, pr
         val shown = kf.scope.launch {
             while (true) {
                 typing(TypingCommand.TYPING)
-                delay(14_000)
+                delay(typingRefreshMs().toLong())
             }
         }
         val text = try {
