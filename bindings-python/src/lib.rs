@@ -7,6 +7,7 @@
 //! into the generated exception class. The host adapters (token provider, key-value store) are
 //! in `hosted`, the push side (core's `Webhook`) in `push`.
 
+mod aio;
 mod hosted;
 mod push;
 
@@ -45,7 +46,7 @@ pub(crate) fn core_error(py: Python<'_>, host: Option<&HostErrors>, e: KfError) 
     err
 }
 
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
@@ -200,9 +201,12 @@ impl Core {
         let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
         let fut = hosted::on_caller_loop(py, run(self.client.clone(), op, args, push))?;
         let host = self.host.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        aio::into_py_future(py, async move {
             let out = fut.await;
-            Python::attach(|py| out.map_err(|e| core_error(py, Some(&host), e)))
+            Python::attach(|py| match out {
+                Ok(text) => Ok(text.into_pyobject(py)?.into_any().unbind()),
+                Err(e) => Err(core_error(py, Some(&host), e)),
+            })
         })
     }
 
@@ -276,9 +280,12 @@ impl RecordWalk {
     fn next_page_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let fut = hosted::on_caller_loop(py, self.page())?;
         let host = self.host.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        aio::into_py_future(py, async move {
             let out = fut.await;
-            Python::attach(|py| out.map_err(|e| core_error(py, Some(&host), e)))
+            Python::attach(|py| match out {
+                Ok(text) => Ok(text.into_pyobject(py)?.into_any().unbind()),
+                Err(e) => Err(core_error(py, Some(&host), e)),
+            })
         })
     }
 
@@ -322,6 +329,7 @@ fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
         let _ = LOG_RESET.set(handle);
     }
     m.add("CoreError", m.py().get_type::<CoreError>())?;
+    aio::register(m)?;
     m.add("TYPING_REFRESH_MS", wxkf::callback::TYPING_REFRESH_MS)?;
     m.add_class::<Core>()?;
     m.add_class::<RecordWalk>()?;

@@ -171,3 +171,43 @@ def test_async_client_with_blocking_callbacks_and_an_async_store(emu: Emulator) 
         assert "delete" in store.calls and len(provided) == 2
 
     asyncio.run(scenario())
+
+
+def test_a_cancelled_call_is_dropped_and_the_client_goes_on(emu: Emulator) -> None:
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 3000,
+                                 "count": 1})
+
+    async def main() -> None:
+        c = client_for(emu)
+        await c.access_token()
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(c.get_kf_list(), 0.2)
+        assert await c.get_kf_list() == []  # the slow one was the fault's only request
+
+    asyncio.run(main())
+
+
+def test_exit_with_calls_in_flight_is_clean(emu: Emulator, tmp_path: Any) -> None:
+    # A call still running when asyncio.run returns: its task is aborted and the interpreter
+    # exits normally (a runtime thread completing a future during finalization used to abort
+    # the process with SIGABRT).
+    import subprocess
+    import sys
+
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 300,
+                                 "count": 100})
+    script = tmp_path / "exit_in_flight.py"
+    script.write_text(
+        "import asyncio, wxkf\n"
+        "async def main():\n"
+        f"    c = wxkf.AsyncClient.stable({APPID!r}, {SECRET!r}, base_url={emu.url!r})\n"
+        "    await c.access_token()\n"
+        "    for _ in range(3):\n"
+        "        asyncio.ensure_future(c.get_kf_list())\n"
+        "    await c.get_wait_case_list()\n"
+        "    print('done')\n"
+        "asyncio.run(main())\n"
+    )
+    for _ in range(5):
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr

@@ -5,11 +5,14 @@ a ``CoreError`` (core's error view as JSON) is raised as its generated exception
 from __future__ import annotations
 
 import operator
-from typing import Any, Awaitable, Callable, Dict
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict
 
 from . import _wxkf
 from ._check import fail
 from .errors import WxkfError, _from_view
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 def loads(text: str) -> Any:
@@ -35,6 +38,15 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         err, cause = error(e), e.__cause__
     del args
     raise err from cause
+
+
+def complete(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    """Completes ``fut`` on its loop with what a native call returned (``ok``) or raised."""
+    if not fut.done():
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
 
 
 async def wait(awaitable: Awaitable[Any]) -> Any:
