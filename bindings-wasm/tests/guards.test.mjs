@@ -143,6 +143,12 @@ test("a menu click allows 3 within a minute; a payment (recorded by the app) mor
   const webhook = new Webhook({ token: TOKEN, appId: APPID });
   await assert.rejects(client.acceptPush(webhook, "", 42), (e) => e instanceof ValidationError && e.field === "body");
   await assert.rejects(client.acceptPush(webhook, "", "<xml/>"), (e) => e.name === "CallbackError"); // unsigned
+  const post = () => new Request("http://127.0.0.1/wechat", { method: "POST", body: "<xml/>" });
+  for (const [args, field] of [[[post(), {}, () => {}], "client"], [[post(), client, "handler"], "handler"],
+    [[post(), client, () => {}, { waitUntil: 1 }], "waitUntil"], [[{}, client, () => {}], "request"]]) {
+    await assert.rejects(webhook.dispatch(...args), (e) => e instanceof ValidationError && e.field === field, field);
+  }
+  assert.equal((await webhook.dispatch(post(), client, () => {})).status, 403, "an unsigned push");
 });
 
 test("the fallback is told of each refusal; off and warn let the send reach WeChat", async () => {

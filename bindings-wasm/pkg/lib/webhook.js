@@ -110,6 +110,7 @@ export class Webhook {
   async dispatch(request, client, handler, options) {
     const query = guard("request", () => new URL(request.url).searchParams);
     if (typeof read(request, "arrayBuffer") !== "function") throw invalid("request", "must be a fetch Request");
+    if (typeof read(client, "acceptPush") !== "function") throw invalid("client", "must be a Client");
     if (typeof handler !== "function") throw invalid("handler", "must be a function");
     const waitUntil = read(options, "waitUntil");
     if (waitUntil !== undefined && typeof waitUntil !== "function") throw invalid("waitUntil", "must be a function");
