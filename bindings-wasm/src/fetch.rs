@@ -1,5 +1,7 @@
-//! The transport: core's requests through the runtime's `fetch` (or the one in the options).
-//! The one HTTP seam of the package: another transport (node:http) would be a sibling type.
+//! The transport: core's requests through the runtime's `fetch` (or the one in the options),
+//! or, when that function carries a `wxkfRequest` (the package's node:http transport does), one
+//! call of it per request with the timeout inside: no `AbortController`, timer or `Response`
+//! built in the wasm, one Promise settled instead of two. The one HTTP seam of the package.
 
 use std::cell::Cell;
 
@@ -25,7 +27,26 @@ extern "C" {
 /// HTTP through `fetch`, each request timed out after `timeout_ms` (core's `timeout_ms`).
 pub(crate) struct FetchTransport {
     fetch: Option<Function>,
+    /// `fetch.wxkfRequest(url, method, headers, body, timeoutMs)`: a Promise of `[status,
+    /// contentType, bytes]` with a `cancel()`; rejects with a `TimeoutError` after `timeoutMs`.
+    direct: Option<Function>,
     timeout_ms: u64,
+}
+
+/// A direct request's Promise, cancelled (its `cancel()`) when the call is dropped before it settled.
+struct CancelOnDrop {
+    promise: JsValue,
+    done: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.done {
+            if let Ok(cancel) = get(&self.promise, "cancel").dyn_into::<Function>() {
+                let _ = cancel.call0(&self.promise);
+            }
+        }
+    }
 }
 
 /// The request's `AbortController`: aborted by a timer after `timeout_ms` (the fetch then
@@ -51,10 +72,7 @@ impl AbortOnDrop {
     /// What a failed `fetch` or body read is: a timeout once the timer aborted it.
     fn error(&self, error: &JsValue, request: &HttpRequest) -> KfError {
         match &self.controller {
-            Some(c) if c.signal().aborted() => KfError::transport(
-                TransportKind::Timeout,
-                format!("{} {} failed: timed out", request.method.as_str(), request.redacted_url()),
-            ),
+            Some(c) if c.signal().aborted() => timed_out(request),
             _ => fetch_error(error, request),
         }
     }
@@ -67,6 +85,14 @@ impl Drop for AbortOnDrop {
             c.abort();
         }
     }
+}
+
+/// The error of a request the transport's timer ended.
+fn timed_out(request: &HttpRequest) -> KfError {
+    KfError::transport(
+        TransportKind::Timeout,
+        format!("{} {} failed: timed out", request.method.as_str(), request.redacted_url()),
+    )
 }
 
 /// Connection errors (Node's undici `cause.code`) that prove nothing was sent.
@@ -109,22 +135,54 @@ impl FetchTransport {
     pub(crate) fn new(fetch: JsValue, timeout_ms: u64) -> Result<Self, KfError> {
         let given = (!fetch.is_undefined() && !fetch.is_null()).then(|| fetch.dyn_into::<Function>());
         let fetch = given.transpose().map_err(|_| KfError::validation("fetch", "must be a function"))?;
-        Ok(FetchTransport { fetch, timeout_ms })
+        let direct = fetch.as_ref().and_then(|f| get(f, "wxkfRequest").dyn_into::<Function>().ok());
+        Ok(FetchTransport { fetch, direct, timeout_ms })
+    }
+
+    /// The request's headers as a plain object (not `new Headers()`: on Node, touching
+    /// `Headers` or `Response` loads undici, ~9 MiB, which the node:http transport never needs).
+    fn headers(request: &HttpRequest) -> Result<Object, KfError> {
+        let headers = Object::new();
+        for (name, value) in &request.headers {
+            Reflect::set(&headers, &name.into(), &value.into()).map_err(|e| {
+                KfError::transport(TransportKind::NotSent, format!("building headers: {}", js_error_text(&e)))
+            })?;
+        }
+        Ok(headers)
+    }
+
+    /// One request through `wxkfRequest`: what `send` does with `fetch`, in one crossing each way.
+    async fn send_direct(&self, direct: &Function, request: HttpRequest) -> Result<HttpResponse, KfError> {
+        let body =
+            if request.body.is_empty() { JsValue::UNDEFINED } else { Uint8Array::from(request.body.as_slice()).into() };
+        let args = js_sys::Array::of5(
+            &JsValue::from_str(&request.url),
+            &JsValue::from_str(request.method.as_str()),
+            &Self::headers(&request)?.into(),
+            &body,
+            &JsValue::from_f64(self.timeout_ms as f64),
+        );
+        let promise = direct.apply(&JsValue::UNDEFINED, &args).map_err(|e| fetch_error(&e, &request))?;
+        let mut pending = CancelOnDrop { promise, done: false };
+        let answer = settle(&pending.promise).await;
+        pending.done = true;
+        let answer = answer.map_err(|e| match get(&e, "name").as_string().as_deref() {
+            Some("TimeoutError") => timed_out(&request),
+            _ => fetch_error(&e, &request),
+        })?;
+        let part = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
+        let unusable = || KfError::transport(TransportKind::Other, "wxkfRequest resolved to an unusable answer");
+        let status = part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or_else(unusable)? as u16;
+        let body: Uint8Array = part(2).dyn_into().map_err(|_| unusable())?;
+        let headers = part(1).as_string().map(|ct| ("content-type".to_string(), ct));
+        Ok(HttpResponse { status, headers: headers.into_iter().collect(), body: body.to_vec() })
     }
 
     /// The request's init: method, headers, body, and a signal that aborts on drop or timeout.
     fn init(&self, request: &HttpRequest, guard: &AbortOnDrop) -> Result<RequestInit, KfError> {
-        let not_sent =
-            |e: JsValue| KfError::transport(TransportKind::NotSent, format!("building headers: {}", js_error_text(&e)));
         let init = RequestInit::new();
         init.set_method(request.method.as_str());
-        // A plain object, not `new Headers()`: on Node, touching `Headers` or `Response` loads
-        // undici (~9 MiB), which the node:http transport never needs.
-        let headers = Object::new();
-        for (name, value) in &request.headers {
-            Reflect::set(&headers, &name.into(), &value.into()).map_err(not_sent)?;
-        }
-        init.set_headers(&headers);
+        init.set_headers(&Self::headers(request)?.into());
         if !request.body.is_empty() {
             init.set_body(&Uint8Array::from(request.body.as_slice()));
         }
@@ -138,6 +196,9 @@ impl FetchTransport {
 #[async_trait(?Send)]
 impl Transport for FetchTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
+        if let Some(direct) = &self.direct {
+            return self.send_direct(direct, request).await;
+        }
         let guard = AbortOnDrop::new(self.timeout_ms);
         let init = self.init(&request, &guard)?;
         let started = match &self.fetch {

@@ -319,8 +319,14 @@ test("Node's transports (node:http by default, a given fetch): same results and 
     if (path === "/cgi-bin/customservice/getkflist") return res.writeHead(200, { "content-type": "application/json" }).end('{"kf_list":[]}');
     if (path === "/cgi-bin/customservice/getonlinekflist") return req.socket.destroy(); // reset before an answer
     if (path === "/customservice/kfsession/getwaitcase") return res.writeHead(502).end("bad gateway");
-    // anything else never answers (a timeout or an abort ends it)
+    // anything else never answers (a timeout or an abort ends it: the connection closes)
+    res.on("close", () => ended++);
   });
+  let ended = 0;
+  const closes = async (what, before) => {
+    for (let i = 0; i < 200 && ended === before; i++) await new Promise((ok) => setTimeout(ok, 10));
+    assert.ok(ended > before, `${what}: the request was ended, not left open`);
+  };
   server.on("connection", (s) => sockets.add(s));
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   const baseUrl = `http://127.0.0.1:${server.address().port}`;
@@ -338,11 +344,15 @@ test("Node's transports (node:http by default, a given fetch): same results and 
       assert.equal(await kind(c.getKfList()), "ok []");
       assert.equal(await kind(c.getKfOnlineList()), "reset");
       assert.ok((await c.getWaitCaseList().then(() => null, (e) => e)) instanceof HttpError);
+      let before = ended;
       assert.equal(await kind(new Client({ ...options, timeoutMs: 50 }).sendMessage("u", { text: { content: "x" } })), "timeout");
+      await closes("timeout", before);
       const controller = new AbortController();
       const pending = kind(c.sendMessage("u", { text: { content: "x" } }, { signal: controller.signal }));
       setTimeout(() => controller.abort(), 20);
+      before = ended;
       assert.equal(await pending, "aborted");
+      await closes("abort", before);
       assert.equal(await kind(new Client({ ...options, baseUrl: refused }).getKfList()), "connect");
     }
   } finally {

@@ -1,46 +1,96 @@
-// Node's transport: a `fetch`-like function over node:http / node:https with keep-alive agents
-// (faster on Node 20+ than undici's `fetch`, measured in BENCHMARKS.md). The wasm's transport
-// calls it like `fetch(url, { method, headers, body, signal })` and reads the Response; a
-// failure rejects with Node's own error (its `code`, e.g. ECONNREFUSED, ECONNRESET) or the
-// signal's reason (AbortError / TimeoutError), which the wasm classifies as it does fetch's.
+// Node's transport: requests over node:http / node:https with keep-alive agents (faster on Node
+// 20+ than undici's `fetch`, measured in BENCHMARKS.md). The wasm calls `nodeFetch.wxkfRequest`
+// once per request (the timeout inside, no AbortController or Response built); `nodeFetch`
+// itself is the same transport shaped like `fetch(url, { method, headers, body, signal })`. A
+// failure rejects with Node's own error (its `code`, e.g. ECONNREFUSED, ECONNRESET), a
+// TimeoutError, or the signal's reason, which the wasm classifies as it does fetch's.
 import http from "node:http";
 import https from "node:https";
 
 const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
 
-/**
- * What the wasm's transport reads of a Response (`status`, `headers.get("content-type")`,
- * `arrayBuffer()`), without a real one: undici builds those slowly (~15 µs each on Node 20) and
- * touching `Response` or `Headers` at all loads undici (~9 MiB). Only the wasm sees it.
- */
-function answer(status, type, body) {
-  const headers = { get: (name) => (name.toLowerCase() === "content-type" ? (type ?? null) : null) };
-  return { status, headers, arrayBuffer: () => Promise.resolve(body) };
+/** Request options per origin: a client sends to one or two, and parsing a URL per request costs. */
+const origins = new Map();
+
+/** The `http.request` options of `url` (its path as given: core's URLs are already encoded). */
+function options(url, method, headers) {
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  const origin = slash < 0 ? url : url.slice(0, slash);
+  let base = origins.get(origin);
+  if (base === undefined) {
+    const u = new URL(origin);
+    const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
+    base = { protocol: u.protocol, hostname, port: u.port || undefined, agent: agents[u.protocol] };
+    if (base.agent === undefined) throw new TypeError(`unsupported protocol ${u.protocol}`);
+    if (u.username || u.password) base.auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    if (origins.size >= 64) origins.clear();
+    origins.set(origin, base);
+  }
+  const { protocol, hostname, port, agent, auth } = base;
+  return { protocol, hostname, port, agent, auth, path: slash < 0 ? "/" : url.slice(slash), method, headers };
 }
 
-export function nodeFetch(url, { method = "GET", headers, body, signal } = {}) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const target = new URL(url);
-    const head = { ...headers }; // the wasm passes a plain object
-    if (body) head["content-length"] = body.byteLength;
-    const onAbort = () => request.destroy(signal.reason);
+const named = (name, message) => Object.assign(new Error(message), { name });
+
+/**
+ * One request: a Promise of `[status, contentType, bytes]`, rejected with a TimeoutError after
+ * `timeoutMs` (the whole request); its `cancel(reason)` ends the request (the call was dropped).
+ */
+function request(url, method, headers, body, timeoutMs) {
+  let req, timer;
+  const answer = new Promise((resolve, reject) => {
+    const opts = options(url, method, headers);
+    if (body) headers["content-length"] = body.byteLength;
     const fail = (e) => {
-      signal?.removeEventListener("abort", onAbort);
-      reject(signal?.aborted ? signal.reason : e);
+      clearTimeout(timer);
+      reject(e);
     };
-    const request = (target.protocol === "https:" ? https : http).request(target, { method, headers: head, agent: agents[target.protocol] }, (res) => {
+    req = (opts.protocol === "https:" ? https : http).request(opts, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("error", fail);
       res.on("close", () => res.complete || fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
       res.on("end", () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(answer(res.statusCode, res.headers["content-type"], Buffer.concat(chunks)));
+        clearTimeout(timer);
+        resolve([res.statusCode, res.headers["content-type"], chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)]);
       });
     });
-    request.on("error", fail);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    request.end(body);
+    req.on("error", fail);
+    if (timeoutMs > 0) timer = setTimeout(() => req.destroy(named("TimeoutError", "the request timed out")), timeoutMs);
+    req.end(body);
   });
+  answer.cancel = (reason = named("AbortError", "the request was aborted")) => {
+    answer.catch(() => {});
+    clearTimeout(timer);
+    req?.destroy(reason);
+  };
+  return answer;
 }
+
+/** What a `fetch` caller reads of a Response (`status`, `headers.get`, `arrayBuffer()`), without undici's. */
+function response([status, type, body]) {
+  const headers = { get: (name) => (name.toLowerCase() === "content-type" ? (type ?? null) : null) };
+  return { status, headers, arrayBuffer: () => Promise.resolve(body) };
+}
+
+/** The transport shaped like `fetch`: the signal aborts the request with its reason. */
+export function nodeFetch(url, { method = "GET", headers, body, signal } = {}) {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  let pending;
+  try {
+    pending = request(url, method, { ...headers }, body, 0);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const onAbort = () => pending.cancel(signal.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const done = () => signal?.removeEventListener("abort", onAbort);
+  return pending.then(
+    (answer) => (done(), response(answer)),
+    (e) => {
+      done();
+      throw signal?.aborted ? signal.reason : e;
+    },
+  );
+}
+nodeFetch.wxkfRequest = request;
