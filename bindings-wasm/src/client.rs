@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wxkf::api::record::get_msg_list::MsgRecord;
 use wxkf::budget::UserAction;
 use wxkf::client::{Client, KvTokenStore, RecordWalk, TokenProvider};
 use wxkf::ops::{from_json, JsonFields};
@@ -115,7 +116,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = msgRecords)]
     pub fn msg_records(&self, options: &str) -> Result<WasmRecordWalk, JsValue> {
         let walk = walk(options).map_err(view)?;
-        Ok(WasmRecordWalk { client: self.inner.clone(), walk: Rc::new(RefCell::new(walk)) })
+        Ok(WasmRecordWalk { client: self.inner.clone(), walk: Rc::new(RefCell::new(walk)), page: Rc::default() })
     }
 }
 
@@ -132,33 +133,65 @@ fn walk(options: &str) -> Result<RecordWalk, KfError> {
     }
 }
 
-/// A walk over the records of a range, a page per call (JS makes it an iterator that counts).
+/// The page fetched last, emptied as it crosses into JS.
+#[derive(Default)]
+struct Page {
+    /// Its records not yet crossed, in reverse order (crossing pops them).
+    rest: Vec<MsgRecord>,
+    crossed: usize,
+    len: usize,
+}
+
+/// A walk over the records of a range. The page fetched last stays here, in the wasm's
+/// memory, and crosses into JS a batch at a time (`take`): a page of 10,000 records never
+/// becomes one JS string or 10,000 live objects, which V8 would keep until a full GC.
 #[wasm_bindgen]
 pub struct WasmRecordWalk {
     client: Rc<Inner>,
     walk: Rc<RefCell<RecordWalk>>,
+    /// The last page: its records not yet crossed into JS, and how many did of how many.
+    page: Rc<RefCell<Page>>,
 }
 
 #[wasm_bindgen]
 impl WasmRecordWalk {
-    /// The next non-empty page as JSON, `[]` at the end. Calls must not overlap.
-    #[wasm_bindgen(js_name = nextPage)]
-    pub fn next_page(&self, signal: JsValue) -> Promise {
-        let (client, shared) = (self.client.clone(), self.walk.clone());
-        let page = async move {
+    /// Fetches the next non-empty page (the one before must be taken): its length, 0 at the
+    /// end. Calls must not overlap.
+    pub fn fetch(&self, signal: JsValue) -> Promise {
+        let (client, shared, page) = (self.client.clone(), self.walk.clone(), self.page.clone());
+        let fetched = async move {
             // A copy walks, so that no borrow is held across the await.
             let mut walk = shared.borrow().clone();
-            let page = walk.next_page(&client).await;
+            let records = walk.next_page(&client).await;
             *shared.borrow_mut() = walk;
-            json(&page?)
+            let mut rest = records?;
+            let len = rest.len();
+            rest.reverse();
+            *page.borrow_mut() = Page { rest, crossed: 0, len };
+            Ok(len.to_string())
         };
-        promise(signal, Box::pin(page))
+        promise(signal, Box::pin(fetched))
     }
 
-    /// Where the walk stands once `taken` of the last page's `page_len` records were handed
-    /// out, as JSON (`null` when done): resuming from it yields exactly the rest.
-    pub fn cursor(&self, taken: usize, page_len: usize) -> String {
-        json(&self.walk.borrow().cursor(taken, page_len)).unwrap_or_default()
+    /// The JSON array of the page's next `max` records (`[]` once it is all taken).
+    pub fn take(&self, max: usize) -> Result<String, JsValue> {
+        let mut page = self.page.borrow_mut();
+        let at = page.rest.len().saturating_sub(max);
+        let mut next = page.rest.split_off(at);
+        next.reverse();
+        page.crossed += next.len();
+        if page.rest.is_empty() {
+            // Its memory goes back before the next page is fetched and parsed.
+            page.rest = Vec::new();
+        }
+        json(&next).map_err(view)
+    }
+
+    /// Where the walk stands when `untaken` of the records that crossed are not handed out
+    /// yet, as JSON (`null` when done): resuming from it yields exactly the rest.
+    pub fn cursor(&self, untaken: usize) -> String {
+        let page = self.page.borrow();
+        json(&self.walk.borrow().cursor(page.crossed.saturating_sub(untaken), page.len)).unwrap_or_default()
     }
 
     /// Pages fetched so far.

@@ -28,7 +28,7 @@ extern "C" {
 pub(crate) struct FetchTransport {
     fetch: Option<Function>,
     /// `fetch.wxkfRequest(url, method, headers, body, timeoutMs)`: a Promise of `[status,
-    /// contentType, bytes]` with a `cancel()`; rejects with a `TimeoutError` after `timeoutMs`.
+    /// contentType, chunks]` (the body's Uint8Arrays) with a `cancel()`; rejects with a `TimeoutError` after `timeoutMs`.
     direct: Option<Function>,
     timeout_ms: u64,
 }
@@ -173,9 +173,16 @@ impl FetchTransport {
         let part = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
         let unusable = || KfError::transport(TransportKind::Other, "wxkfRequest resolved to an unusable answer");
         let status = part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or_else(unusable)? as u16;
-        let body: Uint8Array = part(2).dyn_into().map_err(|_| unusable())?;
+        let chunks: js_sys::Array = part(2).dyn_into().map_err(|_| unusable())?;
+        let mut body = Vec::new();
+        for chunk in chunks.iter() {
+            let chunk: Uint8Array = chunk.dyn_into().map_err(|_| unusable())?;
+            let at = body.len();
+            body.resize(at + chunk.length() as usize, 0);
+            chunk.copy_to(&mut body[at..]);
+        }
         let headers = part(1).as_string().map(|ct| ("content-type".to_string(), ct));
-        Ok(HttpResponse { status, headers: headers.into_iter().collect(), body: body.to_vec() })
+        Ok(HttpResponse { status, headers: headers.into_iter().collect(), body })
     }
 
     /// The request's init: method, headers, body, and a signal that aborts on drop or timeout.

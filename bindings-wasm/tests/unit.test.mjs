@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { recordEnd } from "../pkg/lib/client.js";
 import {
   Client, Webhook, WxkfError, ApiError, ValidationError, DecodeError, HttpError, TransportError, CallbackError,
   CredentialError, RateLimitError, isWxkfError,
@@ -247,6 +246,33 @@ test("record iterator: overlapping next() calls never fetch a page twice; cursor
   assert.equal(walk.cursor, null);
 });
 
+test("record iterator: pages longer than a batch cross in batches; the cursor mid-batch resumes exactly", async () => {
+  const records = Array.from({ length: 250 }, (_, i) => ({ openid: `o${i}`, opercode: 2002, text: `记录 ${i}`, time: 1700000000 + i, worker: "w" }));
+  let pages = 0;
+  const { fetch } = fakeFetch({
+    "/customservice/msgrecord/getmsglist": async (u, init) => {
+      const q = JSON.parse(new TextDecoder().decode(init.body));
+      const page = records.slice(q.msgid - 1, q.msgid - 1 + q.number);
+      pages++;
+      return Response.json({ recordlist: page, number: page.length, msgid: q.msgid + page.length });
+    },
+  });
+  const c = new Client({ accessToken: "T", fetch });
+  const walk = c.msgRecords({ from: 1700000000, to: 1700000300, pageSize: 200 });
+  const first = [];
+  for (let i = 0; i < 70; i++) first.push((await walk.next()).value); // past the first batch
+  assert.deepEqual(first, records.slice(0, 70));
+  const rest = [];
+  for await (const r of c.msgRecords({ cursor: walk.cursor, pageSize: 200 })) rest.push(r);
+  assert.deepEqual(rest, records.slice(70));
+  assert.deepEqual(await walk.nextPage(), records.slice(70, 200));
+  assert.deepEqual((await walk.next()).value, records[200]);
+  assert.deepEqual(await walk.nextPage(), records.slice(201));
+  assert.deepEqual(await walk.nextPage(), []);
+  assert.equal(walk.cursor, null);
+  assert.equal(walk.pagesFetched, 2); // 200, then 50: a short page ends the walk
+});
+
 test("Webhook.handle answers URL checks, pushes (with onPush's reply), refusals and other methods", async () => {
   const doc = vectors("push-messages.json");
   const plain = doc.cases.find((c) => c.name === "plain_text");
@@ -361,11 +387,3 @@ test("Node's transports (node:http by default, a given fetch): same results and 
   }
 });
 
-test("recordEnd: each record of a page's JSON text, flat or with objects and arrays inside", () => {
-  const page = [{ a: "}{", b: 1 }, { n: { m: [1, { k: "]" }] }, s: "\"{" }, { t: [] }, {}];
-  const text = JSON.stringify(page);
-  const got = [];
-  for (let at = 0, end; (end = recordEnd(text, at)) >= 0; at = end) got.push(JSON.parse(text.slice(at + 1, end)));
-  assert.deepEqual(got, page);
-  assert.equal(recordEnd("[]", 0), -1);
-});

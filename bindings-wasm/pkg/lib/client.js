@@ -225,36 +225,19 @@ export class Client extends Operations {
   }
 }
 
-/** A flat record (no object or array inside) after the "[" or "," at lastIndex of a page's JSON text. */
-const FLAT = /[[,]\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\}/y;
-const TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]]/g;
-
-/** Where the record after the "[" or "," at `at` of a page's JSON text ends; -1 at the page's end. */
-export function recordEnd(text, at) {
-  FLAT.lastIndex = at;
-  if (FLAT.test(text)) return FLAT.lastIndex;
-  if (at >= text.length - 1) return -1;
-  let depth = 0; // a record with objects or arrays inside: to the brace that closes it
-  for (TOKEN.lastIndex = at + 1; TOKEN.exec(text) !== null; ) {
-    const c = text[TOKEN.lastIndex - 1];
-    if (c === "{" || c === "[") depth++;
-    else if ((c === "}" || c === "]") && --depth === 0) return TOKEN.lastIndex;
-  }
-  return -1;
-}
+/** Records per crossing out of the wasm: small enough that a batch dies young in V8. */
+const BATCH = 64;
 
 /**
- * Records in order; `for await` over it, or pull pages with `nextPage()`. A page stays JSON
- * text and each record is parsed when it is handed out: a page never becomes thousands of
- * live objects at once (memory stays flat on long exports).
+ * Records in order; `for await` over it, or pull pages with `nextPage()`. A page stays in the
+ * wasm and crosses into JS BATCH records at a time: a page never becomes thousands of live
+ * objects or one large string at once (memory stays flat on long exports).
  */
 class RecordIterator {
   #walk;
   #signal;
-  #text = "[]"; // the page being handed out
-  #at = 0; // where its next record starts (at the "[" or "," before it)
-  #end = -1; // where that record ends (-1: the page is used up)
-  #taken = 0;
+  #batch = []; // records crossed and not all handed out
+  #at = 0; // the next one of #batch to hand out
   #done = false;
   #pending = Promise.resolve();
 
@@ -263,18 +246,20 @@ class RecordIterator {
     this.#signal = signal;
   }
 
+  /** Whether a record is ready in #batch, crossing the next batch or fetching the next page for it. */
   async #fill() {
-    while ((this.#end = recordEnd(this.#text, this.#at)) < 0 && !this.#done) {
-      this.#text = await this.#walk.nextPage(this.#signal).catch(rethrow);
-      [this.#at, this.#taken, this.#done] = [0, 0, this.#text === "[]"];
+    while (this.#at >= this.#batch.length) {
+      const batch = JSON.parse(this.#walk.take(BATCH));
+      if (batch.length > 0) [this.#batch, this.#at] = [batch, 0];
+      else if (this.#done || (this.#done = (await this.#walk.fetch(this.#signal).catch(rethrow)) === "0")) return false;
     }
-    return this.#end >= 0;
+    return true;
   }
 
-  /** The record found by #fill (or the last recordEnd). */
+  /** The record found by #fill; #batch lets go of it. */
   #take() {
-    const record = JSON.parse(this.#text.slice(this.#at + 1, this.#end));
-    [this.#at, this.#taken] = [this.#end, this.#taken + 1];
+    const record = this.#batch[this.#at];
+    this.#batch[this.#at++] = undefined;
     return record;
   }
 
@@ -293,18 +278,16 @@ class RecordIterator {
   /** The rest of the current page (fetching the next when needed); `[]` at the end. */
   nextPage() {
     return this.#queue(async () => {
-      const rest = [];
-      if (await this.#fill()) do rest.push(this.#take());
-      while ((this.#end = recordEnd(this.#text, this.#at)) >= 0);
+      if (!(await this.#fill())) return [];
+      const rest = this.#batch.slice(this.#at).concat(JSON.parse(this.#walk.take(0xffffffff)));
+      [this.#batch, this.#at] = [[], 0];
       return rest;
     });
   }
 
   /** Where the walk stands: `msgRecords({ cursor })` resumes with exactly the records not taken; `null` when done. */
   get cursor() {
-    let size = this.#taken;
-    for (let at = this.#at; (at = recordEnd(this.#text, at)) >= 0; ) size++;
-    return JSON.parse(this.#walk.cursor(this.#taken, size));
+    return JSON.parse(this.#walk.cursor(this.#batch.length - this.#at));
   }
 
   /** Pages fetched so far. */

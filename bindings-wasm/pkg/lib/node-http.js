@@ -33,42 +33,57 @@ function options(url, method, headers) {
 const named = (name, message) => Object.assign(new Error(message), { name });
 
 /**
- * One request: a Promise of `[status, contentType, bytes]`, rejected with a TimeoutError after
+ * One request: a Promise of `[status, contentType, chunks]` (the body's Buffers in order), rejected with a TimeoutError after
  * `timeoutMs` (the whole request); its `cancel(reason)` ends the request (the call was dropped).
+ * Once it settles, nothing the request or its keep-alive socket keeps refers to the answer or
+ * the chunks: the socket keeps its last request until the next one, and a page's megabytes
+ * held that long outlive V8's young generation (they were freed only by a full GC).
  */
 function request(url, method, headers, body, timeoutMs) {
-  let req, timer;
-  const answer = new Promise((resolve, reject) => {
+  let settle, timer, req;
+  const answer = new Promise((resolve, reject) => (settle = [resolve, reject]));
+  const end = (i, value) => {
+    if (settle === undefined) return;
+    clearTimeout(timer);
+    const f = settle[i];
+    settle = undefined;
+    f(value);
+  };
+  try {
     const opts = options(url, method, headers);
     if (body) headers["content-length"] = body.byteLength;
-    const fail = (e) => {
-      clearTimeout(timer);
-      reject(e);
-    };
     req = (opts.protocol === "https:" ? https : http).request(opts, (res) => {
-      const chunks = [];
+      let chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("error", fail);
-      res.on("close", () => res.complete || fail(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
+      res.on("error", (e) => end(1, e));
+      res.on("close", () => res.complete || end(1, Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
       res.on("end", () => {
-        clearTimeout(timer);
-        resolve([res.statusCode, res.headers["content-type"], chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)]);
+        const body = chunks; // the wasm copies the chunks in: no concatenated copy here
+        chunks = [];
+        end(0, [res.statusCode, res.headers["content-type"], body]);
       });
     });
-    req.on("error", fail);
+    req.on("error", (e) => end(1, e));
     if (timeoutMs > 0) timer = setTimeout(() => req.destroy(named("TimeoutError", "the request timed out")), timeoutMs);
     req.end(body);
-  });
-  answer.cancel = (reason = named("AbortError", "the request was aborted")) => {
-    answer.catch(() => {});
-    clearTimeout(timer);
-    req?.destroy(reason);
-  };
+  } catch (e) {
+    end(1, e);
+  }
+  answer.cancel = cancel(answer, req);
   return answer;
 }
 
+/** The `cancel(reason)` of a request's answer (kept out of `request`'s scope, which the request's listeners share). */
+function cancel(answer, req) {
+  return (reason = named("AbortError", "the request was aborted")) => {
+    answer.catch(() => {});
+    req?.destroy(reason);
+  };
+}
+
 /** What a `fetch` caller reads of a Response (`status`, `headers.get`, `arrayBuffer()`), without undici's. */
-function response([status, type, body]) {
+function response([status, type, chunks]) {
+  const body = Buffer.concat(chunks);
   const headers = { get: (name) => (name.toLowerCase() === "content-type" ? (type ?? null) : null) };
   return { status, headers, arrayBuffer: () => Promise.resolve(body) };
 }
