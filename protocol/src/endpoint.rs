@@ -1,8 +1,8 @@
 //! The `Endpoint` trait every operation implements, and the shared build/parse steps.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
+use crate::envelope::{parse_with_envelope, Envelope};
 use crate::error::KfError;
 use crate::http::{build_url, HttpRequest, HttpResponse, Method};
 
@@ -145,14 +145,6 @@ fn unserializable(e: serde_json::Error) -> KfError {
     KfError::validation("body", format!("cannot be serialized: {e}"))
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    #[serde(default)]
-    errcode: Option<i64>,
-    #[serde(default)]
-    errmsg: Option<String>,
-}
-
 /// Checks status and `errcode`; returns the body when the call succeeded.
 pub fn check_response(response: &HttpResponse) -> Result<&[u8], KfError> {
     if response.status != 200 {
@@ -166,10 +158,22 @@ pub fn check_response(response: &HttpResponse) -> Result<&[u8], KfError> {
     }
 }
 
-/// Parses a successful JSON response into `T`.
+/// Parses a successful JSON response into `T`: one pass over the body, which reads the
+/// envelope too; only a body that does not parse is read again, for what `check_response` says.
 pub fn parse_json<T: DeserializeOwned>(response: &HttpResponse) -> Result<T, KfError> {
-    let body = check_response(response)?;
-    serde_json::from_slice(body).map_err(|e| unexpected_shape(&e, body))
+    if response.status != 200 {
+        return Err(KfError::http(response.status, &response.body));
+    }
+    match parse_with_envelope::<T>(&response.body) {
+        (Ok(_), Envelope { errcode: Some(code), errmsg }) if code != 0 => {
+            Err(KfError::api(code, errmsg.unwrap_or_default()))
+        }
+        (Ok(typed), _) => Ok(typed),
+        (Err(e), _) => {
+            let body = check_response(response)?;
+            Err(unexpected_shape(&e, body))
+        }
+    }
 }
 
 fn unexpected_shape(e: &serde_json::Error, body: &[u8]) -> KfError {

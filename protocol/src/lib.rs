@@ -15,6 +15,7 @@ pub mod api;
 pub mod budget;
 pub mod callback;
 pub mod endpoint;
+mod envelope;
 pub mod error;
 pub mod http;
 pub mod message;
