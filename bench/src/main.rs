@@ -140,8 +140,17 @@ fn cpu_seconds() -> f64 {
     ticks as f64 / 100.0
 }
 
-/// Runs `workload` with `concurrency` callers for `seconds`; returns the row.
-async fn cell(c: &Contender, workload: &str, concurrency: usize, seconds: f64) -> Value {
+/// What one contender's slices of a cell add up to.
+#[derive(Default)]
+struct Tally {
+    lat: Vec<Duration>,
+    errors: u64,
+    elapsed: f64,
+    cpu: f64,
+}
+
+/// Runs `workload` with `concurrency` callers for `seconds`, adding to `tally`.
+async fn slice(c: &Contender, workload: &str, concurrency: usize, seconds: f64, tally: &mut Tally) {
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
     let cpu_before = cpu_seconds();
@@ -163,22 +172,45 @@ async fn cell(c: &Contender, workload: &str, concurrency: usize, seconds: f64) -
             (lat, errors)
         })
     });
-    let mut all = Vec::new();
-    let mut errors = 0;
     for r in futures_util::future::join_all(workers).await.into_iter().flatten() {
-        all.extend(r.0);
-        errors += r.1;
+        tally.lat.extend(r.0);
+        tally.errors += r.1;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu_before;
-    all.sort();
-    json!({
-        "runtime": "rust", "contender": c.name(), "workload": workload, "concurrency": concurrency,
-        "calls": all.len(), "errors": errors, "calls_per_sec": all.len() as f64 / elapsed,
-        "p50_ms": percentile(&all, 0.5), "p99_ms": percentile(&all, 0.99),
-        // The harness's own CPU per call (client side only; the emulator is another process).
-        "client_cpu_us": if all.is_empty() { 0.0 } else { cpu * 1e6 / all.len() as f64 },
-    })
+    tally.elapsed += started.elapsed().as_secs_f64();
+    tally.cpu += cpu_seconds() - cpu_before;
+}
+
+/// Slices per cell: the contenders take turns (half a second each at the default 5 s), so a
+/// change in the machine's speed meets both alike instead of deciding the ratio.
+const SLICES: usize = 10;
+
+/// The cell's rows, one per contender (in `order`): each runs `seconds` in all, in SLICES
+/// turns alternating with the others.
+async fn cell(order: &[&Contender], workload: &str, concurrency: usize, seconds: f64) -> Vec<Value> {
+    let mut tallies: Vec<Tally> = order.iter().map(|_| Tally::default()).collect();
+    for turn in 0..SLICES {
+        for j in 0..order.len() {
+            // Each turn starts with the contender the last one ended with, so neither always
+            // follows the other.
+            let k = if turn % 2 == 0 { j } else { order.len() - 1 - j };
+            slice(order[k], workload, concurrency, seconds / SLICES as f64, &mut tallies[k]).await;
+        }
+    }
+    order
+        .iter()
+        .zip(tallies)
+        .map(|(c, mut t)| {
+            t.lat.sort();
+            let n = t.lat.len();
+            json!({
+                "runtime": "rust", "contender": c.name(), "workload": workload, "concurrency": concurrency,
+                "calls": n, "errors": t.errors, "calls_per_sec": n as f64 / t.elapsed,
+                "p50_ms": percentile(&t.lat, 0.5), "p99_ms": percentile(&t.lat, 0.99),
+                // The harness's own CPU per call (client side only; the emulator is another process).
+                "client_cpu_us": if n == 0 { 0.0 } else { t.cpu * 1e6 / n as f64 },
+            })
+        })
+        .collect()
 }
 
 async fn admin(http: &reqwest::Client, url: &str, path: &str, body: Value) -> Result<Value, String> {
@@ -237,11 +269,13 @@ async fn run(url: &str, appid: &str, secret: &str, seconds: f64, rep: u32, only:
     };
     for workload in ["get_kf_list", "send_text"] {
         for concurrency in [1, 32] {
-            let order = if rep.is_multiple_of(2) { [&wx, &raw] } else { [&raw, &wx] };
-            for c in order.into_iter().filter(|c| selected(only, c, workload, concurrency)) {
-                // Warm up the pool and the token, then measure.
-                let _ = cell(c, workload, concurrency, seconds.min(0.5) / 5.0).await;
-                println!("{}", cell(c, workload, concurrency, seconds).await);
+            let order: Vec<&Contender> = if rep.is_multiple_of(2) { vec![&wx, &raw] } else { vec![&raw, &wx] };
+            let order: Vec<&Contender> =
+                order.into_iter().filter(|c| selected(only, c, workload, concurrency)).collect();
+            // Warm up the pools and the token, then measure.
+            let _ = cell(&order, workload, concurrency, seconds.min(0.5) / 5.0).await;
+            for row in cell(&order, workload, concurrency, seconds).await {
+                println!("{row}");
             }
         }
     }
