@@ -18,7 +18,7 @@ BUILD_ONLY=0
 WASM_BINDGEN_VERSION=0.2.130 # = the exact `wasm-bindgen` pin in bindings-wasm/Cargo.toml
 NIGHTLY=nightly-2026-05-20 # pinned: builds the shipped wasm with build-std (see below)
 # The gzipped wasm's budget: the test fails past it. 150 KiB (issues 5 and 19) until the
-# production guards (issue 18) came in: with them 161 KiB (measured 2026-11-30; without, 147),
+# production guards (issue 18) came in: with them 163 KiB (measured 2026-11-30; without, 147),
 # of which their logic ~7.5 KiB and its serde and JS surface the rest.
 SIZE_BUDGET_GZ=$((164 * 1024))
 PKG="$ROOT/bindings-wasm/pkg"
