@@ -20,6 +20,7 @@ pub(crate) struct Envelope {
 
 /// Parses a JSON object into `T` and its envelope in one pass: `errcode` and `errmsg` are
 /// taken out of the object as they come and every other field goes to `T`.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub(crate) fn parse_with_envelope<T: for<'de> Deserialize<'de>>(
     body: &[u8],
 ) -> (Result<T, serde_json::Error>, Envelope) {
