@@ -9,6 +9,18 @@ import { Webhook } from "wxkf";
 export const APPID = "wxjs0000000000001";
 export const SECRET = "js-secret-do-not-leak-4711";
 
+/** `GET` (no `body`) or `POST` (JSON `body`) of the emulator's `/__admin/{path}`; its JSON, or a throw unless 200. */
+export async function admin(base, path, body) {
+  const r = await fetch(`${base}/__admin/${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (r.status !== 200) throw new Error(`admin ${path}: ${r.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /** The emulator binary: `$WXKF_EMULATOR`, else `$CARGO_TARGET_DIR/debug/wxkf-emulator`. */
 export function emulatorPath() {
   if (process.env.WXKF_EMULATOR) return process.env.WXKF_EMULATOR;

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { ApiError, Client, GuardError, ValidationError, Webhook } from "wxkf";
-import { APPID, SECRET, startEmulator } from "./emulator.mjs";
+import { APPID, SECRET, admin as emulatorAdmin, startEmulator } from "./emulator.mjs";
 
 const TOKEN = "jsGuardsHookToken";
 // The emulator would take 20 messages after any action: what the client refuses never reached it.
@@ -43,16 +43,7 @@ after(async () => {
   await new Promise((r) => hook.server.close(r));
 });
 
-async function admin(path, body) {
-  const r = await fetch(`${emu.baseUrl}/__admin/${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await r.json();
-  assert.equal(r.status, 200, `admin ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (path, body) => emulatorAdmin(emu.baseUrl, path, body);
 
 /** A fetch that counts the requests by path (what left the client). */
 function countingFetch() {

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { Client } from "wxkf";
-import { APPID, SECRET, startEmulator, startTransferringEmulator } from "./emulator.mjs";
+import { APPID, SECRET, admin, startEmulator, startTransferringEmulator } from "./emulator.mjs";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const EXAMPLES = here("../../examples/");
@@ -57,16 +57,6 @@ function startProcess(command, args, env, cwd) {
   });
 }
 
-async function admin(base, path, body) {
-  const r = await fetch(`${base}/__admin/${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await r.json();
-  assert.equal(r.status, 200, `admin ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 const HOOK_ENV = { WXKF_TOKEN: TOKEN, WXKF_AES_KEY: AES_KEY, WXKF_APPID: APPID, WXKF_TRANSFER_KF: KF };
 
