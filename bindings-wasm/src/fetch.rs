@@ -174,12 +174,15 @@ impl FetchTransport {
         let unusable = || KfError::transport(TransportKind::Other, "wxkfRequest resolved to an unusable answer");
         let status = part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or_else(unusable)? as u16;
         let chunks: js_sys::Array = part(2).dyn_into().map_err(|_| unusable())?;
-        let mut body = Vec::new();
-        for chunk in chunks.iter() {
-            let chunk: Uint8Array = chunk.dyn_into().map_err(|_| unusable())?;
-            let at = body.len();
-            body.resize(at + chunk.length() as usize, 0);
-            chunk.copy_to(&mut body[at..]);
+        let chunks =
+            chunks.iter().map(|c| c.dyn_into::<Uint8Array>().map_err(|_| unusable())).collect::<Result<Vec<_>, _>>()?;
+        // Sized once: growing by doubling would hold up to three times a page's bytes.
+        let mut body = vec![0; chunks.iter().map(|c| c.length() as usize).sum()];
+        let mut at = 0;
+        for chunk in chunks {
+            let end = at + chunk.length() as usize;
+            chunk.copy_to(&mut body[at..end]);
+            at = end;
         }
         let headers = part(1).as_string().map(|ct| ("content-type".to_string(), ct));
         Ok(HttpResponse { status, headers: headers.into_iter().collect(), body })

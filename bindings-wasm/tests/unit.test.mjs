@@ -246,6 +246,28 @@ test("record iterator: overlapping next() calls never fetch a page twice; cursor
   assert.equal(walk.cursor, null);
 });
 
+test("record iterator: next() with a record at hand and queued calls keep their order", async () => {
+  const records = Array.from({ length: 40 }, (_, i) => ({ openid: `o${i}`, opercode: 2002, text: `t${i}`, time: 1700000000 + i, worker: "w" }));
+  const { fetch } = fakeFetch({
+    "/customservice/msgrecord/getmsglist": async (u, init) => {
+      const q = JSON.parse(new TextDecoder().decode(init.body));
+      const page = records.slice(q.msgid - 1, q.msgid - 1 + q.number);
+      await new Promise((r) => setTimeout(r, 2));
+      return Response.json({ recordlist: page, number: page.length, msgid: q.msgid + page.length });
+    },
+  });
+  const c = new Client({ accessToken: "T", fetch });
+  const walk = c.msgRecords({ from: 1700000000, to: 1700000100, pageSize: 25 });
+  assert.deepEqual((await walk.next()).value, records[0]); // fetches page 1
+  // a record at hand, then a queued page, then a call that must wait for it and fetch page 2
+  const [a, page, b, d] = await Promise.all([walk.next(), walk.nextPage(), walk.next(), walk.next()]);
+  assert.deepEqual([a.value, page, b.value, d.value], [records[1], records.slice(2, 25), records[25], records[26]]);
+  const rest = [];
+  for await (const r of walk) rest.push(r);
+  assert.deepEqual(rest, records.slice(27));
+  assert.deepEqual(await walk.next(), { done: true, value: undefined });
+});
+
 test("record iterator: pages longer than a batch cross in batches; the cursor mid-batch resumes exactly", async () => {
   const records = Array.from({ length: 250 }, (_, i) => ({ openid: `o${i}`, opercode: 2002, text: `记录 ${i}`, time: 1700000000 + i, worker: "w" }));
   let pages = 0;
