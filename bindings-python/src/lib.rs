@@ -50,25 +50,58 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
-/// Runs a future on the extension's runtime with the GIL released. Every 100 ms it takes
-/// the GIL for a moment to run Python's signal handlers, so Ctrl-C (`KeyboardInterrupt`)
-/// interrupts a blocking call at once; the dropped future cancels the request.
+thread_local! {
+    /// The calling thread's own runtime for `Client`'s calls (`None` if it could not be built).
+    static LOCAL_RUNTIME: Option<tokio::runtime::Runtime> =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().ok();
+    /// Whether this thread runs Python's signal handlers from inside a blocking call.
+    static IN_SIGNAL_HANDLERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a future on the extension's shared runtime with the GIL released (see `block_on_with`).
 fn block_on<F>(py: Python<'_>, fut: F) -> PyResult<F::Output>
 where
     F: std::future::Future + Send,
     F::Output: Send,
 {
-    py.detach(|| {
-        runtime().block_on(async move {
-            let mut fut = std::pin::pin!(fut);
-            loop {
-                tokio::select! {
-                    out = &mut fut => return Ok(out),
-                    () = tokio::time::sleep(Duration::from_millis(100)) => {
-                        Python::attach(|py| py.check_signals())?;
-                    }
+    block_on_with(py, false, fut)
+}
+
+/// Runs a future with the GIL released: `local`, on the calling thread's own runtime (no
+/// hand-off to a runtime thread and back: at one call at a time, waking the parked threads
+/// of that hand-off took more of a call than its work), else on the extension's shared
+/// runtime. Every 100 ms it takes the GIL for a moment to run Python's signal handlers, so
+/// Ctrl-C (`KeyboardInterrupt`) interrupts a blocking call at once; the dropped future
+/// cancels the request.
+fn block_on_with<F>(py: Python<'_>, local: bool, fut: F) -> PyResult<F::Output>
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    let run = async move {
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return Ok(out),
+                () = tokio::time::sleep(Duration::from_millis(100)) => {
+                    IN_SIGNAL_HANDLERS.set(true);
+                    let checked = Python::attach(|py| py.check_signals());
+                    IN_SIGNAL_HANDLERS.set(false);
+                    checked?;
                 }
             }
+        }
+    };
+    py.detach(move || {
+        if IN_SIGNAL_HANDLERS.get() {
+            // A handler calling wxkf: this thread is inside a runtime already, which cannot
+            // block again, so another thread blocks for it.
+            return std::thread::scope(|s| s.spawn(|| runtime().block_on(run)).join())
+                .unwrap_or_else(|_| Err(PyRuntimeError::new_err("wxkf: a call from a signal handler panicked")));
+        }
+        LOCAL_RUNTIME.with(|own| match own.as_ref().filter(|_| local) {
+            Some(rt) => rt.block_on(run),
+            None => runtime().block_on(run),
         })
     })
 }
@@ -78,6 +111,10 @@ where
 struct Core {
     client: Arc<NativeClient>,
     host: HostErrors,
+    /// Whether blocking calls run on the calling thread's own runtime: only when nothing of
+    /// the client calls back into Python or holds a connection of the shared runtime's (a
+    /// Redis store), which a thread's runtime does not drive between its calls.
+    local: bool,
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, KfError> {
@@ -138,6 +175,10 @@ impl Core {
         fallback: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let host = HostErrors::default();
+        let local =
+            [provider.is_none(), store.is_none(), redis_url.is_none(), guard_store.is_none(), fallback.is_none()]
+                .iter()
+                .all(|&none| none);
         let fail = |e| core_error(py, None, e);
         let (credentials, options, guards) = guarded_settings_from_json(&settings).map_err(fail)?;
         let provider = provider.map(|p| Arc::new(hosted::PyProvider::new(p, host.clone())) as Arc<dyn TokenProvider>);
@@ -169,7 +210,7 @@ impl Core {
         if let Some(f) = fallback {
             client = client.with_budget_fallback(Arc::new(hosted::PyFallback(f)));
         }
-        Ok(Core { client: Arc::new(client), host })
+        Ok(Core { client: Arc::new(client), host, local })
     }
 
     /// Runs operation `op` with `args` (a JSON object); returns the result as JSON. Blocks
@@ -184,7 +225,7 @@ impl Core {
         body: Option<&[u8]>,
     ) -> PyResult<String> {
         let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
-        let out = block_on(py, run(self.client.clone(), op, args, push))?;
+        let out = block_on_with(py, self.local, run(self.client.clone(), op, args, push))?;
         out.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
@@ -242,6 +283,7 @@ impl Core {
             client: self.client.clone(),
             walk: Arc::new(tokio::sync::Mutex::new(walk)),
             host: self.host.clone(),
+            local: self.local,
         })
     }
 }
@@ -252,6 +294,8 @@ struct RecordWalk {
     client: Arc<NativeClient>,
     walk: Arc<tokio::sync::Mutex<CoreWalk>>,
     host: HostErrors,
+    /// As its `Core`'s.
+    local: bool,
 }
 
 impl RecordWalk {
@@ -273,7 +317,7 @@ impl RecordWalk {
 impl RecordWalk {
     /// The next page of records as a JSON list (empty at the end); blocks with the GIL released.
     fn next_page(&self, py: Python<'_>) -> PyResult<String> {
-        block_on(py, self.page())?.map_err(|e| core_error(py, Some(&self.host), e))
+        block_on_with(py, self.local, self.page())?.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
     /// `next_page` as an asyncio awaitable.
@@ -309,6 +353,31 @@ fn catalogue() -> String {
 
 static LOG_RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
 
+/// pyo3-log for wxkf's own events: the other crates' (hyper's, reqwest's, several per
+/// request, all filtered out) are dropped before pyo3-log hashes their target to look it up.
+struct WxkfOnly(pyo3_log::Logger);
+
+/// Whether `target` is wxkf's (what the `wxkf` filter of the logger matches).
+fn is_wxkf(target: &str) -> bool {
+    target.strip_prefix("wxkf").is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
+impl log::Log for WxkfOnly {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        is_wxkf(metadata.target()) && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if is_wxkf(record.target()) {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}
+
 /// Forgets the cached Python logger levels (call after changing the `wxkf` logger's level).
 #[pyfunction]
 fn reset_logging() {
@@ -324,8 +393,10 @@ fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
         .filter(log::LevelFilter::Off)
         .filter_target("wxkf".to_string(), log::LevelFilter::Trace);
+    let handle = logger.reset_handle();
     // Another extension may own the global logger already; then wxkf logs through it.
-    if let Ok(handle) = logger.install() {
+    if log::set_boxed_logger(Box::new(WxkfOnly(logger))).is_ok() {
+        log::set_max_level(log::LevelFilter::Trace);
         let _ = LOG_RESET.set(handle);
     }
     m.add("CoreError", m.py().get_type::<CoreError>())?;

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -218,6 +220,52 @@ def test_a_hundred_threads_share_one_token_fetch(emu: Emulator) -> None:
     assert errors == []
     assert c.token_fetches == 1
     assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
+
+
+def test_threads_that_come_and_go_leave_nothing_open(emu: Emulator) -> None:
+    # A blocking call runs on its thread's own runtime and connection pool: both go with the
+    # thread (no connection or runtime left behind per thread).
+    c = client_for(emu)
+    c.get_kf_list()
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            c.get_kf_list()
+            c.get_kf_list()
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    for _ in range(40):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert errors == []
+    assert open_files() < before + 10, (before, open_files())
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
+@pytest.mark.parametrize("store", ["memory", "python"])
+def test_a_signal_handler_may_call_during_a_call(emu: Emulator, store: str) -> None:
+    # Python's signal handlers run inside a blocking call (every 100 ms); one calling wxkf
+    # there must not find the runtime it blocks in busy: the thread's own (memory store) or
+    # the shared one (a store in Python).
+    c = client_for(emu) if store == "memory" else client_for(emu, token_store=DictStore())
+    c.get_kf_list()
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 500, "count": 1})
+    inner: List[Any] = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: inner.append(c.get_kf_online_list()))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.15)
+        c.get_kf_list()  # held 500 ms: the handler runs meanwhile
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(inner) == 1 and isinstance(inner[0], list), inner
 
 
 def test_the_gil_is_released_while_a_call_waits(emu: Emulator) -> None:

@@ -97,26 +97,76 @@ pub struct ReqwestTransport {
     /// The whole-request limit (request sent, response read), `None` for a client of the
     /// caller's (whose own settings apply).
     timeout: Option<Duration>,
+    /// How to build a thread's own pool (`None` for a client of the caller's).
+    local: Option<Arc<NativeOptions>>,
+}
+
+thread_local! {
+    /// This thread's pools of the transports it has called on a current-thread runtime, by
+    /// transport (its `local` options, while the transport lives).
+    static LOCAL_POOLS: std::cell::RefCell<Vec<(std::sync::Weak<NativeOptions>, reqwest::Client)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A reqwest client with wxkf's settings.
+fn build_client(options: &NativeOptions) -> Result<reqwest::Client, KfError> {
+    // The whole-request timeout is applied around each exchange in `send`, not through
+    // reqwest's `timeout`: that one boxes a timer per request and wraps the response body
+    // to poll it on every frame (measured: ~1.2k of the ~88k instructions of a loopback read).
+    reqwest::Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .pool_max_idle_per_host(options.pool_max_idle_per_host)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .user_agent(concat!("wxkf/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| KfError::transport(TransportKind::NotSent, e.without_url().to_string()))
+}
+
+/// How long an idle pooled connection is kept (reqwest's default: 90 s). A connection idle
+/// past a server's keep-alive (commonly 60 s) or a NAT's may be gone without a word, and a
+/// send written to it waits for its timeout and fails unanswered; a thread's own pool, driven
+/// only during its calls, cannot even see a close before its next call.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether this thread runs a current-thread runtime now: connections it opens are driven
+/// only while this thread is in a call, so they must not be shared with other threads.
+fn on_current_thread_runtime() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
 }
 
 impl ReqwestTransport {
-    /// A transport with its own connection pool.
+    /// A transport with its own connection pool (and, called on a current-thread runtime, a
+    /// pool of each such thread's own).
     pub fn new(options: NativeOptions) -> Result<Self, KfError> {
-        // The whole-request timeout is applied around each exchange in `send`, not through
-        // reqwest's `timeout`: that one boxes a timer per request and wraps the response body
-        // to poll it on every frame (measured: ~1.2k of the ~88k instructions of a loopback read).
-        let client = reqwest::Client::builder()
-            .connect_timeout(options.connect_timeout)
-            .pool_max_idle_per_host(options.pool_max_idle_per_host)
-            .user_agent(concat!("wxkf/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| KfError::transport(TransportKind::NotSent, e.without_url().to_string()))?;
-        Ok(ReqwestTransport { client, urls: Arc::default(), timeout: Some(options.timeout) })
+        let client = build_client(&options)?;
+        Ok(ReqwestTransport {
+            client,
+            urls: Arc::default(),
+            timeout: Some(options.timeout),
+            local: Some(Arc::new(options)),
+        })
     }
 
     /// A transport over an existing reqwest client (proxies, custom TLS).
     pub fn with_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client, urls: Arc::default(), timeout: None }
+        ReqwestTransport { client, urls: Arc::default(), timeout: None, local: None }
+    }
+
+    /// The client to send with: the shared one, or on a current-thread runtime this thread's.
+    fn client(&self) -> Result<reqwest::Client, KfError> {
+        let Some(options) = self.local.as_ref().filter(|_| on_current_thread_runtime()) else {
+            return Ok(self.client.clone());
+        };
+        LOCAL_POOLS.with_borrow_mut(|pools| {
+            if let Some((_, client)) = pools.iter().find(|(o, _)| std::ptr::eq(o.as_ptr(), Arc::as_ptr(options))) {
+                return Ok(client.clone());
+            }
+            pools.retain(|(o, _)| o.strong_count() > 0); // pools of dropped transports go
+            let client = build_client(options)?;
+            pools.push((Arc::downgrade(options), client.clone()));
+            Ok(client)
+        })
     }
 
     /// One request and its whole response.
@@ -125,9 +175,10 @@ impl ReqwestTransport {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
+        let client = self.client()?;
         let mut builder = match self.urls.parsed(&request.url) {
-            Some(url) => self.client.request(method, url),
-            None => self.client.request(method, &request.url),
+            Some(url) => client.request(method, url),
+            None => client.request(method, &request.url),
         };
         for (name, value) in &request.headers {
             builder = builder.header(name, value);

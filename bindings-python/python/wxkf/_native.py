@@ -71,6 +71,12 @@ def dumps(args: Dict[str, Any]) -> str:
     import json
 
     try:
+        # json's shared encoder first (a `default` builds an encoder per call): it raises
+        # TypeError on what only `_unsendable` can write: that, and any error, goes the long way.
+        return json.dumps(args)
+    except (TypeError, ValueError, RecursionError):
+        pass
+    try:
         return json.dumps(args, default=_unsendable)
     except (TypeError, ValueError, RecursionError) as e:  # a non-str key, a cycle, too deep
         for name, value in args.items():
