@@ -201,7 +201,9 @@ impl Core {
         let guard_store = guard_store.map(|g| Arc::new(hosted::PyKv::new(g, host.clone(), "guard_store")) as _);
         let transport = {
             let _guard = runtime().enter();
-            ReqwestTransport::new(NativeOptions::from(&options)).map_err(fail)?
+            // A thread's blocking calls run on its own runtime (`local`): its connections too.
+            ReqwestTransport::new(NativeOptions { pool_per_thread: local, ..NativeOptions::from(&options) })
+                .map_err(fail)?
         };
         let mut client = Client::new(config, transport, store, SystemClock::default());
         if let Some(kv) = guard_store.or(shared) {

@@ -33,6 +33,10 @@ pub struct NativeOptions {
     pub timeout: Duration,
     /// Idle pooled connections kept per host.
     pub pool_max_idle_per_host: usize,
+    /// A connection pool per calling thread, for callers that run each thread's calls on a
+    /// current-thread runtime of its own: a pooled connection is driven only by the runtime
+    /// that opened it, so a pool shared by such threads hands out connections nobody drives.
+    pub pool_per_thread: bool,
 }
 
 impl From<&wxkf::ClientOptions> for NativeOptions {
@@ -51,6 +55,7 @@ impl Default for NativeOptions {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             pool_max_idle_per_host: 64,
+            pool_per_thread: false,
         }
     }
 }
@@ -97,15 +102,35 @@ pub struct ReqwestTransport {
     /// The whole-request limit (request sent, response read), `None` for a client of the
     /// caller's (whose own settings apply).
     timeout: Option<Duration>,
-    /// How to build a thread's own pool (`None` for a client of the caller's).
-    local: Option<Arc<NativeOptions>>,
+    /// The pools of the calling threads, with `pool_per_thread`.
+    threads: Option<Arc<ThreadPools>>,
 }
 
-thread_local! {
-    /// This thread's pools of the transports it has called on a current-thread runtime, by
-    /// transport (its `local` options, while the transport lives).
-    static LOCAL_POOLS: std::cell::RefCell<Vec<(std::sync::Weak<NativeOptions>, reqwest::Client)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+/// A reqwest client per calling thread (most recent first), each with its own pool.
+#[derive(Debug)]
+struct ThreadPools {
+    options: NativeOptions,
+    clients: std::sync::Mutex<Vec<(std::thread::ThreadId, reqwest::Client)>>,
+}
+
+/// Pools kept for threads: a thread whose pool was let go (the least recently used, when more
+/// threads call) gets a new one; one that ended never calls again.
+const THREAD_POOLS: usize = 64;
+
+impl ThreadPools {
+    /// The calling thread's client, built on its first call.
+    fn client(&self) -> Result<reqwest::Client, KfError> {
+        let id = std::thread::current().id();
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = clients.iter().position(|(thread, _)| *thread == id) {
+            clients[..=at].rotate_right(1);
+            return Ok(clients[0].1.clone());
+        }
+        let client = build_client(&self.options)?;
+        clients.truncate(THREAD_POOLS - 1);
+        clients.insert(0, (id, client.clone()));
+        Ok(client)
+    }
 }
 
 /// A reqwest client with wxkf's settings.
@@ -128,45 +153,26 @@ fn build_client(options: &NativeOptions) -> Result<reqwest::Client, KfError> {
 /// only during its calls, cannot even see a close before its next call.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Whether this thread runs a current-thread runtime now: connections it opens are driven
-/// only while this thread is in a call, so they must not be shared with other threads.
-fn on_current_thread_runtime() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread)
-}
-
 impl ReqwestTransport {
-    /// A transport with its own connection pool (and, called on a current-thread runtime, a
-    /// pool of each such thread's own).
+    /// A transport with its own connection pool (one per calling thread with `pool_per_thread`).
     pub fn new(options: NativeOptions) -> Result<Self, KfError> {
         let client = build_client(&options)?;
-        Ok(ReqwestTransport {
-            client,
-            urls: Arc::default(),
-            timeout: Some(options.timeout),
-            local: Some(Arc::new(options)),
-        })
+        let threads =
+            options.pool_per_thread.then(|| Arc::new(ThreadPools { options, clients: std::sync::Mutex::default() }));
+        Ok(ReqwestTransport { client, urls: Arc::default(), timeout: Some(options.timeout), threads })
     }
 
     /// A transport over an existing reqwest client (proxies, custom TLS).
     pub fn with_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client, urls: Arc::default(), timeout: None, local: None }
+        ReqwestTransport { client, urls: Arc::default(), timeout: None, threads: None }
     }
 
-    /// The client to send with: the shared one, or on a current-thread runtime this thread's.
+    /// The client to send with: the shared one, or with `pool_per_thread` the calling thread's.
     fn client(&self) -> Result<reqwest::Client, KfError> {
-        let Some(options) = self.local.as_ref().filter(|_| on_current_thread_runtime()) else {
-            return Ok(self.client.clone());
-        };
-        LOCAL_POOLS.with_borrow_mut(|pools| {
-            if let Some((_, client)) = pools.iter().find(|(o, _)| std::ptr::eq(o.as_ptr(), Arc::as_ptr(options))) {
-                return Ok(client.clone());
-            }
-            pools.retain(|(o, _)| o.strong_count() > 0); // pools of dropped transports go
-            let client = build_client(options)?;
-            pools.push((Arc::downgrade(options), client.clone()));
-            Ok(client)
-        })
+        match &self.threads {
+            Some(threads) => threads.client(),
+            None => Ok(self.client.clone()),
+        }
     }
 
     /// One request and its whole response.
@@ -234,6 +240,15 @@ fn map_error(e: reqwest::Error) -> KfError {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
+        if self.threads.is_some() {
+            // The thread's runtime may not have run since its connections last did anything
+            // (it runs during this thread's calls only): its driver has not seen a server close
+            // an idle one, which would take this request and fail it half sent. First the
+            // runtime polls its sockets (on the first yield) and runs the connections' tasks
+            // that woke (on the second), so a closed connection has left the pool.
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+        }
         let Some(limit) = self.timeout else {
             return self.exchange(request).await;
         };

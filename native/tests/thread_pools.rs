@@ -1,6 +1,7 @@
-//! The transport on current-thread runtimes: each thread sends over its own pool (a shared
-//! pool's connection is driven only by the runtime that opened it), and a connection the
-//! server closed while the thread was away is not written to again.
+//! The transport with `pool_per_thread`, for threads that each run their calls on a
+//! current-thread runtime of their own: each sends over its own pool (a shared pool's
+//! connection is driven only by the runtime that opened it), and a connection the server
+//! closed while the thread was away is not written to again.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -65,6 +66,10 @@ fn post(url: &str) -> HttpRequest {
     }
 }
 
+fn per_thread() -> NativeOptions {
+    NativeOptions { pool_per_thread: true, ..NativeOptions::default() }
+}
+
 fn local_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
@@ -72,7 +77,7 @@ fn local_runtime() -> tokio::runtime::Runtime {
 #[test]
 fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
     let (url, requests) = server(1);
-    let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
+    let transport = ReqwestTransport::new(per_thread()).unwrap();
     let rt = local_runtime();
     for round in 1..=3 {
         let answer = rt.block_on(transport.send(post(&url))).unwrap_or_else(|e| panic!("round {round}: {e}"));
@@ -86,7 +91,10 @@ fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
 #[test]
 fn threads_on_their_own_runtimes_share_a_transport() {
     let (url, requests) = server(usize::MAX);
-    let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
+    let transport = Arc::new(ReqwestTransport::new(per_thread()).unwrap());
+    // The first thread's connection stays in its pool while the others call.
+    let rt = local_runtime();
+    assert_eq!(rt.block_on(transport.send(post(&url))).unwrap().status, 200);
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let (transport, url) = (transport.clone(), url.clone());
@@ -106,5 +114,5 @@ fn threads_on_their_own_runtimes_share_a_transport() {
     for t in threads {
         t.join().unwrap();
     }
-    assert_eq!(requests.load(Ordering::SeqCst), 80);
+    assert_eq!(requests.load(Ordering::SeqCst), 81);
 }
