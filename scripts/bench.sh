@@ -50,7 +50,7 @@ for rep in $(seq "$reps"); do
   fi
 
   # Binding rows: each binding's benchmark script, when present, appends JSON rows the same way.
-  for script in bindings-python/benches/bench.sh bindings-wasm/bench/bench.sh; do
+  for script in bindings-python/benches/bench.sh bindings-wasm/benches/bench.sh; do
     if [ -f "$script" ] && [ $smoke = 0 ]; then
       step "repetition $rep of $reps: $script"
       bash "$script" "$url" "$seconds" "$from" "$to" >> "$rows" || echo "($script failed; its rows are missing)"
