@@ -8,7 +8,12 @@ use wxkf::callback::{build_reply, check_url, open_push, open_push_guarded, Callb
 use wxkf::{CallbackConfig, KfError, OpenedPush, PushQuery, Reply, UrlQuery};
 
 fn vector_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    // The directory at run time (cargo sets it): a test binary reused from another checkout of
+    // the same target directory (cargo does not rebuild for a path change) reads this one's files.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../tests/vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -19,8 +19,12 @@ pub struct Generated {
     pub text: String,
 }
 
+/// The workspace: from the directory cargo gives at run time, so that an xtask built in another
+/// checkout sharing the target directory (cargo does not rebuild for a path change) writes here.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let dir = manifest_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    dir.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn main() -> ExitCode {

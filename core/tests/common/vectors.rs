@@ -11,7 +11,12 @@ use wxkf::{HttpRequest, HttpResponse, KfError};
 
 /// Every request/response case of every vector file (not the push ones), with its file name.
 pub fn load_cases() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    // The directory at run time (cargo sets it): a test binary reused from another checkout of
+    // the same target directory (cargo does not rebuild for a path change) reads this one's files.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../tests/vectors");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -9,7 +9,10 @@ use wxkf_e2e::Harness;
 use wxkf_native::NativeClient;
 
 fn scenario() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/scenario.json");
+    // The directory at run time (cargo sets it): a binary built in another checkout sharing the
+    // target directory, and not rebuilt for a path change, must read this checkout's scenario.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let path = format!("{dir}/../conformance/scenario.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("scenario.json")).expect("scenario JSON")
 }
 
