@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 
@@ -60,6 +60,13 @@ class Emulator:
 
     def state(self) -> Any:
         return self.admin("GET", "state")
+
+    def record_window(self, back: int) -> Tuple[int, int]:
+        """A getmsglist window from `back` seconds ago to a minute ahead (emulator time), cut at
+        China-time midnight on either side: a window must stay inside one China-time day."""
+        now = int(self.state()["now"])
+        day_start = now - (now + 8 * 3600) % 86400
+        return max(now - back, day_start), min(now + 60, day_start + 86400)
 
     def kf_ready(self, kf_account: str) -> None:
         """Binds the kf to a WeChat user (as if it accepted an invitation) and sets it online."""

@@ -47,9 +47,9 @@ def test_every_operation_async(transferring: Emulator) -> None:
             await c.send_message(USER, wxkf.Text("too many"))
         await c.close_kf_session(KF, USER)
         assert (await c.get_kf_session(USER)).kf_account is None
-        now = int(emu.state()["now"])
-        page = await c.get_msg_list(now - 600, now + 60)
-        walked = [r async for r in c.iter_msg_records(now - 600, now + 60)]
+        start, end = emu.record_window(600)
+        page = await c.get_msg_list(start, end)
+        walked = [r async for r in c.iter_msg_records(start, end)]
         # the transferred message (2003) and the five sends (2002)
         assert walked == list(page.recordlist) and [r.opercode for r in walked] == [2003] + [2002] * 5
         await c.del_kf_account(KF)

@@ -95,13 +95,13 @@ def test_every_operation(transferring: Emulator) -> None:
     c.close_kf_session(KF, USER)
     assert c.get_kf_session(USER).kf_account is None
 
-    now = int(emu.state()["now"])
-    page = c.get_msg_list(now - 3600, now + 60, 1, 10000)
+    start, end = emu.record_window(3600)
+    page = c.get_msg_list(start, end, 1, 10000)
     assert isinstance(page, wxkf.MsgListPage) and len(page.recordlist) >= 10
     opercodes = {r.opercode for r in page.recordlist}
     assert opercodes == {2002, 2003}, opercodes
     assert any(r.opercode == 2003 and r.worker == KF and r.text == "again" for r in page.recordlist)
-    walked = list(c.iter_msg_records(now - 3600, now + 60))
+    walked = list(c.iter_msg_records(start, end))
     assert walked == list(page.recordlist)
 
     c.del_kf_account(KF)

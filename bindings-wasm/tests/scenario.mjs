@@ -156,7 +156,8 @@ export async function scenario(wxkf, env) {
   eq(await c.closeKfSession(KF, USER), null, "close");
   eq((await c.getKfSession(USER)).kf_account, null, "no session after close");
   const now = (await admin("clock")).now;
-  const page = await c.getMsgList(now - 60, now + 60, 1, 3);
+  const dayStart = now - ((now + 8 * 3600) % 86400); // one getMsgList window: one China-time day
+  const page = await c.getMsgList(Math.max(now - 60, dayStart), Math.min(now + 60, dayStart + 86400), 1, 3);
   eq([page.recordlist.length, page.number], [3, 3], "one page of 3");
   const total = (await admin("state")).record_count;
   const all = [];
