@@ -11,6 +11,7 @@ mod aio;
 mod hosted;
 mod push;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -100,7 +101,7 @@ where
                 .unwrap_or_else(|_| Err(PyRuntimeError::new_err("wxkf: a call from a signal handler panicked")));
         }
         LOCAL_RUNTIME.with(|own| match own.as_ref().filter(|_| local) {
-            Some(rt) => rt.block_on(run),
+            Some(rt) => rt.block_on(wxkf_native::on_own_runtime(run)),
             None => runtime().block_on(run),
         })
     })
@@ -111,10 +112,31 @@ where
 struct Core {
     client: Arc<NativeClient>,
     host: HostErrors,
-    /// Whether blocking calls run on the calling thread's own runtime: only when nothing of
-    /// the client calls back into Python or holds a connection of the shared runtime's (a
+    /// Whether blocking calls may run on the calling thread's own runtime: only when nothing
+    /// of the client calls back into Python or holds a connection of the shared runtime's (a
     /// Redis store), which a thread's runtime does not drive between its calls.
     local: bool,
+    /// Blocking calls in progress.
+    calls: Arc<AtomicUsize>,
+}
+
+/// A blocking call in progress on a `Core` (counted while it lives).
+struct Call(Arc<AtomicUsize>);
+
+impl Call {
+    /// The call, and whether it runs on the calling thread's own runtime: when `local` and no
+    /// other blocking call is in progress. One call at a time gains most from it (no hand-off
+    /// to the shared runtime's threads and back); many at once run faster on the shared one.
+    fn begin(calls: &Arc<AtomicUsize>, local: bool) -> (Call, bool) {
+        let alone = calls.fetch_add(1, Ordering::AcqRel) == 0;
+        (Call(calls.clone()), local && alone)
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, KfError> {
@@ -201,9 +223,7 @@ impl Core {
         let guard_store = guard_store.map(|g| Arc::new(hosted::PyKv::new(g, host.clone(), "guard_store")) as _);
         let transport = {
             let _guard = runtime().enter();
-            // A thread's blocking calls run on its own runtime (`local`): its connections too.
-            ReqwestTransport::new(NativeOptions { pool_per_thread: local, ..NativeOptions::from(&options) })
-                .map_err(fail)?
+            ReqwestTransport::new(NativeOptions::from(&options)).map_err(fail)?
         };
         let mut client = Client::new(config, transport, store, SystemClock::default());
         if let Some(kv) = guard_store.or(shared) {
@@ -212,7 +232,7 @@ impl Core {
         if let Some(f) = fallback {
             client = client.with_budget_fallback(Arc::new(hosted::PyFallback(f)));
         }
-        Ok(Core { client: Arc::new(client), host, local })
+        Ok(Core { client: Arc::new(client), host, local, calls: Arc::default() })
     }
 
     /// Runs operation `op` with `args` (a JSON object); returns the result as JSON. Blocks
@@ -227,7 +247,8 @@ impl Core {
         body: Option<&[u8]>,
     ) -> PyResult<String> {
         let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
-        let out = block_on_with(py, self.local, run(self.client.clone(), op, args, push))?;
+        let (_call, own) = Call::begin(&self.calls, self.local);
+        let out = block_on_with(py, own, run(self.client.clone(), op, args, push))?;
         out.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
@@ -286,6 +307,7 @@ impl Core {
             walk: Arc::new(tokio::sync::Mutex::new(walk)),
             host: self.host.clone(),
             local: self.local,
+            calls: self.calls.clone(),
         })
     }
 }
@@ -298,6 +320,8 @@ struct RecordWalk {
     host: HostErrors,
     /// As its `Core`'s.
     local: bool,
+    /// Its `Core`'s blocking calls in progress.
+    calls: Arc<AtomicUsize>,
 }
 
 impl RecordWalk {
@@ -319,7 +343,8 @@ impl RecordWalk {
 impl RecordWalk {
     /// The next page of records as a JSON list (empty at the end); blocks with the GIL released.
     fn next_page(&self, py: Python<'_>) -> PyResult<String> {
-        block_on_with(py, self.local, self.page())?.map_err(|e| core_error(py, Some(&self.host), e))
+        let (_call, own) = Call::begin(&self.calls, self.local);
+        block_on_with(py, own, self.page())?.map_err(|e| core_error(py, Some(&self.host), e))
     }
 
     /// `next_page` as an asyncio awaitable.

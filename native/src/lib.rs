@@ -33,10 +33,6 @@ pub struct NativeOptions {
     pub timeout: Duration,
     /// Idle pooled connections kept per host.
     pub pool_max_idle_per_host: usize,
-    /// A connection pool per calling thread, for callers that run each thread's calls on a
-    /// current-thread runtime of its own: a pooled connection is driven only by the runtime
-    /// that opened it, so a pool shared by such threads hands out connections nobody drives.
-    pub pool_per_thread: bool,
 }
 
 impl From<&wxkf::ClientOptions> for NativeOptions {
@@ -55,7 +51,6 @@ impl Default for NativeOptions {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             pool_max_idle_per_host: 64,
-            pool_per_thread: false,
         }
     }
 }
@@ -102,8 +97,26 @@ pub struct ReqwestTransport {
     /// The whole-request limit (request sent, response read), `None` for a client of the
     /// caller's (whose own settings apply).
     timeout: Option<Duration>,
-    /// The pools of the calling threads, with `pool_per_thread`.
+    /// The pools of threads calling on runtimes of their own (`on_own_runtime`).
     threads: Option<Arc<ThreadPools>>,
+}
+
+tokio::task_local! {
+    /// Set for a call that `on_own_runtime` runs.
+    static OWN_RUNTIME: ();
+}
+
+/// Runs `fut`, a call of a thread that runs it on a current-thread runtime of its own, so that
+/// the transport sends it over a connection pool of that thread: a pooled connection is driven
+/// only by the runtime that opened it, and such a runtime runs only during its thread's calls.
+/// (A transport over a client of the caller's, `with_client`, has one pool: do not use it so.)
+pub async fn on_own_runtime<F: std::future::Future>(fut: F) -> F::Output {
+    OWN_RUNTIME.scope((), fut).await
+}
+
+/// Whether the call being polled runs through `on_own_runtime`.
+fn on_own() -> bool {
+    OWN_RUNTIME.try_with(|_| ()).is_ok()
 }
 
 /// A reqwest client per calling thread (most recent first), each with its own pool.
@@ -154,11 +167,10 @@ fn build_client(options: &NativeOptions) -> Result<reqwest::Client, KfError> {
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ReqwestTransport {
-    /// A transport with its own connection pool (one per calling thread with `pool_per_thread`).
+    /// A transport with its own connection pool (and one per thread calling `on_own_runtime`).
     pub fn new(options: NativeOptions) -> Result<Self, KfError> {
         let client = build_client(&options)?;
-        let threads =
-            options.pool_per_thread.then(|| Arc::new(ThreadPools { options, clients: std::sync::Mutex::default() }));
+        let threads = Some(Arc::new(ThreadPools { options, clients: std::sync::Mutex::default() }));
         Ok(ReqwestTransport { client, urls: Arc::default(), timeout: Some(options.timeout), threads })
     }
 
@@ -167,9 +179,14 @@ impl ReqwestTransport {
         ReqwestTransport { client, urls: Arc::default(), timeout: None, threads: None }
     }
 
-    /// The client to send with: the shared one, or with `pool_per_thread` the calling thread's.
+    /// The pools of threads on runtimes of their own, when this call is one of theirs.
+    fn own_pools(&self) -> Option<&ThreadPools> {
+        self.threads.as_deref().filter(|_| on_own())
+    }
+
+    /// The client to send with: the shared one, or under `on_own_runtime` the calling thread's.
     fn client(&self) -> Result<reqwest::Client, KfError> {
-        match &self.threads {
+        match self.own_pools() {
             Some(threads) => threads.client(),
             None => Ok(self.client.clone()),
         }
@@ -240,7 +257,7 @@ fn map_error(e: reqwest::Error) -> KfError {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, KfError> {
-        if self.threads.is_some() {
+        if self.own_pools().is_some() {
             // The thread's runtime may not have run since its connections last did anything
             // (it runs during this thread's calls only): its driver has not seen a server close
             // an idle one, which would take this request and fail it half sent. First the

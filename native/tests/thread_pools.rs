@@ -1,7 +1,7 @@
-//! The transport with `pool_per_thread`, for threads that each run their calls on a
-//! current-thread runtime of their own: each sends over its own pool (a shared pool's
-//! connection is driven only by the runtime that opened it), and a connection the server
-//! closed while the thread was away is not written to again.
+//! The transport for threads that each run their calls on a current-thread runtime of their
+//! own (`on_own_runtime`): each sends over its own pool (a shared pool's connection is driven
+//! only by the runtime that opened it), calls on a shared runtime keep the shared pool, and a
+//! connection the server closed while the thread was away is not written to again.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use wxkf::client::Transport;
 use wxkf::{HttpRequest, Method};
-use wxkf_native::{NativeOptions, ReqwestTransport};
+use wxkf_native::{on_own_runtime, NativeOptions, ReqwestTransport};
 
 /// An HTTP/1.1 server on loopback answering `{"n":<request number>}` with keep-alive; after
 /// each answer it closes the connection once `close_after` answers were given on it.
@@ -66,8 +66,9 @@ fn post(url: &str) -> HttpRequest {
     }
 }
 
-fn per_thread() -> NativeOptions {
-    NativeOptions { pool_per_thread: true, ..NativeOptions::default() }
+/// `fut`, failing the test after 5 s (a call on a connection nobody drives never ends).
+async fn bounded<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), fut).await.expect("no answer within 5 s")
 }
 
 fn local_runtime() -> tokio::runtime::Runtime {
@@ -77,10 +78,11 @@ fn local_runtime() -> tokio::runtime::Runtime {
 #[test]
 fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
     let (url, requests) = server(1);
-    let transport = ReqwestTransport::new(per_thread()).unwrap();
+    let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
     let rt = local_runtime();
     for round in 1..=3 {
-        let answer = rt.block_on(transport.send(post(&url))).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let answer =
+            rt.block_on(on_own_runtime(transport.send(post(&url)))).unwrap_or_else(|e| panic!("round {round}: {e}"));
         assert_eq!(answer.body, format!("{{\"n\":{round}}}").into_bytes());
         // Away from the runtime: nothing reads the pooled connection while the server closes it.
         std::thread::sleep(Duration::from_millis(100));
@@ -91,10 +93,10 @@ fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
 #[test]
 fn threads_on_their_own_runtimes_share_a_transport() {
     let (url, requests) = server(usize::MAX);
-    let transport = Arc::new(ReqwestTransport::new(per_thread()).unwrap());
+    let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
     // The first thread's connection stays in its pool while the others call.
     let rt = local_runtime();
-    assert_eq!(rt.block_on(transport.send(post(&url))).unwrap().status, 200);
+    assert_eq!(rt.block_on(on_own_runtime(transport.send(post(&url)))).unwrap().status, 200);
     let threads: Vec<_> = (0..4)
         .map(|_| {
             let (transport, url) = (transport.clone(), url.clone());
@@ -103,7 +105,7 @@ fn threads_on_their_own_runtimes_share_a_transport() {
                 for _ in 0..20 {
                     // Bounded: a connection another thread's runtime opened would hang here.
                     let sent = rt.block_on(async {
-                        tokio::time::timeout(Duration::from_secs(5), transport.send(post(&url))).await
+                        tokio::time::timeout(Duration::from_secs(5), on_own_runtime(transport.send(post(&url)))).await
                     });
                     assert_eq!(sent.expect("no answer within 5 s").unwrap().status, 200);
                     std::thread::sleep(Duration::from_millis(1));
@@ -115,4 +117,23 @@ fn threads_on_their_own_runtimes_share_a_transport() {
         t.join().unwrap();
     }
     assert_eq!(requests.load(Ordering::SeqCst), 81);
+}
+
+#[test]
+fn calls_on_a_shared_runtime_and_on_threads_own_runtimes_mix() {
+    let (url, requests) = server(usize::MAX);
+    let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
+    let shared = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let own = local_runtime();
+    // One thread, its calls on either runtime in turn: neither may get the other's connection.
+    for _ in 0..10 {
+        assert_eq!(own.block_on(bounded(on_own_runtime(transport.send(post(&url))))).unwrap().status, 200);
+        assert_eq!(shared.block_on(bounded(transport.send(post(&url)))).unwrap().status, 200);
+        let spawned = shared.spawn({
+            let (transport, url) = (transport.clone(), url.clone());
+            async move { transport.send(post(&url)).await }
+        });
+        assert_eq!(shared.block_on(bounded(spawned)).unwrap().unwrap().status, 200);
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 30);
 }
