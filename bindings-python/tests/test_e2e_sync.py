@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import pytest
 
@@ -199,52 +199,47 @@ def test_token_refresh_after_invalidation(emu: Emulator) -> None:
     assert t.value.errcode == 40001 and t.value.retry == "refresh_token" and first not in str(t.value)
 
 
+def in_threads(count: int, work: Callable[[], Any], *, at_once: bool) -> List[BaseException]:
+    """Runs `work` in `count` threads, all at once or one after another; what they raised."""
+    barrier = threading.Barrier(count if at_once else 1)
+    errors: List[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as e:  # pragma: no cover - reported by the caller
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+        if not at_once:
+            t.join()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def test_a_hundred_threads_share_one_token_fetch(emu: Emulator) -> None:
     c = client_for(emu)
     emu.admin("POST", "faults", {"path": "/cgi-bin/stable_token", "kind": "latency_ms", "ms": 200})
-    barrier = threading.Barrier(100)
-    errors: List[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait()
-            c.get_kf_list()
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=work) for _ in range(100)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert in_threads(100, c.get_kf_list, at_once=True) == []
     assert c.token_fetches == 1
     assert len(emu.admin("GET", "token-fetches")["token_fetches"]) == 1
 
 
 def test_threads_that_come_and_go_leave_nothing_open(emu: Emulator) -> None:
-    # A blocking call runs on its thread's own runtime and connection pool: both go with the
-    # thread (no connection or runtime left behind per thread).
+    # A call alone in progress runs on its thread's own runtime and connection pool: both go
+    # with the thread (no connection or runtime left behind per thread).
     c = client_for(emu)
     c.get_kf_list()
-    errors: List[BaseException] = []
-
-    def work() -> None:
-        try:
-            c.get_kf_list()
-            c.get_kf_list()
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
 
     def open_files() -> int:
         return len(os.listdir("/proc/self/fd"))
 
     before = open_files()
-    for _ in range(40):
-        t = threading.Thread(target=work)
-        t.start()
-        t.join()
-    assert errors == []
+    assert in_threads(40, lambda: (c.get_kf_list(), c.get_kf_list()), at_once=False) == []
     assert open_files() < before + 10, (before, open_files())
 
 
