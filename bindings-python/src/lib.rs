@@ -1,15 +1,16 @@
 //! `wxkf._wxkf`: the native half of the Python package `wxkf`.
 //!
 //! Glue only. One `Core` per client runs every operation through core's `Client::call_json`
-//! (arguments and results as JSON text) with the native (reqwest) transport on the extension's
-//! tokio runtime: `call` blocks with the GIL released, `call_async` returns an awaitable. Every
-//! failure is one `CoreError` carrying core's error view as JSON, which the Python layer turns
+//! (arguments and results as JSON text, read from and handed back as Python data in `values`)
+//! with the native (reqwest) transport: `call` blocks with the GIL released, `call_async`
+//! returns an awaitable. Every failure is one `CoreError` carrying core's error view as JSON, which the Python layer turns
 //! into the generated exception class. The host adapters (token provider, key-value store) are
 //! in `hosted`, the push side (core's `Webhook`) in `push`.
 
 mod aio;
 mod hosted;
 mod push;
+mod values;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -235,21 +236,23 @@ impl Core {
         Ok(Core { client: Arc::new(client), host, local, calls: Arc::default() })
     }
 
-    /// Runs operation `op` with `args` (a JSON object); returns the result as JSON. Blocks
-    /// with the GIL released. `accept_push` takes the `webhook` and the request's `body`.
+    /// Runs operation `op` with `args` (a dict, or a JSON object as text); returns the result
+    /// as Python data. Blocks with the GIL released. `accept_push` takes the `webhook` and the
+    /// request's `body`.
     #[pyo3(signature = (op, args, webhook=None, body=None))]
     fn call(
         &self,
         py: Python<'_>,
         op: String,
-        args: String,
+        args: &Bound<'_, PyAny>,
         webhook: Option<&push::Webhook>,
         body: Option<&[u8]>,
-    ) -> PyResult<String> {
+    ) -> PyResult<Py<PyAny>> {
+        let args = values::args_text(args)?;
         let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
         let (_call, own) = Call::begin(&self.calls, self.local);
         let out = block_on_with(py, own, run(self.client.clone(), op, args, push))?;
-        out.map_err(|e| core_error(py, Some(&self.host), e))
+        values::from_json(py, &out.map_err(|e| core_error(py, Some(&self.host), e))?)
     }
 
     /// `call` as an asyncio awaitable.
@@ -258,17 +261,18 @@ impl Core {
         &self,
         py: Python<'py>,
         op: String,
-        args: String,
+        args: &Bound<'py, PyAny>,
         webhook: Option<&push::Webhook>,
         body: Option<&[u8]>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let args = values::args_text(args)?;
         let push = webhook.map(|w| (w.0.clone(), body.unwrap_or_default().to_vec()));
         let fut = hosted::on_caller_loop(py, run(self.client.clone(), op, args, push))?;
         let host = self.host.clone();
         aio::into_py_future(py, async move {
             let out = fut.await;
             Python::attach(|py| match out {
-                Ok(text) => Ok(text.into_pyobject(py)?.into_any().unbind()),
+                Ok(text) => values::from_json(py, &text),
                 Err(e) => Err(core_error(py, Some(&host), e)),
             })
         })

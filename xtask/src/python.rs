@@ -928,11 +928,11 @@ fn exports(types: &Types<'_>) -> String {
 
 const NATIVE_STUB: &str = r#""""Stubs of the native module ``wxkf._wxkf`` (internal; use the ``wxkf`` package).
 
-Values cross as JSON text; every failure is a ``CoreError`` whose ``args[0]`` is core's error
+Values cross as JSON text (``Core.call`` takes a dict and returns Python data); every failure is a ``CoreError`` whose ``args[0]`` is core's error
 view as JSON (a host exception that caused it is its ``__cause__``).
 """
 
-from typing import Any, Awaitable, Optional, final
+from typing import Any, Awaitable, Dict, Optional, Union, final
 
 __version__: str
 TYPING_REFRESH_MS: int
@@ -950,10 +950,12 @@ class Core:
         guard_store: Optional[Any] = None,
         fallback: Optional[Any] = None,
     ) -> Core: ...
-    def call(self, op: str, args: str, webhook: Optional[Webhook] = None, body: Optional[bytes] = None) -> str: ...
+    def call(
+        self, op: str, args: Union[Dict[str, Any], str], webhook: Optional[Webhook] = None, body: Optional[bytes] = None
+    ) -> Any: ...
     def call_async(
-        self, op: str, args: str, webhook: Optional[Webhook] = None, body: Optional[bytes] = None
-    ) -> Awaitable[str]: ...
+        self, op: str, args: Union[Dict[str, Any], str], webhook: Optional[Webhook] = None, body: Optional[bytes] = None
+    ) -> Awaitable[Any]: ...
     def token_fetches(self) -> int: ...
     def walk(self, args: str) -> RecordWalk: ...
 

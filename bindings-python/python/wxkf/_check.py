@@ -134,9 +134,7 @@ def tagged(d: Any, kinds: Mapping[str, Any], field: str) -> Any:
 
 def message(value: MessageLike, kf_account: Optional[str]) -> Dict[str, Any]:
     """A message object or its dict, as core reads it; ``kf_account`` sends it as that kf."""
-    from .types import Message
-
-    if isinstance(value, Message):
+    if isinstance(value, _message_class()):
         d = value.to_dict()
     elif isinstance(value, Mapping):
         d = dict(value)
@@ -145,6 +143,20 @@ def message(value: MessageLike, kf_account: Optional[str]) -> Dict[str, Any]:
     if kf_account is not None:
         d["kf_account"] = text(kf_account, "kf_account")
     return d
+
+
+def _message_class() -> Type[Any]:
+    """``wxkf.types.Message``, imported on first use (``import wxkf`` stays short) and kept:
+    an import statement per send costs more than the check."""
+    global _MESSAGE
+    if _MESSAGE is None:
+        from .types import Message
+
+        _MESSAGE = Message
+    return _MESSAGE
+
+
+_MESSAGE: Optional[Type[Any]] = None
 
 
 def base64(value: Any, field: str) -> str:
