@@ -9,6 +9,7 @@
 
 mod aio;
 mod hosted;
+mod logging;
 mod push;
 mod values;
 
@@ -80,7 +81,8 @@ where
     F: std::future::Future + Send,
     F::Output: Send,
 {
-    let run = async move {
+    // Boxed: the runtime's `block_on` moves what it is given, and these futures are kilobytes.
+    let run = Box::pin(async move {
         let mut fut = std::pin::pin!(fut);
         loop {
             tokio::select! {
@@ -93,7 +95,7 @@ where
                 }
             }
         }
-    };
+    });
     py.detach(move || {
         if IN_SIGNAL_HANDLERS.get() {
             // A handler calling wxkf: this thread is inside a runtime already, which cannot
@@ -382,54 +384,10 @@ fn catalogue() -> String {
     serde_json::to_string(wxkf::error::CATALOGUE).unwrap_or_default()
 }
 
-static LOG_RESET: std::sync::OnceLock<pyo3_log::ResetHandle> = std::sync::OnceLock::new();
-
-/// pyo3-log for wxkf's own events: the other crates' (hyper's, reqwest's, several per
-/// request, all filtered out) are dropped before pyo3-log hashes their target to look it up.
-struct WxkfOnly(pyo3_log::Logger);
-
-/// Whether `target` is wxkf's (what the `wxkf` filter of the logger matches).
-fn is_wxkf(target: &str) -> bool {
-    target.strip_prefix("wxkf").is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-}
-
-impl log::Log for WxkfOnly {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        is_wxkf(metadata.target()) && self.0.enabled(metadata)
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if is_wxkf(record.target()) {
-            self.0.log(record);
-        }
-    }
-
-    fn flush(&self) {
-        self.0.flush();
-    }
-}
-
-/// Forgets the cached Python logger levels (call after changing the `wxkf` logger's level).
-#[pyfunction]
-fn reset_logging() {
-    if let Some(handle) = LOG_RESET.get() {
-        handle.reset();
-    }
-}
-
 /// The native module.
 #[pymodule]
 fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // Core's `tracing` events reach Python's `logging` (logger `wxkf`) through `log`.
-    let logger = pyo3_log::Logger::new(m.py(), pyo3_log::Caching::LoggersAndLevels)?
-        .filter(log::LevelFilter::Off)
-        .filter_target("wxkf".to_string(), log::LevelFilter::Trace);
-    let handle = logger.reset_handle();
-    // Another extension may own the global logger already; then wxkf logs through it.
-    if log::set_boxed_logger(Box::new(WxkfOnly(logger))).is_ok() {
-        log::set_max_level(log::LevelFilter::Trace);
-        let _ = LOG_RESET.set(handle);
-    }
+    logging::install(m.py())?;
     m.add("CoreError", m.py().get_type::<CoreError>())?;
     aio::register(m)?;
     m.add("TYPING_REFRESH_MS", wxkf::callback::TYPING_REFRESH_MS)?;
@@ -437,7 +395,7 @@ fn _wxkf(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RecordWalk>()?;
     push::register(m)?;
     m.add_function(wrap_pyfunction!(catalogue, m)?)?;
-    m.add_function(wrap_pyfunction!(reset_logging, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::reset_logging, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,7 +5,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde_json::{Map, Number, Value};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 /// Nesting deeper than any argument of core's table has: left to `json` (which says so).
 const MAX_DEPTH: usize = 32;
@@ -18,41 +20,65 @@ pub(crate) fn args_text(args: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(text) = args.cast::<PyString>() {
         return Ok(text.to_cow()?.into_owned());
     }
-    match value(args, 0) {
-        Some(v) => Ok(v.to_string()),
-        None => args.py().import("wxkf._native")?.getattr("dumps")?.call1((args,))?.extract(),
+    match serde_json::to_string(&Data(args, 0)) {
+        Ok(text) => Ok(text),
+        Err(_) => args.py().import("wxkf._native")?.getattr("dumps")?.call1((args,))?.extract(),
     }
 }
 
-/// The JSON value of `obj`, `None` when it is (or holds) anything else.
-fn value(obj: &Bound<'_, PyAny>, depth: usize) -> Option<Value> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    if obj.is_none() {
-        Some(Value::Null)
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow().ok().map(|s| Value::String(s.into_owned()))
-    } else if let Ok(b) = obj.cast::<PyBool>() {
-        Some(Value::Bool(b.is_true()))
-    } else if obj.is_instance_of::<PyInt>() {
-        // Beyond i64/u64 `json` writes the digits, which core refuses by field: left to it.
-        obj.extract::<i64>().map(Value::from).or_else(|_| obj.extract::<u64>().map(Value::from)).ok()
-    } else if let Ok(f) = obj.cast::<PyFloat>() {
-        Number::from_f64(f.value()).map(Value::Number)
-    } else if let Ok(d) = obj.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (k, v) in d.iter() {
-            let key = k.cast::<PyString>().ok()?.to_cow().ok()?.into_owned();
-            map.insert(key, value(&v, depth + 1)?);
+/// Python data written as JSON while it is read (no intermediate value); the write fails on
+/// anything `args_text` leaves to `json`.
+struct Data<'a, 'py>(&'a Bound<'py, PyAny>, usize);
+
+impl Serialize for Data<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Data(obj, depth) = *self;
+        let refuse = || S::Error::custom("left to json");
+        if depth > MAX_DEPTH {
+            return Err(refuse());
         }
-        Some(Value::Object(map))
-    } else if let Ok(l) = obj.cast::<PyList>() {
-        l.iter().map(|v| value(&v, depth + 1)).collect::<Option<_>>().map(Value::Array)
-    } else if let Ok(t) = obj.cast::<PyTuple>() {
-        t.iter().map(|v| value(&v, depth + 1)).collect::<Option<_>>().map(Value::Array)
-    } else {
-        None
+        if obj.is_none() {
+            s.serialize_unit()
+        } else if let Ok(text) = obj.cast::<PyString>() {
+            s.serialize_str(&text.to_cow().map_err(|_| refuse())?)
+        } else if let Ok(b) = obj.cast::<PyBool>() {
+            s.serialize_bool(b.is_true())
+        } else if obj.is_instance_of::<PyInt>() {
+            // Beyond i64/u64 `json` writes the digits, which core refuses by field: left to it.
+            if let Ok(i) = obj.extract::<i64>() {
+                s.serialize_i64(i)
+            } else {
+                s.serialize_u64(obj.extract::<u64>().map_err(|_| refuse())?)
+            }
+        } else if let Ok(f) = obj.cast::<PyFloat>() {
+            let v = f.value();
+            if v.is_finite() {
+                s.serialize_f64(v)
+            } else {
+                Err(refuse())
+            }
+        } else if let Ok(dict) = obj.cast::<PyDict>() {
+            let mut map = s.serialize_map(Some(dict.len()))?;
+            for (k, v) in dict.iter() {
+                let key = k.cast::<PyString>().map_err(|_| refuse())?.to_cow().map_err(|_| refuse())?;
+                map.serialize_entry(&*key, &Data(&v, depth + 1))?;
+            }
+            map.end()
+        } else if let Ok(list) = obj.cast::<PyList>() {
+            let mut seq = s.serialize_seq(Some(list.len()))?;
+            for v in list.iter() {
+                seq.serialize_element(&Data(&v, depth + 1))?;
+            }
+            seq.end()
+        } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+            let mut seq = s.serialize_seq(Some(tuple.len()))?;
+            for v in tuple.iter() {
+                seq.serialize_element(&Data(&v, depth + 1))?;
+            }
+            seq.end()
+        } else {
+            Err(refuse())
+        }
     }
 }
 

@@ -418,6 +418,24 @@ def test_logging_reaches_the_wxkf_logger(emu: Emulator, caplog: pytest.LogCaptur
     assert SECRET not in text and c.access_token() not in text
 
 
+def test_logger_levels_are_read_again_after_reset_logging(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    # The native side keeps each logger's level once read (per level), until reset_logging().
+    c = client_for(emu)
+    caplog.set_level(logging.WARNING, logger="wxkf")
+    wxkf.reset_logging()
+    c.get_kf_list()
+    assert not [r for r in caplog.records if r.name.startswith("wxkf")]
+    caplog.set_level(logging.DEBUG, logger="wxkf")
+    wxkf.reset_logging()
+    c.get_kf_list()
+    assert any("sending" in r.getMessage() for r in caplog.records if r.name.startswith("wxkf"))
+    caplog.clear()
+    caplog.set_level(logging.WARNING, logger="wxkf")
+    wxkf.reset_logging()
+    c.get_kf_list()
+    assert not [r for r in caplog.records if r.name.startswith("wxkf")]
+
+
 def test_failed_calls_print_nothing_without_logging_configured(emu: Emulator) -> None:
     # A fresh interpreter: pytest's own log handlers would hide Python's "last resort" handler.
     script = f"""

@@ -856,7 +856,9 @@ fn operations(model: &Model) -> String {
     out.push_str(concat!(
         "\nclass _Types:\n    \"\"\"``wxkf.types`` on first use, so ``import wxkf`` stays short.\"\"\"\n\n",
         "    def __getattr__(self, name: str) -> Any:\n        from . import types\n\n",
-        "        return getattr(types, name)\n\n\n_t: Any = _Types()\n\n",
+        "        value = getattr(types, name)\n",
+        "        setattr(self, name, value)  # found without this method from now on\n",
+        "        return value\n\n\n_t: Any = _Types()\n\n",
     ));
     for (class, asynchronous) in [("ClientOps", false), ("AsyncClientOps", true)] {
         let _ = writeln!(out, "\nclass {class}:");

@@ -20,7 +20,9 @@ class _Types:
     def __getattr__(self, name: str) -> Any:
         from . import types
 
-        return getattr(types, name)
+        value = getattr(types, name)
+        setattr(self, name, value)  # found without this method from now on
+        return value
 
 
 _t: Any = _Types()
