@@ -12,4 +12,7 @@ maturin="$HOME/.cache/wxkf/venv-python/bin/maturin" # installed by scripts/test-
 [ -x "$maturin" ] || { "$venv/bin/pip" install -q maturin==1.16.0 >&2; maturin="$venv/bin/maturin"; }
 "$maturin" build -q --release -m bindings-python/Cargo.toml -i "$venv/bin/python" -o "$CARGO_TARGET_DIR/wheels-python-release" >&2
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$(ls -t "$CARGO_TARGET_DIR"/wheels-python-release/wxkf-*.whl | head -1)" >&2
+# The floor row: raw reqwest called from Python (bindings-python/benches/floor).
+"$maturin" build -q --release -m bindings-python/benches/floor/Cargo.toml -i "$venv/bin/python" -o "$CARGO_TARGET_DIR/wheels-bench-floor" >&2
+"$venv/bin/pip" install -q --force-reinstall --no-deps "$(ls -t "$CARGO_TARGET_DIR"/wheels-bench-floor/wxkf_bench_floor-*.whl | head -1)" >&2
 "$venv/bin/python" bindings-python/benches/bench_rows.py "$@"

@@ -1,4 +1,6 @@
-"""BENCHMARKS.md rows for Python: wxkf Client (threads) and AsyncClient, raw httpx, wechatpy.
+"""BENCHMARKS.md rows for Python: wxkf Client (threads) and AsyncClient, raw httpx, wechatpy, and
+at 1 in flight the floor of any Python client over native HTTP: raw reqwest called from Python
+(``benches/floor``: no arguments read, no result parsed).
 
 Usage: bench_rows.py URL SECONDS [FROM TO] — against a running emulator (appid/secret = its
 defaults; the Rust harness has given the bench user an unlimited payment window). Prints one
@@ -119,10 +121,16 @@ def main() -> None:
             "wechatpy": lambda i: wp.message.send_text(USER, f"bench {i}"),
         },
     }
+    import wxkf_bench_floor
+
+    floor = wxkf_bench_floor.Raw(url, token)
+    floor_calls = {"get_kf_list": lambda i: floor.get_kf_list(), "send_text": lambda i: floor.send_text(USER, f"bench {i}")}
     for workload, contenders in calls.items():
         for concurrency in (1, 32):
             for name, call in contenders.items():
                 threaded(name, workload, concurrency, call)
+            if concurrency == 1:
+                threaded("raw reqwest (from Python)", workload, 1, floor_calls[workload])
 
             def make_async(workload: str = workload) -> Callable[[int], Any]:
                 ac = wxkf.AsyncClient.fixed(token, base_url=url)
