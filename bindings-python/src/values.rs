@@ -4,10 +4,10 @@
 //! is no longer in the CPU's caches when the response comes back).
 
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 
 /// Nesting deeper than any argument of core's table has: left to `json` (which says so).
 const MAX_DEPTH: usize = 32;
@@ -82,12 +82,17 @@ impl Serialize for Data<'_, '_> {
     }
 }
 
-/// Core's JSON result as Python data (`None` for `null`).
+/// Core's JSON result as Python data (`None` for `null`), parsed by `json`'s C scanner
+/// (`JSONDecoder().scan_once`): what `json.loads` runs, without its Python frames and
+/// whitespace regexes, and sharing each key's string within the result as it does (a page of
+/// records would hold a copy of every key per record otherwise).
 pub(crate) fn from_json(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+    static SCAN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if text == "null" {
         return Ok(py.None());
     }
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("wxkf: core's result is not JSON: {e}")))?;
-    Ok(pythonize::pythonize(py, &value)?.unbind())
+    let scan = SCAN.get_or_try_init(py, || {
+        py.import("json.decoder")?.getattr("JSONDecoder")?.call0()?.getattr("scan_once").map(Bound::unbind)
+    })?;
+    Ok(scan.bind(py).call1((text, 0))?.get_item(0)?.unbind())
 }
