@@ -1,5 +1,7 @@
-"""The crossing into the native module (internal): values go in and come back as JSON text, and
-a ``CoreError`` (core's error view as JSON) is raised as its generated exception class.
+"""The crossing into the native module (internal): values go in and come back as JSON text
+(``Core.call`` itself takes the arguments' dict and returns Python data; ``dumps`` here is
+what it falls back on for a value it does not write), and a ``CoreError`` (core's error view as
+JSON) is raised as its generated exception class.
 """
 
 from __future__ import annotations
