@@ -205,3 +205,39 @@ def test_runner_catches_a_changed_expectation(server: Tuple[str, Recorder]) -> N
     changed["json"]["image"]["media_id"] = "other"
     with pytest.raises(AssertionError):
         check_request(changed, rec.requests[0])
+
+
+def test_dict_arguments_reach_core_as_json_writes_them(server: Tuple[str, Recorder]) -> None:
+    # The native side writes the arguments' dict as JSON itself; what JSON carries arrives as
+    # `json.dumps` would send it: str subclasses, int enums, tuples, escapes and any Unicode.
+    import enum
+
+    class Name(str):
+        pass
+
+    class One(enum.IntEnum):
+        ONE = 1
+
+    base_url, rec = server
+    rec.response = {"body": {"errcode": 0, "errmsg": "ok"}}
+    client = wxkf.Client.fixed("ACCESS_TOKEN", base_url=base_url, max_attempts=1)
+    title = 'quote " backslash \\ newline \n tab \t nul \x00 中文 👋 \u2028'
+    article = {"title": Name(title), "description": "d", "url": "http://a", "picurl": "http://p"}
+    rec.requests.clear()
+    client.send_message(Name("oUSER"), {"news": {"articles": (article,)}})
+    body = json.loads(rec.requests[0]["body"])
+    assert body["touser"] == "oUSER" and [a["title"] for a in body["news"]["articles"]] == [title]
+    menu = ({"id": Name("101"), "content": "yes"}, {"id": "102", "content": title})
+    rec.requests.clear()
+    client.send_message("oUSER", {"msgmenu": {"head_content": "h", "list": menu, "tail_content": "t"}})
+    sent = json.loads(rec.requests[0]["body"])["msgmenu"]["list"]
+    assert sent == [{"id": "101", "content": "yes"}, {"id": "102", "content": title}]
+    rec.response = {"body": {"errcode": 0, "errmsg": "ok", "recordlist": [], "number": 0, "msgid": 1}}
+    rec.requests.clear()
+    client.get_msg_list(1767196800, 1767200400, msgid=One.ONE, number=One.ONE)
+    assert json.loads(rec.requests[0]["body"])["msgid"] == 1
+    # What JSON cannot carry as given goes through `json` (the same errors as before).
+    for bad in (float("nan"), 2**70, True):
+        with pytest.raises(wxkf.ValidationError) as e:
+            client.get_msg_list(1767196800, 1767200400, msgid=bad)
+        assert e.value.field == "msgid"
