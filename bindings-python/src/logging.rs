@@ -27,13 +27,14 @@ impl log::Log for WxkfOnly {
             return false;
         }
         let at = metadata.level() as usize - 1; // Error is 1 … Trace is 5
-        let mut known = ENABLED.lock().unwrap_or_else(|e| e.into_inner());
-        let levels = known.get_or_insert_with(HashMap::new);
-        if let Some(enabled) = levels.get(metadata.target()).and_then(|l| l[at]) {
+        let known = || ENABLED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(enabled) = known().as_ref().and_then(|k| k.get(metadata.target())).and_then(|l| l[at]) {
             return enabled;
         }
+        // Not under the lock: pyo3-log may take the GIL, and a thread holding the GIL may be
+        // waiting for the lock to log.
         let enabled = self.0.enabled(metadata);
-        levels.entry(metadata.target().to_string()).or_default()[at] = Some(enabled);
+        known().get_or_insert_with(HashMap::new).entry(metadata.target().to_string()).or_default()[at] = Some(enabled);
         enabled
     }
 
