@@ -286,14 +286,14 @@ def check_python(wheel, sdist):
     problems = []
     version = workspace()["version"]
     wheel, sdist = Path(wheel), Path(sdist)
-    # The file name carries the tags: one abi3 wheel for every CPython >= 3.9, a manylinux platform.
+    # The file name carries the tags: one abi3 wheel for every CPython >= 3.10, a manylinux platform.
     m = re.fullmatch(r"wxkf-([^-]+)-(cp\d+)-abi3-([a-z0-9_.]+)\.whl", wheel.name)
     if not m:
-        return [f"{wheel.name}: not an abi3 wheel of wxkf (expected wxkf-VERSION-cp39-abi3-PLATFORM.whl)"]
+        return [f"{wheel.name}: not an abi3 wheel of wxkf (expected wxkf-VERSION-cp310-abi3-PLATFORM.whl)"]
     if m.group(1) != version:
         problems.append(f"{wheel.name}: version {m.group(1)}, the workspace's is {version}")
-    if m.group(2) != "cp39":
-        problems.append(f"{wheel.name}: built for {m.group(2)}, requires-python says >=3.9 (pyo3 abi3-py39)")
+    if m.group(2) != "cp310":
+        problems.append(f"{wheel.name}: built for {m.group(2)}, requires-python says >=3.10 (pyo3 abi3-py310)")
     if not all(p.startswith("manylinux") for p in m.group(3).split(".")):
         problems.append(f"{wheel.name}: platform {m.group(3)} is not manylinux: PyPI refuses it")
 

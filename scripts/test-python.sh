@@ -17,7 +17,7 @@ WHEEL_DIR="$CARGO_TARGET_DIR/wheels-python"
 step "toolchain"
 ensure_rust
 apt_install redis-server redis-server
-"$PY" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' || { echo "Python >= 3.9 needed" >&2; exit 1; }
+"$PY" -c 'import sys; assert sys.version_info >= (3, 10), sys.version' || { echo "Python >= 3.10 needed" >&2; exit 1; }
 # Debian splits venv/ensurepip out of python3: install it when missing.
 if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null

@@ -57,6 +57,8 @@ thread_local! {
     /// The calling thread's own runtime for `Client`'s calls (`None` if it could not be built).
     static LOCAL_RUNTIME: Option<tokio::runtime::Runtime> =
         tokio::runtime::Builder::new_current_thread().enable_all().build().ok();
+    /// Whether this thread is Python's main thread (asked on its first call).
+    static IS_MAIN_THREAD: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
     /// Whether this thread runs Python's signal handlers from inside a blocking call.
     static IN_SIGNAL_HANDLERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -73,16 +75,20 @@ where
 /// Runs a future with the GIL released: `local`, on the calling thread's own runtime (no
 /// hand-off to a runtime thread and back: at one call at a time, waking the parked threads
 /// of that hand-off took more of a call than its work), else on the extension's shared
-/// runtime. Every 100 ms it takes the GIL for a moment to run Python's signal handlers, so
-/// Ctrl-C (`KeyboardInterrupt`) interrupts a blocking call at once; the dropped future
-/// cancels the request.
+/// runtime. On Python's main thread it takes the GIL every 100 ms for a moment to run
+/// Python's signal handlers, so Ctrl-C (`KeyboardInterrupt`) interrupts a blocking call at
+/// once; the dropped future cancels the request.
 fn block_on_with<F>(py: Python<'_>, local: bool, fut: F) -> PyResult<F::Output>
 where
     F: std::future::Future + Send,
     F::Output: Send,
 {
+    let signals = on_main_thread(py);
     // Boxed: the runtime's `block_on` moves what it is given, and these futures are kilobytes.
     let run = Box::pin(async move {
+        if !signals {
+            return Ok(fut.await);
+        }
         let mut fut = std::pin::pin!(fut);
         loop {
             tokio::select! {
@@ -106,6 +112,21 @@ where
         LOCAL_RUNTIME.with(|own| match own.as_ref().filter(|_| local) {
             Some(rt) => rt.block_on(wxkf_native::on_own_runtime(run)),
             None => runtime().block_on(run),
+        })
+    })
+}
+
+/// Whether the calling thread is Python's main thread, the only one that runs signal handlers
+/// (`check_signals` elsewhere does nothing: no 100 ms timer for the calls of other threads).
+fn on_main_thread(py: Python<'_>) -> bool {
+    IS_MAIN_THREAD.with(|known| {
+        *known.get_or_init(|| {
+            let ask = || -> PyResult<bool> {
+                let threading = py.import("threading")?;
+                let main = threading.getattr("main_thread")?.call0()?.getattr("ident")?;
+                main.eq(threading.getattr("get_ident")?.call0()?)
+            };
+            ask().unwrap_or(true)
         })
     })
 }

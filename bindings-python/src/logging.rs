@@ -1,16 +1,17 @@
 //! Core's `tracing` events into Python's `logging` (logger `wxkf`) through `log` and pyo3-log.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use pyo3::prelude::*;
 
 static LOG_RESET: OnceLock<pyo3_log::ResetHandle> = OnceLock::new();
 
-/// Whether a (target, level) of wxkf's is enabled in Python, as pyo3-log last said; forgotten
-/// with its cache (`reset_logging`). Asking pyo3-log walks its cache by the target's path
-/// segments: ~1.6k instructions for each of the two debug events of every call.
-static ENABLED: Mutex<Option<HashMap<String, [Option<bool>; 5]>>> = Mutex::new(None);
+/// Whether a (target, level) of wxkf's is enabled in Python, as its logger last said;
+/// forgotten with pyo3-log's cache (`reset_logging`). Without it every event of every call
+/// reaches pyo3-log's `log` (~3.5k instructions a call, with the URL redacted and the message
+/// formatted for nothing): pyo3-log's own `enabled` says yes until a first event has filled its
+/// cache. A handful of targets: a list, no hashing.
+static ENABLED: Mutex<Vec<(String, [Option<bool>; 5])>> = Mutex::new(Vec::new());
 
 /// pyo3-log for wxkf's own events: the other crates' (hyper's, reqwest's, several per
 /// request, all filtered out) are dropped before pyo3-log hashes their target to look it up.
@@ -21,6 +22,27 @@ fn is_wxkf(target: &str) -> bool {
     target.strip_prefix("wxkf").is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
+/// Python's number for a `log` level, as pyo3-log maps it (`Trace` is 5).
+fn python_level(level: log::Level) -> u32 {
+    match level {
+        log::Level::Error => 40,
+        log::Level::Warn => 30,
+        log::Level::Info => 20,
+        log::Level::Debug => 10,
+        log::Level::Trace => 5,
+    }
+}
+
+/// What Python's logger of `target` (`wxkf.client` for `wxkf::client`) says of `level`; an
+/// error asking counts as enabled, so that pyo3-log decides.
+fn python_enabled(target: &str, level: log::Level) -> bool {
+    Python::attach(|py| -> PyResult<bool> {
+        let logger = py.import("logging")?.getattr("getLogger")?.call1((target.replace("::", "."),))?;
+        logger.call_method1("isEnabledFor", (python_level(level),))?.is_truthy()
+    })
+    .unwrap_or(true)
+}
+
 impl log::Log for WxkfOnly {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         if !is_wxkf(metadata.target()) {
@@ -28,13 +50,21 @@ impl log::Log for WxkfOnly {
         }
         let at = metadata.level() as usize - 1; // Error is 1 … Trace is 5
         let known = || ENABLED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(enabled) = known().as_ref().and_then(|k| k.get(metadata.target())).and_then(|l| l[at]) {
+        if let Some(enabled) = known().iter().find(|(t, _)| t == metadata.target()).and_then(|(_, l)| l[at]) {
             return enabled;
         }
-        // Not under the lock: pyo3-log may take the GIL, and a thread holding the GIL may be
+        // Not under the lock: asking takes the GIL, and a thread holding the GIL may be
         // waiting for the lock to log.
-        let enabled = self.0.enabled(metadata);
-        known().get_or_insert_with(HashMap::new).entry(metadata.target().to_string()).or_default()[at] = Some(enabled);
+        let enabled = self.0.enabled(metadata) && python_enabled(metadata.target(), metadata.level());
+        let mut known = known();
+        let at_target = match known.iter().position(|(t, _)| t == metadata.target()) {
+            Some(i) => i,
+            None => {
+                known.push((metadata.target().to_string(), [None; 5]));
+                known.len() - 1
+            }
+        };
+        known[at_target].1[at] = Some(enabled);
         enabled
     }
 
@@ -66,7 +96,7 @@ pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
 /// Forgets the cached Python logger levels (call after changing the `wxkf` logger's level).
 #[pyfunction]
 pub(crate) fn reset_logging() {
-    *ENABLED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    ENABLED.lock().unwrap_or_else(|e| e.into_inner()).clear();
     if let Some(handle) = LOG_RESET.get() {
         handle.reset();
     }

@@ -209,7 +209,7 @@ def test_wheel_metadata() -> None:
 
     meta = metadata.metadata("wxkf")
     assert meta["Name"] == "wxkf" and meta["Version"] == wxkf.__version__
-    assert meta["Requires-Python"] == ">=3.9"
+    assert meta["Requires-Python"] == ">=3.10"
     assert "Typing :: Typed" in meta.get_all("Classifier", [])
     assert "Client" in (meta.get_payload() or "")  # the README is the long description
     wheel = metadata.distribution("wxkf").read_text("WHEEL") or ""

@@ -134,7 +134,7 @@ def tagged(d: Any, kinds: Mapping[str, Any], field: str) -> Any:
 
 def message(value: MessageLike, kf_account: Optional[str]) -> Dict[str, Any]:
     """A message object or its dict, as core reads it; ``kf_account`` sends it as that kf."""
-    if isinstance(value, _message_class()):
+    if isinstance(value, _MESSAGE or _message_class()):
         d = value.to_dict()
     elif isinstance(value, Mapping):
         d = dict(value)
