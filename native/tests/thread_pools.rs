@@ -91,6 +91,32 @@ fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
 }
 
 #[test]
+fn calls_back_to_back_on_a_threads_runtime_keep_one_connection() {
+    // Within a millisecond of the last exchange the transport does not look for closed
+    // connections first: the connection it just used is taken again, every call answered.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (requests, connections) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (counted, opened) = (requests.clone(), connections.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            opened.fetch_add(1, Ordering::SeqCst);
+            let counted = counted.clone();
+            std::thread::spawn(move || serve(stream.unwrap(), usize::MAX, &counted));
+        }
+    });
+    let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
+    let rt = local_runtime();
+    for call in 1..=50 {
+        let answer =
+            rt.block_on(on_own_runtime(transport.send(post(&url)))).unwrap_or_else(|e| panic!("call {call}: {e}"));
+        assert_eq!(answer.body, format!("{{\"n\":{call}}}").into_bytes());
+    }
+    assert_eq!(requests.load(Ordering::SeqCst), 50);
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "one keep-alive connection for all the calls");
+}
+
+#[test]
 fn threads_on_their_own_runtimes_share_a_transport() {
     let (url, requests) = server(usize::MAX);
     let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
