@@ -14,19 +14,21 @@ use wxkf::{HttpRequest, Method};
 use wxkf_native::{on_own_runtime, NativeOptions, ReqwestTransport};
 
 /// An HTTP/1.1 server on loopback answering `{"n":<request number>}` with keep-alive; after
-/// each answer it closes the connection once `close_after` answers were given on it.
-fn server(close_after: usize) -> (String, Arc<AtomicUsize>) {
+/// each answer it closes the connection once `close_after` answers were given on it. Counts
+/// the requests and the connections it accepted.
+fn server(close_after: usize) -> (String, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = requests.clone();
+    let (requests, connections) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (counted, opened) = (requests.clone(), connections.clone());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
+            opened.fetch_add(1, Ordering::SeqCst);
             let counted = counted.clone();
             std::thread::spawn(move || serve(stream.unwrap(), close_after, &counted));
         }
     });
-    (url, requests)
+    (url, requests, connections)
 }
 
 fn serve(stream: TcpStream, close_after: usize, requests: &AtomicUsize) {
@@ -77,7 +79,7 @@ fn local_runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
-    let (url, requests) = server(1);
+    let (url, requests, _) = server(1);
     let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
     let rt = local_runtime();
     for round in 1..=3 {
@@ -94,17 +96,7 @@ fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
 fn calls_back_to_back_on_a_threads_runtime_keep_one_connection() {
     // Within a millisecond of the last exchange the transport does not look for closed
     // connections first: the connection it just used is taken again, every call answered.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (requests, connections) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (counted, opened) = (requests.clone(), connections.clone());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            opened.fetch_add(1, Ordering::SeqCst);
-            let counted = counted.clone();
-            std::thread::spawn(move || serve(stream.unwrap(), usize::MAX, &counted));
-        }
-    });
+    let (url, requests, connections) = server(usize::MAX);
     let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
     let rt = local_runtime();
     for call in 1..=50 {
@@ -118,7 +110,7 @@ fn calls_back_to_back_on_a_threads_runtime_keep_one_connection() {
 
 #[test]
 fn threads_on_their_own_runtimes_share_a_transport() {
-    let (url, requests) = server(usize::MAX);
+    let (url, requests, _) = server(usize::MAX);
     let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
     // The first thread's connection stays in its pool while the others call.
     let rt = local_runtime();
@@ -147,7 +139,7 @@ fn threads_on_their_own_runtimes_share_a_transport() {
 
 #[test]
 fn calls_on_a_shared_runtime_and_on_threads_own_runtimes_mix() {
-    let (url, requests) = server(usize::MAX);
+    let (url, requests, _) = server(usize::MAX);
     let transport = Arc::new(ReqwestTransport::new(NativeOptions::default()).unwrap());
     let shared = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let own = local_runtime();
