@@ -77,15 +77,19 @@ fn local_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
+/// POST number `n` on the thread's own runtime `rt`, answered `{"n":n}` (the server's count).
+fn post_nth(rt: &tokio::runtime::Runtime, transport: &ReqwestTransport, url: &str, n: usize) {
+    let answer = rt.block_on(on_own_runtime(transport.send(post(url)))).unwrap_or_else(|e| panic!("call {n}: {e}"));
+    assert_eq!(answer.body, format!("{{\"n\":{n}}}").into_bytes());
+}
+
 #[test]
 fn a_connection_closed_while_the_thread_was_away_is_not_written_to() {
     let (url, requests, _) = server(1);
     let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
     let rt = local_runtime();
     for round in 1..=3 {
-        let answer =
-            rt.block_on(on_own_runtime(transport.send(post(&url)))).unwrap_or_else(|e| panic!("round {round}: {e}"));
-        assert_eq!(answer.body, format!("{{\"n\":{round}}}").into_bytes());
+        post_nth(&rt, &transport, &url, round);
         // Away from the runtime: nothing reads the pooled connection while the server closes it.
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -100,9 +104,7 @@ fn calls_back_to_back_on_a_threads_runtime_keep_one_connection() {
     let transport = ReqwestTransport::new(NativeOptions::default()).unwrap();
     let rt = local_runtime();
     for call in 1..=50 {
-        let answer =
-            rt.block_on(on_own_runtime(transport.send(post(&url)))).unwrap_or_else(|e| panic!("call {call}: {e}"));
-        assert_eq!(answer.body, format!("{{\"n\":{call}}}").into_bytes());
+        post_nth(&rt, &transport, &url, call);
     }
     assert_eq!(requests.load(Ordering::SeqCst), 50);
     assert_eq!(connections.load(Ordering::SeqCst), 1, "one keep-alive connection for all the calls");
