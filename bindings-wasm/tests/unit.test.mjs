@@ -409,3 +409,45 @@ test("Node's transports (node:http by default, a given fetch): same results and 
   }
 });
 
+
+test("node:http and node:https: bodies of many socket reads arrive whole, twice over one kept-alive connection", async () => {
+  // A child process trusts the test-only certificate of tests/fixtures (NODE_EXTRA_CA_CERTS is
+  // read at start). Every socket reads into one buffer of its own: a body of ~60 reads must come
+  // out byte for byte, and a second call on the same connection must not see the first's bytes.
+  const { spawnSync } = await import("node:child_process");
+  const fixture = (f) => new URL(`fixtures/${f}`, import.meta.url).pathname;
+  const child = `
+    import http from "node:http";
+    import https from "node:https";
+    import { readFileSync } from "node:fs";
+    import { Client } from "wxkf";
+    const kfs = (n) => Array.from({ length: 4000 }, (_, i) => ({ kf_account: \`kf\${i}@gh\`, kf_nick: \`昵称\${n}-\${i}\`, kf_id: String(1000 + i), kf_headimgurl: "http://x/" + "a".repeat(i % 97) }));
+    const connections = [];
+    let n = 0;
+    const answer = (req, res) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ kf_list: kfs(++n) }));
+    const tls = { key: readFileSync(${JSON.stringify(fixture("localhost.key"))}), cert: readFileSync(${JSON.stringify(fixture("localhost.crt"))}) };
+    for (const [scheme, server] of [["http", http.createServer(answer)], ["https", https.createServer(tls, answer)]]) {
+      server.on("connection", () => connections.push(scheme));
+      await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+      const c = new Client({ accessToken: "T", baseUrl: \`\${scheme}://localhost:\${server.address().port}\`, maxAttempts: 1 });
+      for (let call = 0; call < 2; call++) {
+        const list = await c.getKfList();
+        const want = kfs(n);
+        if (JSON.stringify(list.map((k) => [k.kf_account, k.kf_nick, k.kf_id, k.kf_headimgurl])) !== JSON.stringify(want.map((k) => [k.kf_account, k.kf_nick, k.kf_id, k.kf_headimgurl])))
+          throw new Error(\`\${scheme} call \${call}: the list differs\`);
+      }
+      server.closeAllConnections();
+      server.close();
+    }
+    console.log(JSON.stringify({ connections, bodyBytes: JSON.stringify({ kf_list: kfs(1) }).length }));
+  `;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", child], {
+    cwd: new URL(".", import.meta.url).pathname,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: fixture("localhost.crt") },
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const { connections, bodyBytes } = JSON.parse(r.stdout);
+  assert.deepEqual(connections, ["http", "https"], "each scheme's two calls shared one connection");
+  assert.ok(bodyBytes > 8 * 65536, `the body spans many reads (${bodyBytes} bytes)`);
+});
