@@ -19,8 +19,10 @@ WASM_BINDGEN_VERSION=0.2.130 # = the exact `wasm-bindgen` pin in bindings-wasm/C
 NIGHTLY=nightly-2026-05-20 # pinned: builds the shipped wasm with build-std (see below)
 # The gzipped wasm's budget: the test fails past it. 150 KiB (issues 5 and 19) until the
 # production guards (issue 18) came in: with them 163 KiB (measured 2026-11-30; without, 147),
-# of which their logic ~7.5 KiB and its serde and JS surface the rest.
-SIZE_BUDGET_GZ=$((164 * 1024))
+# of which their logic ~7.5 KiB and its serde and JS surface the rest. 169 KiB since a record
+# page stays in the wasm as its JSON text and each record is parsed as it crosses (issue 19,
+# +4.3 KiB gzipped, measured 2026-11-30): the wasm's memory on a 10,000-record page 4.2 -> 2.5 MB.
+SIZE_BUDGET_GZ=$((169 * 1024))
 PKG="$ROOT/bindings-wasm/pkg"
 TESTS="$ROOT/bindings-wasm/tests"
 

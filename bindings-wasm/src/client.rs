@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wxkf::api::record::get_msg_list::MsgRecord;
+use wxkf::api::record::get_msg_list::MsgListText;
 use wxkf::budget::UserAction;
 use wxkf::client::{Client, KvTokenStore, RecordWalk, TokenProvider};
 use wxkf::ops::{from_json, JsonFields};
@@ -133,18 +133,18 @@ fn walk(options: &str) -> Result<RecordWalk, KfError> {
     }
 }
 
-/// The page fetched last, emptied as it crosses into JS.
+/// The page fetched last, kept as its text: its records are parsed as they cross into JS.
 #[derive(Default)]
 struct Page {
-    /// Its records not yet crossed, in reverse order (crossing pops them).
-    rest: Vec<MsgRecord>,
+    text: MsgListText,
     crossed: usize,
     len: usize,
 }
 
 /// A walk over the records of a range. The page fetched last stays here, in the wasm's
-/// memory, and crosses into JS a batch at a time (`take`): a page of 10,000 records never
-/// becomes one JS string or 10,000 live objects, which V8 would keep until a full GC.
+/// memory, as the JSON text it came as, and crosses into JS a batch at a time (`take`), parsed
+/// then: a page of 10,000 records never lives parsed at once here, nor becomes one JS string or
+/// 10,000 live objects, which V8 would keep until a full GC.
 #[wasm_bindgen]
 pub struct WasmRecordWalk {
     client: Rc<Inner>,
@@ -160,14 +160,15 @@ impl WasmRecordWalk {
     pub fn fetch(&self, signal: JsValue) -> Promise {
         let (client, shared, page) = (self.client.clone(), self.walk.clone(), self.page.clone());
         let fetched = async move {
+            // The page before lets go of its text before this one arrives.
+            *page.borrow_mut() = Page::default();
             // A copy walks, so that no borrow is held across the await.
             let mut walk = shared.borrow().clone();
-            let records = walk.next_page(&client).await;
+            let text = walk.next_text_page(&client).await;
             *shared.borrow_mut() = walk;
-            let mut rest = records?;
-            let len = rest.len();
-            rest.reverse();
-            *page.borrow_mut() = Page { rest, crossed: 0, len };
+            let text = text?.unwrap_or_default();
+            let len = text.remaining();
+            *page.borrow_mut() = Page { text, crossed: 0, len };
             Ok(len.to_string())
         };
         promise(signal, Box::pin(fetched))
@@ -176,14 +177,8 @@ impl WasmRecordWalk {
     /// The JSON array of the page's next `max` records (`[]` once it is all taken).
     pub fn take(&self, max: usize) -> Result<String, JsValue> {
         let mut page = self.page.borrow_mut();
-        let at = page.rest.len().saturating_sub(max);
-        let mut next = page.rest.split_off(at);
-        next.reverse();
+        let next = page.text.take(max).map_err(view)?;
         page.crossed += next.len();
-        if page.rest.is_empty() {
-            // Its memory goes back before the next page is fetched and parsed.
-            page.rest = Vec::new();
-        }
         json(&next).map_err(view)
     }
 

@@ -282,17 +282,40 @@ async fn record_stream_is_a_stream() {
     assert!(c.iter_msg_records(DAY, DAY).is_err());
 }
 
+/// The next page of `walk`, parsed whole or (`text`) kept as text and taken a record, then
+/// the rest.
+async fn next_page_of(
+    walk: &mut wxkf::client::RecordWalk,
+    c: &Client<Arc<Fake>, MemoryStore, TestClock>,
+    text: bool,
+) -> Vec<wxkf::api::record::get_msg_list::MsgRecord> {
+    if !text {
+        return walk.next_page(c).await.unwrap();
+    }
+    let Some(mut page) = walk.next_text_page(c).await.unwrap() else { return Vec::new() };
+    let mut records = page.take(1).unwrap();
+    records.extend(page.take(usize::MAX).unwrap());
+    records
+}
+
 /// The walk the bindings hold: stop after any number of records, even right after a resume
-/// that started mid-page, and the cursor resumes with exactly the rest.
+/// that started mid-page, and the cursor resumes with exactly the rest; with pages parsed
+/// whole and with pages kept as text (the npm package's).
 #[tokio::test]
 async fn record_walk_cursor_is_exact_at_every_stop() {
+    for text in [false, true] {
+        record_walk_stops(text).await;
+    }
+}
+
+async fn record_walk_stops(text: bool) {
     use wxkf::client::RecordWalk;
     let c = client(record_server(7));
     let (from, to) = (DAY, DAY + 2 * 86_400);
     let mut all = Vec::new();
     let mut walk = RecordWalk::new(from, to, 3).unwrap();
     loop {
-        let page = walk.next_page(&c).await.unwrap();
+        let page = next_page_of(&mut walk, &c, text).await;
         if page.is_empty() {
             break;
         }
@@ -311,7 +334,7 @@ async fn record_walk_cursor_is_exact_at_every_stop() {
             for stop in [a, a + b] {
                 while got.len() < stop.min(all.len()) {
                     if taken == page.len() {
-                        page = walk.next_page(&c).await.unwrap();
+                        page = next_page_of(&mut walk, &c, text).await;
                         taken = 0;
                     }
                     got.push(page[taken].clone());
@@ -322,13 +345,13 @@ async fn record_walk_cursor_is_exact_at_every_stop() {
                 (page, taken) = (Vec::new(), 0);
             }
             loop {
-                let rest = walk.next_page(&c).await.unwrap();
+                let rest = next_page_of(&mut walk, &c, text).await;
                 if rest.is_empty() {
                     break;
                 }
                 got.extend(rest);
             }
-            assert_eq!(got, all, "stop after {a}, then {b} more");
+            assert_eq!(got, all, "stop after {a}, then {b} more (text pages: {text})");
         }
     }
 }

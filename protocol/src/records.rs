@@ -139,18 +139,23 @@ impl RecordPager {
 
     /// Moves past `page`, the answer to `next_request()`: next page, next window, or done.
     pub fn advance(&mut self, page: &MsgListPage) -> Result<(), KfError> {
+        self.advance_past(page.recordlist.len(), page.msgid)
+    }
+
+    /// Moves past the answer to `next_request()` that held `records` records and gave `msgid`.
+    pub fn advance_past(&mut self, records: usize, msgid: i64) -> Result<(), KfError> {
         let Some(current) = self.next else {
             return Ok(());
         };
-        let full = page.recordlist.len() as i64 >= current.number;
+        let full = records as i64 >= current.number;
         self.next = if full {
-            if page.msgid <= current.msgid {
+            if msgid <= current.msgid {
                 return Err(KfError::decode(
-                    format!("paging cursor did not advance (msgid {} after {})", page.msgid, current.msgid),
+                    format!("paging cursor did not advance (msgid {} after {})", msgid, current.msgid),
                     b"",
                 ));
             }
-            Some(GetMsgList { msgid: page.msgid, ..current })
+            Some(GetMsgList { msgid, ..current })
         } else {
             // A short page ends the window.
             day_windows(current.endtime, self.to).next().map(|(starttime, endtime)| GetMsgList {

@@ -349,12 +349,26 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
         E: Endpoint + MaybeSend,
         E::Output: MaybeSend,
     {
+        self.execute_with(request, |response| E::parse(&response)).await
+    }
+
+    /// Runs `request` as `execute` does, its answer read by `read`, which owns it (a record
+    /// page kept as text keeps the body rather than a copy).
+    pub(crate) async fn execute_with<E, O>(
+        &self,
+        request: &E,
+        read: fn(HttpResponse) -> Result<O, KfError>,
+    ) -> Result<O, KfError>
+    where
+        E: Endpoint + MaybeSend,
+        O: MaybeSend,
+    {
         // Bad input fails before anything, a token fetch included, touches the network.
         request.validate().map_err(|e| self.scrub(e, None))?;
         let meta = CallMeta::of::<E>();
         let mut output = None;
-        let mut parse = |response: &HttpResponse| {
-            output = Some(E::parse(response)?);
+        let mut parse = |response: HttpResponse| {
+            output = Some(read(response)?);
             Ok(())
         };
         // Validated above: each attempt only builds.
@@ -368,8 +382,8 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
     pub(crate) async fn execute_json(&self, call: &dyn JsonCall) -> Result<String, KfError> {
         call.validate().map_err(|e| self.scrub(e, None))?;
         let mut output = None;
-        let mut parse = |response: &HttpResponse| {
-            output = Some(call.parse_json(response)?);
+        let mut parse = |response: HttpResponse| {
+            output = Some(call.parse_json(&response)?);
             Ok(())
         };
         self.run(call.meta(), call.guarded(), &|ctx: &BuildContext<'_>| call.build(ctx), &mut parse).await?;
@@ -450,7 +464,7 @@ impl<T: Transport, S: TokenStore, C: Clock> Client<T, S, C> {
             let http = built?;
             tracing::debug!(op = meta.name, method = %http.method, url = %http.redacted_url(), attempt, "sending");
             let result = match self.transport.send(http).await {
-                Ok(response) => parse(&response),
+                Ok(response) => parse(response),
                 Err(e) => Err(e),
             };
             let error = match result {
@@ -577,6 +591,6 @@ type BuildFn<'a> = dyn Fn(&BuildContext<'_>) -> Result<HttpRequest, KfError> + S
 type BuildFn<'a> = dyn Fn(&BuildContext<'_>) -> Result<HttpRequest, KfError> + 'a;
 /// Parses a response, keeping the typed result aside (`Send` natively, as above).
 #[cfg(not(target_arch = "wasm32"))]
-type ParseFn<'a> = dyn FnMut(&HttpResponse) -> Result<(), KfError> + Send + 'a;
+type ParseFn<'a> = dyn FnMut(HttpResponse) -> Result<(), KfError> + Send + 'a;
 #[cfg(target_arch = "wasm32")]
-type ParseFn<'a> = dyn FnMut(&HttpResponse) -> Result<(), KfError> + 'a;
+type ParseFn<'a> = dyn FnMut(HttpResponse) -> Result<(), KfError> + 'a;

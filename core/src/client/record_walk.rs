@@ -2,10 +2,11 @@
 //! keeps one per iterator and hands it the client for each page; it knows the mid-page cursor
 //! arithmetic, so a binding that hands records out one by one only counts them.
 
-use crate::api::record::get_msg_list::MsgRecord;
-use crate::client::{Client, Clock, TokenStore, Transport};
+use crate::api::record::get_msg_list::{GetMsgList, MsgListPage, MsgListText, MsgRecord};
+use crate::client::{Client, Clock, MaybeSend, TokenStore, Transport};
 use crate::records::{RecordCursor, RecordPager};
 use crate::KfError;
+use crate::{Endpoint, HttpResponse};
 
 /// A walk over the records of `[from, to)`, window by window (China-time days) and page by
 /// page (`msgid`), resumable from a [`RecordCursor`].
@@ -54,20 +55,35 @@ impl RecordWalk {
         &mut self,
         client: &Client<T, S, C>,
     ) -> Result<Vec<MsgRecord>, KfError> {
+        Ok(self.next_of::<MsgListPage, _, _, _>(client).await?.map(|page| page.recordlist).unwrap_or_default())
+    }
+
+    /// The next non-empty page kept as its text (records parsed as they are taken), `None` at
+    /// the end: what a memory-bounded host walks with. Errors as [`RecordWalk::next_page`].
+    pub async fn next_text_page<T: Transport, S: TokenStore, C: Clock>(
+        &mut self,
+        client: &Client<T, S, C>,
+    ) -> Result<Option<MsgListText>, KfError> {
+        self.next_of::<MsgListText, _, _, _>(client).await
+    }
+
+    async fn next_of<P: Page, T: Transport, S: TokenStore, C: Clock>(
+        &mut self,
+        client: &Client<T, S, C>,
+    ) -> Result<Option<P>, KfError> {
         while let Some(request) = self.pager.next_request() {
             let start = self.pager.cursor();
-            let page = client.execute(&request).await?;
-            self.pager.advance(&page)?;
+            let mut page = client.execute_with(&request, P::read).await?;
+            self.pager.advance_past(page.held(), page.msgid())?;
             self.pages += 1;
-            let mut records = page.recordlist;
             let skip = std::mem::take(&mut self.skip);
-            records.drain(..usize::try_from(skip).unwrap_or(usize::MAX).min(records.len()));
+            page.skip(usize::try_from(skip).unwrap_or(usize::MAX));
             self.page_cursor = start.map(|c| RecordCursor { skip, ..c });
-            if !records.is_empty() {
-                return Ok(records);
+            if page.left() > 0 {
+                return Ok(Some(page));
             }
         }
-        Ok(Vec::new())
+        Ok(None)
     }
 
     /// Where the walk stands once `taken` records of the last page returned were handed out:
@@ -79,5 +95,55 @@ impl RecordWalk {
             }
             _ => self.pager.cursor().map(|c| RecordCursor { skip: self.skip, ..c }),
         }
+    }
+}
+
+/// A `getmsglist` answer as a walk reads it: parsed whole, or kept as text.
+trait Page: Sized + MaybeSend {
+    /// Reads an answer (owned: the text page keeps its body).
+    fn read(response: HttpResponse) -> Result<Self, KfError>;
+    /// How many records the answer held.
+    fn held(&self) -> usize;
+    /// The answer's cursor for the next page.
+    fn msgid(&self) -> i64;
+    /// Drops the first `n` records (a walk resumed mid-page).
+    fn skip(&mut self, n: usize);
+    /// Records left.
+    fn left(&self) -> usize;
+}
+
+impl Page for MsgListPage {
+    fn read(response: HttpResponse) -> Result<Self, KfError> {
+        GetMsgList::parse(&response)
+    }
+    fn held(&self) -> usize {
+        self.recordlist.len()
+    }
+    fn msgid(&self) -> i64 {
+        self.msgid
+    }
+    fn skip(&mut self, n: usize) {
+        self.recordlist.drain(..n.min(self.recordlist.len()));
+    }
+    fn left(&self) -> usize {
+        self.recordlist.len()
+    }
+}
+
+impl Page for MsgListText {
+    fn read(response: HttpResponse) -> Result<Self, KfError> {
+        MsgListText::parse(response)
+    }
+    fn held(&self) -> usize {
+        self.len()
+    }
+    fn msgid(&self) -> i64 {
+        self.msgid
+    }
+    fn skip(&mut self, n: usize) {
+        MsgListText::skip(self, n);
+    }
+    fn left(&self) -> usize {
+        self.remaining()
     }
 }
