@@ -5,7 +5,7 @@
 // failure rejects with Node's own error (its `code`, e.g. ECONNREFUSED, ECONNRESET), a
 // TimeoutError, or the signal's reason, which the wasm classifies as it does fetch's.
 import http from "node:http";
-import https from "node:https";
+import { createRequire } from "node:module";
 
 /** Bytes a socket reads at a time (Node's own read size). */
 const READ_SIZE = 65536;
@@ -29,7 +29,16 @@ function agent(Agent) {
   return agent;
 }
 
-const agents = { "http:": agent(http.Agent), "https:": agent(https.Agent) };
+/** The agent per protocol; node:https (and with it TLS) is loaded with the first https URL. */
+const agents = { "http:": agent(http.Agent) };
+let https;
+function agentOf(protocol) {
+  if (protocol === "https:" && agents[protocol] === undefined) {
+    https = createRequire(import.meta.url)("node:https");
+    agents[protocol] = agent(https.Agent);
+  }
+  return agents[protocol];
+}
 
 /** Request options per origin: a client sends to one or two, and parsing a URL per request costs. */
 const origins = new Map();
@@ -42,7 +51,7 @@ function options(url, method, headers) {
   if (base === undefined) {
     const u = new URL(origin);
     const hostname = u.hostname.startsWith("[") ? u.hostname.slice(1, -1) : u.hostname;
-    base = { protocol: u.protocol, hostname, port: u.port || undefined, agent: agents[u.protocol] };
+    base = { protocol: u.protocol, hostname, port: u.port || undefined, agent: agentOf(u.protocol) };
     if (base.agent === undefined) throw new TypeError(`unsupported protocol ${u.protocol}`);
     if (u.username || u.password) base.auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
     if (origins.size >= 64) origins.clear();
