@@ -3,7 +3,8 @@
 //! call of it per request with the timeout inside: no `AbortController`, timer or `Response`
 //! built in the wasm, one Promise settled instead of two. The one HTTP seam of the package.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use async_trait::async_trait;
 use js_sys::{Function, Object, Reflect, Uint8Array};
@@ -24,11 +25,15 @@ extern "C" {
     fn clear_timeout(handle: &JsValue);
 }
 
+/// The most a response's content length reserves up front (a larger body still arrives whole).
+const MAX_RESERVE: f64 = (64 << 20) as f64;
+
 /// HTTP through `fetch`, each request timed out after `timeout_ms` (core's `timeout_ms`).
 pub(crate) struct FetchTransport {
     fetch: Option<Function>,
-    /// `fetch.wxkfRequest(url, method, headers, body, timeoutMs)`: a Promise of `[status,
-    /// contentType, chunks]` (the body's Uint8Arrays) with a `cancel()`; rejects with a `TimeoutError` after `timeoutMs`.
+    /// `fetch.wxkfRequest(url, method, headers, body, timeoutMs, sink)`: a Promise of `[status,
+    /// contentType]` with a `cancel()`, the body's pieces handed to `sink(piece, contentLength)`
+    /// as they arrive; rejects with a `TimeoutError` after `timeoutMs`.
     direct: Option<Function>,
     timeout_ms: u64,
 }
@@ -155,6 +160,24 @@ impl FetchTransport {
     async fn send_direct(&self, direct: &Function, request: HttpRequest) -> Result<HttpResponse, KfError> {
         let body =
             if request.body.is_empty() { JsValue::UNDEFINED } else { Uint8Array::from(request.body.as_slice()).into() };
+        // The answer's body lands here piece by piece as it arrives: no piece outlives its
+        // `data` event in JS (a page's pieces held until the end were at times promoted by
+        // V8's young-generation collections and then kept until a full GC: +1.2 MB).
+        let received = Rc::new(RefCell::new(Vec::new()));
+        let sink = Closure::<dyn FnMut(Uint8Array, f64)>::new({
+            let received = received.clone();
+            move |piece: Uint8Array, length: f64| {
+                let mut body = received.borrow_mut();
+                if body.capacity() == 0 && length > 0.0 {
+                    // Sized once from the content length: growing by doubling would hold up
+                    // to three times a page's bytes. A bogus length only loses the hint.
+                    let _ = body.try_reserve_exact(length.min(MAX_RESERVE) as usize);
+                }
+                let at = body.len();
+                body.resize(at + piece.length() as usize, 0);
+                piece.copy_to(&mut body[at..]);
+            }
+        });
         let args = js_sys::Array::of5(
             &JsValue::from_str(&request.url),
             &JsValue::from_str(request.method.as_str()),
@@ -162,7 +185,10 @@ impl FetchTransport {
             &body,
             &JsValue::from_f64(self.timeout_ms as f64),
         );
+        args.push(sink.as_ref());
         let promise = direct.apply(&JsValue::UNDEFINED, &args).map_err(|e| fetch_error(&e, &request))?;
+        // Declared after `sink`, so dropped before it: a cancelled request stops feeding the
+        // sink before the sink goes.
         let mut pending = CancelOnDrop { promise, done: false };
         let answer = settle(&pending.promise).await;
         pending.done = true;
@@ -173,18 +199,8 @@ impl FetchTransport {
         let part = |i: u32| Reflect::get_u32(&answer, i).unwrap_or(JsValue::UNDEFINED);
         let unusable = || KfError::transport(TransportKind::Other, "wxkfRequest resolved to an unusable answer");
         let status = part(0).as_f64().filter(|s| (100.0..=599.0).contains(s)).ok_or_else(unusable)? as u16;
-        let chunks: js_sys::Array = part(2).dyn_into().map_err(|_| unusable())?;
-        let chunks =
-            chunks.iter().map(|c| c.dyn_into::<Uint8Array>().map_err(|_| unusable())).collect::<Result<Vec<_>, _>>()?;
-        // Sized once: growing by doubling would hold up to three times a page's bytes.
-        let mut body = vec![0; chunks.iter().map(|c| c.length() as usize).sum()];
-        let mut at = 0;
-        for chunk in chunks {
-            let end = at + chunk.length() as usize;
-            chunk.copy_to(&mut body[at..end]);
-            at = end;
-        }
         let headers = part(1).as_string().map(|ct| ("content-type".to_string(), ct));
+        let body = std::mem::take(&mut *received.borrow_mut());
         Ok(HttpResponse { status, headers: headers.into_iter().collect(), body })
     }
 

@@ -367,6 +367,11 @@ test("Node's transports (node:http by default, a given fetch): same results and 
     if (path === "/cgi-bin/customservice/getkflist") return res.writeHead(200, { "content-type": "application/json" }).end('{"kf_list":[]}');
     if (path === "/cgi-bin/customservice/getonlinekflist") return req.socket.destroy(); // reset before an answer
     if (path === "/customservice/kfsession/getwaitcase") return res.writeHead(502).end("bad gateway");
+    if (path === "/customservice/kfsession/getsessionlist") {
+      // half a body, then nothing: the request ends by its timeout mid-body
+      res.writeHead(200, { "content-type": "application/json", "content-length": 200000 }).write(`{"sessionlist":[${'{"createtime":1,"openid":"o"},'.repeat(3000)}`);
+      return res.on("close", () => ended++);
+    }
     // anything else never answers (a timeout or an abort ends it: the connection closes)
     res.on("close", () => ended++);
   });
@@ -395,6 +400,9 @@ test("Node's transports (node:http by default, a given fetch): same results and 
       let before = ended;
       assert.equal(await kind(new Client({ ...options, timeoutMs: 50 }).sendMessage("u", { text: { content: "x" } })), "timeout");
       await closes("timeout", before);
+      before = ended;
+      assert.equal(await kind(new Client({ ...options, timeoutMs: 100 }).getKfSessionList("kf1@gh")), "timeout", "a body cut off midway");
+      await closes("timeout mid-body", before);
       const controller = new AbortController();
       const pending = kind(c.sendMessage("u", { text: { content: "x" } }, { signal: controller.signal }));
       setTimeout(() => controller.abort(), 20);

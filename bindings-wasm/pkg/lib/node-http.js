@@ -64,20 +64,25 @@ function options(url, method, headers) {
 const named = (name, message) => Object.assign(new Error(message), { name });
 
 /**
- * One request: a Promise of `[status, contentType, chunks]` (the body's Buffers in order), rejected with a TimeoutError after
- * `timeoutMs` (the whole request); its `cancel(reason)` ends the request (the call was dropped).
+ * One request: a Promise of `[status, contentType, chunks]` (the body's Buffers in order), or,
+ * given a `sink`, of `[status, contentType]` with each body piece handed to
+ * `sink(piece, contentLength)` as it arrives (the wasm copies it in: no piece outlives its `data`
+ * event). Rejected with a TimeoutError after `timeoutMs` (the whole request); its
+ * `cancel(reason)` ends the request (the call was dropped) and the sink is not called again.
  * Once it settles, nothing the request or its keep-alive socket keeps refers to the answer or
  * the chunks: the socket keeps its last request until the next one, and a page's megabytes
  * held that long outlive V8's young generation (they were freed only by a full GC).
  */
-function request(url, method, headers, body, timeoutMs) {
+function request(url, method, headers, body, timeoutMs, sink) {
   let settle, timer, req;
+  const feed = { sink }; // emptied once the request is over or cancelled
   const answer = new Promise((resolve, reject) => (settle = [resolve, reject]));
   const end = (i, value) => {
     if (settle === undefined) return;
     clearTimeout(timer);
     const f = settle[i];
     settle = undefined;
+    feed.sink = undefined;
     f(value);
   };
   try {
@@ -85,13 +90,14 @@ function request(url, method, headers, body, timeoutMs) {
     if (body) headers["content-length"] = body.byteLength;
     req = (opts.protocol === "https:" ? https : http).request(opts, (res) => {
       let chunks = [];
-      res.on("data", (c) => chunks.push(c));
+      const length = Number(res.headers["content-length"]) || 0;
+      res.on("data", sink ? (c) => feed.sink?.(c, length) : (c) => chunks.push(c));
       res.on("error", (e) => end(1, e));
       res.on("close", () => res.complete || end(1, Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
       res.on("end", () => {
         const body = chunks; // the wasm copies the chunks in: no concatenated copy here
         chunks = [];
-        end(0, [res.statusCode, res.headers["content-type"], body]);
+        end(0, sink ? [res.statusCode, res.headers["content-type"]] : [res.statusCode, res.headers["content-type"], body]);
       });
     });
     req.on("error", (e) => end(1, e));
@@ -100,13 +106,14 @@ function request(url, method, headers, body, timeoutMs) {
   } catch (e) {
     end(1, e);
   }
-  answer.cancel = cancel(answer, req);
+  answer.cancel = cancel(answer, req, feed);
   return answer;
 }
 
 /** The `cancel(reason)` of a request's answer (kept out of `request`'s scope, which the request's listeners share). */
-function cancel(answer, req) {
+function cancel(answer, req, feed) {
   return (reason = named("AbortError", "the request was aborted")) => {
+    feed.sink = undefined;
     answer.catch(() => {});
     req?.destroy(reason);
   };
