@@ -118,17 +118,38 @@ where
 
 /// Whether the calling thread is Python's main thread, the only one that runs signal handlers
 /// (`check_signals` elsewhere does nothing: no 100 ms timer for the calls of other threads).
+/// Asked once per thread; when asking fails (Ctrl-C arriving just then), the answer is "yes"
+/// for this call and the interrupt is kept for it.
 fn on_main_thread(py: Python<'_>) -> bool {
     IS_MAIN_THREAD.with(|known| {
-        *known.get_or_init(|| {
-            let ask = || -> PyResult<bool> {
-                let threading = py.import("threading")?;
-                let main = threading.getattr("main_thread")?.call0()?.getattr("ident")?;
-                main.eq(threading.getattr("get_ident")?.call0()?)
-            };
-            ask().unwrap_or(true)
-        })
+        if let Some(&main) = known.get() {
+            return main;
+        }
+        let ask = || -> PyResult<bool> {
+            let threading = py.import("threading")?;
+            let main = threading.getattr("main_thread")?.call0()?.getattr("ident")?;
+            main.eq(threading.getattr("get_ident")?.call0()?)
+        };
+        match ask() {
+            Ok(main) => *known.get_or_init(|| main),
+            Err(e) => {
+                keep_interrupt(py, &e);
+                true
+            }
+        }
     })
+}
+
+/// Python code that wxkf runs for itself during a call (the main thread's id, a logger's
+/// level, a log record) runs the signal handlers pending then: a `KeyboardInterrupt` it raised
+/// is Ctrl-C, and is raised again (`_thread.interrupt_main`) so that the call it was meant for
+/// stops, not swallowed with the error. Whether it was one.
+pub(crate) fn keep_interrupt(py: Python<'_>, error: &PyErr) -> bool {
+    let interrupt = error.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py);
+    if interrupt {
+        let _ = py.import("_thread").and_then(|t| t.call_method0("interrupt_main"));
+    }
+    interrupt
 }
 
 /// The core client behind `wxkf.Client` and `wxkf.AsyncClient`.

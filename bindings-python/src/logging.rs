@@ -34,13 +34,20 @@ fn python_level(level: log::Level) -> u32 {
 }
 
 /// What Python's logger of `target` (`wxkf.client` for `wxkf::client`) says of `level`; an
-/// error asking counts as enabled, so that pyo3-log decides.
-fn python_enabled(target: &str, level: log::Level) -> bool {
-    Python::attach(|py| -> PyResult<bool> {
-        let logger = py.import("logging")?.getattr("getLogger")?.call1((target.replace("::", "."),))?;
-        logger.call_method1("isEnabledFor", (python_level(level),))?.is_truthy()
+/// error asking counts as enabled, so that pyo3-log decides — but Ctrl-C met while asking
+/// (`None`) is kept for the call and the event dropped, since pyo3-log would swallow it too.
+fn python_enabled(target: &str, level: log::Level) -> Option<bool> {
+    Python::attach(|py| {
+        let ask = || -> PyResult<bool> {
+            let logger = py.import("logging")?.getattr("getLogger")?.call1((target.replace("::", "."),))?;
+            logger.call_method1("isEnabledFor", (python_level(level),))?.is_truthy()
+        };
+        match ask() {
+            Ok(enabled) => Some(enabled),
+            Err(e) if crate::keep_interrupt(py, &e) => None,
+            Err(_) => Some(true),
+        }
     })
-    .unwrap_or(true)
 }
 
 impl log::Log for WxkfOnly {
@@ -55,7 +62,14 @@ impl log::Log for WxkfOnly {
         }
         // Not under the lock: asking takes the GIL, and a thread holding the GIL may be
         // waiting for the lock to log.
-        let enabled = self.0.enabled(metadata) && python_enabled(metadata.target(), metadata.level());
+        let enabled = if self.0.enabled(metadata) {
+            match python_enabled(metadata.target(), metadata.level()) {
+                Some(enabled) => enabled,
+                None => return false, // interrupted: asked again next time
+            }
+        } else {
+            false
+        };
         let mut known = known();
         let at_target = match known.iter().position(|(t, _)| t == metadata.target()) {
             Some(i) => i,
@@ -71,6 +85,13 @@ impl log::Log for WxkfOnly {
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
             self.0.log(record);
+            // pyo3-log leaves an error of Python's logging set as the current exception: a call
+            // must not return with it set, and a Ctrl-C met in there must still stop the call.
+            Python::attach(|py| {
+                if let Some(e) = PyErr::take(py) {
+                    crate::keep_interrupt(py, &e);
+                }
+            });
         }
     }
 

@@ -525,6 +525,31 @@ def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
     assert out.strip() == "interrupted" and time.perf_counter() - started < 6
 
 
+def test_ctrl_c_met_in_wxkfs_own_python_code_still_interrupts_the_call(emu: Emulator) -> None:
+    # Python code wxkf runs for itself during a call (here a logger's level, asked once after
+    # `reset_logging()`) runs the signal handlers pending then: Ctrl-C arriving just then is
+    # a KeyboardInterrupt raised inside it, which must stop the call, not be swallowed with
+    # the lookup's error (it was: the call ran on for its full 3 seconds).
+    emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 3000})
+    c = wxkf.Client.stable(APPID, SECRET, base_url=emu.url, timeout_ms=30000)
+    original = logging.Logger.isEnabledFor
+
+    def ctrl_c_now(self: logging.Logger, level: int) -> bool:
+        logging.Logger.isEnabledFor = original  # type: ignore[method-assign]
+        raise KeyboardInterrupt
+
+    logging.Logger.isEnabledFor = ctrl_c_now  # type: ignore[method-assign]
+    try:
+        wxkf.reset_logging()
+        started = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            c.get_kf_list()
+        assert time.perf_counter() - started < 2.5, "interrupted during the wait, not after it"
+    finally:
+        logging.Logger.isEnabledFor = original  # type: ignore[method-assign]
+        wxkf.reset_logging()
+
+
 def test_sync_client_with_a_coroutine_provider_inside_a_running_loop_fails_fast(emu: Emulator) -> None:
     # The blocked loop could never run the provider's coroutine: instead of hanging, the
     # call fails with asyncio's own error as the cause.
