@@ -506,7 +506,9 @@ def test_ctrl_c_interrupts_a_blocking_call(emu: Emulator) -> None:
 
     emu.admin("POST", "faults", {"path": "/cgi-bin/customservice/getkflist", "kind": "latency_ms", "ms": 8000})
     code = (
-        "import sys, wxkf\n"
+        "import signal, sys, wxkf\n"
+        # Python keeps SIGINT ignored when it starts ignored (a test run launched in the background).
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "c = wxkf.Client.stable(sys.argv[1], sys.argv[2], base_url=sys.argv[3], timeout_ms=30000)\n"
         "print('ready', flush=True)\n"
         "try:\n"
@@ -539,6 +541,8 @@ def test_ctrl_c_met_in_wxkfs_own_python_code_still_interrupts_the_call(emu: Emul
         raise KeyboardInterrupt
 
     logging.Logger.isEnabledFor = ctrl_c_now  # type: ignore[method-assign]
+    # Ctrl-C is Python's to handle even in a test run launched in the background (SIGINT ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         wxkf.reset_logging()
         started = time.perf_counter()
@@ -546,6 +550,7 @@ def test_ctrl_c_met_in_wxkfs_own_python_code_still_interrupts_the_call(emu: Emul
             c.get_kf_list()
         assert time.perf_counter() - started < 2.5, "interrupted during the wait, not after it"
     finally:
+        signal.signal(signal.SIGINT, previous)
         logging.Logger.isEnabledFor = original  # type: ignore[method-assign]
         wxkf.reset_logging()
 
