@@ -137,7 +137,7 @@ fn walk(options: &str) -> Result<RecordWalk, KfError> {
 #[derive(Default)]
 struct Page {
     text: MsgListText,
-    crossed: usize,
+    /// Its records once a resume's skip is passed (the walk counts from there).
     len: usize,
 }
 
@@ -149,7 +149,7 @@ struct Page {
 pub struct WasmRecordWalk {
     client: Rc<Inner>,
     walk: Rc<RefCell<RecordWalk>>,
-    /// The last page: its records not yet crossed into JS, and how many did of how many.
+    /// The last page, its records not yet crossed into JS.
     page: Rc<RefCell<Page>>,
 }
 
@@ -168,7 +168,7 @@ impl WasmRecordWalk {
             *shared.borrow_mut() = walk;
             let text = text?.unwrap_or_default();
             let len = text.remaining();
-            *page.borrow_mut() = Page { text, crossed: 0, len };
+            *page.borrow_mut() = Page { text, len };
             Ok(len.to_string())
         };
         promise(signal, Box::pin(fetched))
@@ -176,9 +176,7 @@ impl WasmRecordWalk {
 
     /// The JSON array of the page's next `max` records (`[]` once it is all taken).
     pub fn take(&self, max: usize) -> Result<String, JsValue> {
-        let mut page = self.page.borrow_mut();
-        let next = page.text.take(max).map_err(view)?;
-        page.crossed += next.len();
+        let next = self.page.borrow_mut().text.take(max).map_err(view)?;
         json(&next).map_err(view)
     }
 
@@ -186,7 +184,8 @@ impl WasmRecordWalk {
     /// yet, as JSON (`null` when done): resuming from it yields exactly the rest.
     pub fn cursor(&self, untaken: usize) -> String {
         let page = self.page.borrow();
-        json(&self.walk.borrow().cursor(page.crossed.saturating_sub(untaken), page.len)).unwrap_or_default()
+        let crossed = page.len.saturating_sub(page.text.remaining());
+        json(&self.walk.borrow().cursor(crossed.saturating_sub(untaken), page.len)).unwrap_or_default()
     }
 
     /// Pages fetched so far.
